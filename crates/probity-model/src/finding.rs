@@ -1,0 +1,303 @@
+//! Discrepancies (findings): what the cross-check writes and `truth.jsonl` lists (FORMATS.md).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The declaration section a finding is about: the fourteen [`crate::declaration::Section`]s
+/// plus marriage and salary, which are always present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Own marital status.
+    Marriage,
+    /// Passports and permits.
+    TravelDocuments,
+    /// Private trips.
+    Trips,
+    /// Children's marriages.
+    ChildMarriages,
+    /// Emigration and residence abroad.
+    ResidenceAbroad,
+    /// Employment of family members.
+    Employment,
+    /// Criminal proceedings.
+    CriminalCases,
+    /// Own wages.
+    Salary,
+    /// Own labour income.
+    LaborIncome,
+    /// Real estate.
+    RealEstate,
+    /// Stocks.
+    Stocks,
+    /// Funds.
+    Funds,
+    /// Investment insurance.
+    Insurance,
+    /// Businesses.
+    Businesses,
+    /// Overseas deposits.
+    OverseasDeposits,
+    /// Overseas investments.
+    OverseasInvestments,
+}
+
+impl Category {
+    /// Every category, in form order.
+    pub const ALL: [Category; 16] = [
+        Category::Marriage,
+        Category::TravelDocuments,
+        Category::Trips,
+        Category::ChildMarriages,
+        Category::ResidenceAbroad,
+        Category::Employment,
+        Category::CriminalCases,
+        Category::Salary,
+        Category::LaborIncome,
+        Category::RealEstate,
+        Category::Stocks,
+        Category::Funds,
+        Category::Insurance,
+        Category::Businesses,
+        Category::OverseasDeposits,
+        Category::OverseasInvestments,
+    ];
+
+    /// The name as written in files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Category::Marriage => "marriage",
+            Category::TravelDocuments => "travel_documents",
+            Category::Trips => "trips",
+            Category::ChildMarriages => "child_marriages",
+            Category::ResidenceAbroad => "residence_abroad",
+            Category::Employment => "employment",
+            Category::CriminalCases => "criminal_cases",
+            Category::Salary => "salary",
+            Category::LaborIncome => "labor_income",
+            Category::RealEstate => "real_estate",
+            Category::Stocks => "stocks",
+            Category::Funds => "funds",
+            Category::Insurance => "insurance",
+            Category::Businesses => "businesses",
+            Category::OverseasDeposits => "overseas_deposits",
+            Category::OverseasInvestments => "overseas_investments",
+        }
+    }
+
+    /// The category written this way.
+    pub fn parse(text: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of disagreement a finding records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// A registry record the report lacks.
+    Unreported,
+    /// A reported item no registry record supports.
+    Unconfirmed,
+    /// Matched, but the report states less than the registry.
+    Understated,
+    /// Matched, but the report states more than the registry.
+    Overstated,
+    /// Matched, but a field disagrees.
+    Differs,
+}
+
+impl FindingKind {
+    /// Every kind.
+    pub const ALL: [FindingKind; 5] = [
+        FindingKind::Unreported,
+        FindingKind::Unconfirmed,
+        FindingKind::Understated,
+        FindingKind::Overstated,
+        FindingKind::Differs,
+    ];
+
+    /// The name as written in files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FindingKind::Unreported => "unreported",
+            FindingKind::Unconfirmed => "unconfirmed",
+            FindingKind::Understated => "understated",
+            FindingKind::Overstated => "overstated",
+            FindingKind::Differs => "differs",
+        }
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the profile's rules classify a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Classification {
+    /// 隐瞒不报: the heavier kind of untrue report.
+    Concealment,
+    /// 漏报: the lighter kind.
+    Omission,
+    /// Recorded for a verifier's review; not a violation.
+    Review,
+}
+
+impl Classification {
+    /// Every classification, heaviest first.
+    pub const ALL: [Classification; 3] = [
+        Classification::Concealment,
+        Classification::Omission,
+        Classification::Review,
+    ];
+
+    /// The name as written in files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Classification::Concealment => "concealment",
+            Classification::Omission => "omission",
+            Classification::Review => "review",
+        }
+    }
+}
+
+impl fmt::Display for Classification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One discrepancy between a report and the registries, in the field order of FORMATS.md.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Discrepancy {
+    /// The report.
+    pub declaration_id: String,
+    /// The declarant.
+    pub declarant_id: String,
+    /// The section.
+    pub category: Category,
+    /// Resident ID of the person the item belongs to, when known; empty otherwise.
+    #[serde(default)]
+    pub person_id: String,
+    /// What kind of disagreement.
+    pub kind: FindingKind,
+    /// For understated, overstated and differs: the field compared.
+    #[serde(default)]
+    pub field: String,
+    /// The declared value.
+    #[serde(default)]
+    pub declared: String,
+    /// The registry value.
+    #[serde(default)]
+    pub registry: String,
+    /// JSON path of the reported item; empty for `unreported`.
+    #[serde(default)]
+    pub declared_path: String,
+    /// Registry records that support the finding.
+    #[serde(default)]
+    pub registry_record_ids: Vec<String>,
+    /// Concealment, omission or review.
+    pub classification: Classification,
+    /// The profile rule that classified it.
+    pub rule: String,
+    /// A sentence a verifier can read.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// What makes two findings the same finding (FORMATS.md): declaration, category and kind, plus
+/// for `unreported` a shared record id, for `unconfirmed` the declared path, and for the other
+/// kinds the declared path and field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FindingIdentity {
+    /// The report.
+    pub declaration_id: String,
+    /// The section.
+    pub category: Category,
+    /// The kind.
+    pub kind: FindingKind,
+    /// Declared path (empty for unreported).
+    pub declared_path: String,
+    /// Field compared (empty for unreported and unconfirmed).
+    pub field: String,
+}
+
+impl Discrepancy {
+    /// The identity of this finding, less the record-id overlap that `unreported` findings also
+    /// need (see [`Discrepancy::same_finding`]).
+    pub fn identity(&self) -> FindingIdentity {
+        let (declared_path, field) = match self.kind {
+            FindingKind::Unreported => (String::new(), String::new()),
+            FindingKind::Unconfirmed => (self.declared_path.clone(), String::new()),
+            _ => (self.declared_path.clone(), self.field.clone()),
+        };
+        FindingIdentity {
+            declaration_id: self.declaration_id.clone(),
+            category: self.category,
+            kind: self.kind,
+            declared_path,
+            field,
+        }
+    }
+
+    /// True when the two are the same finding under FORMATS.md's rule.
+    pub fn same_finding(&self, other: &Discrepancy) -> bool {
+        if self.identity() != other.identity() {
+            return false;
+        }
+        self.kind != FindingKind::Unreported
+            || self
+                .registry_record_ids
+                .iter()
+                .any(|id| other.registry_record_ids.contains(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_shared_example_line() {
+        let line = r#"{"declaration_id":"D2025-000002","declarant_id":"350212197810284446","category":"stocks","person_id":"350212201302210087","kind":"unreported","field":"","declared":"","registry":"5400","declared_path":"","registry_record_ids":["ST5362247849"],"classification":"omission","rule":"cn.omission.securities_understated","note":"x"}"#;
+        let d: Discrepancy = serde_json::from_str(line).unwrap();
+        assert_eq!(d.category, Category::Stocks);
+        assert_eq!(serde_json::to_string(&d).unwrap(), line);
+    }
+
+    #[test]
+    fn unreported_findings_are_the_same_when_they_share_a_record() {
+        let base = Discrepancy {
+            declaration_id: "D1".into(),
+            declarant_id: "x".into(),
+            category: Category::RealEstate,
+            person_id: String::new(),
+            kind: FindingKind::Unreported,
+            field: String::new(),
+            declared: String::new(),
+            registry: String::new(),
+            declared_path: String::new(),
+            registry_record_ids: vec!["RE1".into(), "RE2".into()],
+            classification: Classification::Concealment,
+            rule: "r".into(),
+            note: String::new(),
+        };
+        let mut other = base.clone();
+        other.registry_record_ids = vec!["RE2".into()];
+        assert!(base.same_finding(&other));
+        other.registry_record_ids = vec!["RE3".into()];
+        assert!(!base.same_finding(&other));
+    }
+}

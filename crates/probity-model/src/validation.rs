@@ -1,0 +1,793 @@
+//! Validation of one report: its form (every value parses, no unknown fields) and the rules of
+//! FORMATS.md and PRODUCT.md that tie its values together. Every problem is returned at once, each
+//! with the JSON path of the value at fault, so that the CLI and the web form show the same words.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::declaration::*;
+use crate::finding::Category;
+use crate::profile::{Covered, Profile};
+use crate::time::Date;
+
+/// One problem in a report: where (a JSON path such as `$.real_estate[2].area_m2`) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// JSON path of the value at fault.
+    pub path: String,
+    /// What is wrong, in a sentence.
+    pub message: String,
+}
+
+impl Issue {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Issue {
+        Issue {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Parses and validates one report given as JSON. `profile_for` finds the profile the report
+/// names. Returns the report, or every problem found.
+pub fn parse_and_validate<'p>(
+    value: &Value,
+    profile_for: impl Fn(&str) -> Option<&'p Profile>,
+) -> Result<Declaration, Vec<Issue>> {
+    let declaration = parse(value)?;
+    let Some(profile) = profile_for(&declaration.profile) else {
+        return Err(vec![Issue::new(
+            "$.profile",
+            format!("unknown profile {:?}", declaration.profile),
+        )]);
+    };
+    let issues = validate(&declaration, profile);
+    if issues.is_empty() {
+        Ok(declaration)
+    } else {
+        Err(issues)
+    }
+}
+
+/// Parses the form of a report: types, enumerations, required and unknown fields. On failure every
+/// field and every section item is tried on its own, so that all form errors are reported at once.
+pub fn parse(value: &Value) -> Result<Declaration, Vec<Issue>> {
+    let first = match serde_path_to_error::deserialize::<_, Declaration>(value) {
+        Ok(d) => return Ok(d),
+        Err(e) => issue_from_serde("$", e),
+    };
+    let Value::Object(obj) = value else {
+        return Err(vec![Issue::new("$", "a declaration is a JSON object")]);
+    };
+    let mut issues = Vec::new();
+    let mut form = Form {
+        obj,
+        issues: &mut issues,
+    };
+    form.scalar::<String>("format", true);
+    form.scalar::<String>("profile", true);
+    form.scalar::<String>("declaration_id", true);
+    form.scalar::<crate::ids::ResidentId>("declarant_id", true);
+    form.scalar::<ReportKind>("kind", true);
+    form.scalar::<i32>("year", true);
+    form.scalar::<Date>("filed_on", true);
+    form.scalar::<Option<String>>("supersedes", false);
+    form.items::<Person>("persons", true);
+    form.items::<Section>("nothing_to_report", false);
+    form.scalar::<Marriage>("marriage", true);
+    form.items::<TravelDocument>("travel_documents", false);
+    form.items::<Trip>("trips", false);
+    form.items::<ChildMarriage>("child_marriages", false);
+    form.items::<ResidenceAbroad>("residence_abroad", false);
+    form.items::<Employment>("employment", false);
+    form.items::<CriminalCase>("criminal_cases", false);
+    form.scalar::<Salary>("salary", true);
+    form.items::<LaborIncome>("labor_income", false);
+    form.items::<RealEstate>("real_estate", false);
+    form.items::<StockHolding>("stocks", false);
+    form.items::<FundHolding>("funds", false);
+    form.items::<InsurancePolicy>("insurance", false);
+    form.items::<Business>("businesses", false);
+    form.items::<OverseasDeposit>("overseas_deposits", false);
+    form.items::<OverseasInvestment>("overseas_investments", false);
+    form.scalar::<String>("other_matters", false);
+    const KNOWN: [&str; 27] = [
+        "format",
+        "profile",
+        "declaration_id",
+        "declarant_id",
+        "kind",
+        "year",
+        "filed_on",
+        "supersedes",
+        "persons",
+        "nothing_to_report",
+        "marriage",
+        "travel_documents",
+        "trips",
+        "child_marriages",
+        "residence_abroad",
+        "employment",
+        "criminal_cases",
+        "salary",
+        "labor_income",
+        "real_estate",
+        "stocks",
+        "funds",
+        "insurance",
+        "businesses",
+        "overseas_deposits",
+        "overseas_investments",
+        "other_matters",
+    ];
+    for key in obj.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
+        issues.push(Issue::new(format!("$.{key}"), "unknown field"));
+    }
+    if issues.is_empty() {
+        // The field-by-field pass found nothing the whole pass did: report what it said.
+        issues.push(first);
+    }
+    Err(issues)
+}
+
+/// Field-by-field deserialisation of a report object, collecting issues.
+struct Form<'a> {
+    obj: &'a Map<String, Value>,
+    issues: &'a mut Vec<Issue>,
+}
+
+impl Form<'_> {
+    fn scalar<T: DeserializeOwned>(&mut self, key: &str, required: bool) {
+        match self.obj.get(key) {
+            None if required => self
+                .issues
+                .push(Issue::new(format!("$.{key}"), "missing field")),
+            None => {}
+            Some(v) => {
+                if let Err(e) = serde_path_to_error::deserialize::<_, T>(v) {
+                    self.issues.push(issue_from_serde(&format!("$.{key}"), e));
+                }
+            }
+        }
+    }
+
+    fn items<T: DeserializeOwned>(&mut self, key: &str, required: bool) {
+        match self.obj.get(key) {
+            None if required => self
+                .issues
+                .push(Issue::new(format!("$.{key}"), "missing field")),
+            None => {}
+            Some(Value::Array(items)) => {
+                for (i, v) in items.iter().enumerate() {
+                    if let Err(e) = serde_path_to_error::deserialize::<_, T>(v) {
+                        self.issues
+                            .push(issue_from_serde(&format!("$.{key}[{i}]"), e));
+                    }
+                }
+            }
+            Some(_) => self
+                .issues
+                .push(Issue::new(format!("$.{key}"), "expected a list")),
+        }
+    }
+}
+
+/// Turns a serde error into an issue at the path of the value at fault, naming an unknown or
+/// missing field as part of the path rather than burying it in the message.
+fn issue_from_serde(prefix: &str, e: serde_path_to_error::Error<serde_json::Error>) -> Issue {
+    use serde_path_to_error::Segment;
+    let mut path = prefix.to_owned();
+    for segment in e.path().iter() {
+        match segment {
+            Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+            Segment::Map { key } => path.push_str(&format!(".{key}")),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    let message = e.into_inner().to_string();
+    for (marker, what) in [
+        ("unknown field `", "unknown field"),
+        ("missing field `", "missing field"),
+    ] {
+        if let Some(rest) = message.strip_prefix(marker)
+            && let Some((name, _)) = rest.split_once('`')
+        {
+            // An unknown field's path already ends in its name; a missing field's does not.
+            let suffix = format!(".{name}");
+            if !path.ends_with(&suffix) {
+                path.push_str(&suffix);
+            }
+            return Issue::new(path, what);
+        }
+    }
+    Issue::new(path, message)
+}
+
+/// Checks the rules that tie a parsed report together. Returns every problem, in form order.
+pub fn validate(d: &Declaration, profile: &Profile) -> Vec<Issue> {
+    let mut v = Validator {
+        d,
+        profile,
+        issues: Vec::new(),
+        persons: d.persons.iter().map(|p| (p.handle.as_str(), p)).collect(),
+    };
+    v.header();
+    v.persons();
+    v.sections_filled();
+    v.marriage();
+    v.documents_and_trips();
+    v.family_matters();
+    v.income();
+    v.property();
+    v.securities();
+    v.businesses();
+    v.overseas();
+    v.issues
+}
+
+struct Validator<'a> {
+    d: &'a Declaration,
+    profile: &'a Profile,
+    issues: Vec<Issue>,
+    persons: HashMap<&'a str, &'a Person>,
+}
+
+impl<'a> Validator<'a> {
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.issues.push(Issue::new(path, message));
+    }
+
+    fn header(&mut self) {
+        let d = self.d;
+        if d.format != FORMAT {
+            self.push("$.format", format!("must be {FORMAT:?}"));
+        }
+        if d.profile != self.profile.id {
+            self.push("$.profile", format!("must be {:?}", self.profile.id));
+        }
+        if d.declaration_id.trim().is_empty() {
+            self.push("$.declaration_id", "must not be empty");
+        }
+        if d.supersedes.as_deref() == Some(d.declaration_id.as_str()) {
+            self.push("$.supersedes", "a report cannot supersede itself");
+        }
+        if d.year < 1990 || d.year > d.filed_on.year() {
+            self.push(
+                "$.year",
+                format!("{} is not a year this report can be on", d.year),
+            );
+        }
+        if d.kind == ReportKind::Annual && d.filed_on.year() <= d.year {
+            self.push(
+                "$.filed_on",
+                format!(
+                    "an annual report on {} is filed after the year ends",
+                    d.year
+                ),
+            );
+        }
+    }
+
+    fn persons(&mut self) {
+        let d = self.d;
+        let mut handles = HashSet::new();
+        let mut ids = HashSet::new();
+        let mut own = 0;
+        let mut spouses = 0;
+        for (i, p) in d.persons.iter().enumerate() {
+            let at = format!("$.persons[{i}]");
+            if p.handle.as_str().trim().is_empty() {
+                self.push(format!("{at}.ref"), "must not be empty");
+            } else if !handles.insert(p.handle.as_str()) {
+                self.push(
+                    format!("{at}.ref"),
+                    format!("{:?} is used by an earlier person", p.handle.as_str()),
+                );
+            }
+            if p.name.trim().is_empty() {
+                self.push(format!("{at}.name"), "must not be empty");
+            }
+            match (&p.id, &p.nationality) {
+                (None, None) => self.push(
+                    &at,
+                    "a person has a resident ID or, without one, a nationality",
+                ),
+                (Some(id), _) => {
+                    if !ids.insert(id.as_str()) {
+                        self.push(
+                            format!("{at}.id"),
+                            "the same resident ID is given for an earlier person",
+                        );
+                    }
+                    if id.birth_date() > d.filed_on {
+                        self.push(
+                            format!("{at}.id"),
+                            "the birth date in this ID is after the report date",
+                        );
+                    }
+                }
+                _ => {}
+            }
+            match p.relation {
+                Relation::Own => {
+                    own += 1;
+                    match &p.id {
+                        None => self.push(
+                            format!("{at}.id"),
+                            "the declarant's resident ID is required",
+                        ),
+                        Some(id) if id != &d.declarant_id => {
+                            self.push(format!("{at}.id"), "must equal declarant_id")
+                        }
+                        _ => {}
+                    }
+                }
+                Relation::Spouse => spouses += 1,
+                Relation::Child => {
+                    if p.co_residing.is_none() {
+                        self.push(
+                            format!("{at}.co_residing"),
+                            "a child is marked co-residing (true) or not (false)",
+                        );
+                    }
+                }
+                Relation::ChildSpouse => match &p.of {
+                    None => self.push(
+                        format!("{at}.of"),
+                        "a child's spouse names the child with `of`",
+                    ),
+                    Some(of) => {
+                        let child = d.person(of).filter(|c| c.relation == Relation::Child);
+                        if child.is_none() {
+                            self.push(
+                                format!("{at}.of"),
+                                format!("{:?} is not a child in persons", of.as_str()),
+                            );
+                        }
+                    }
+                },
+            }
+            if p.relation != Relation::Child && p.co_residing.is_some() {
+                self.push(
+                    format!("{at}.co_residing"),
+                    "only a child is marked co-residing",
+                );
+            }
+            if p.relation != Relation::ChildSpouse && p.of.is_some() {
+                self.push(format!("{at}.of"), "only a child's spouse has `of`");
+            }
+        }
+        if own != 1 {
+            self.push(
+                "$.persons",
+                format!("exactly one person has relation \"self\"; found {own}"),
+            );
+        }
+        if spouses > 1 {
+            self.push("$.persons", format!("at most one spouse; found {spouses}"));
+        }
+    }
+
+    fn sections_filled(&mut self) {
+        let d = self.d;
+        let mut listed = HashSet::new();
+        for (i, s) in d.nothing_to_report.iter().enumerate() {
+            if !listed.insert(*s) {
+                self.push(
+                    format!("$.nothing_to_report[{i}]"),
+                    format!("{s} is listed twice"),
+                );
+            } else if d.section_len(*s) > 0 {
+                self.push(
+                    format!("$.nothing_to_report[{i}]"),
+                    format!("{s} is marked nothing to report but has items"),
+                );
+            }
+        }
+        for s in Section::ALL {
+            if d.section_len(s) == 0 && !listed.contains(&s) {
+                self.push(
+                    format!("$.{s}"),
+                    "each section is filled or listed in nothing_to_report",
+                );
+            }
+        }
+    }
+
+    /// Checks that `handle` names a person the category covers.
+    fn covered(&mut self, at: String, handle: &PersonRef, category: Category) {
+        let Some(person) = self.persons.get(handle.as_str()).copied() else {
+            self.push(at, format!("{:?} is not a ref in persons", handle.as_str()));
+            return;
+        };
+        let covers = self.profile.covers(category);
+        let ok = match person.relation {
+            Relation::Own => covers.contains(&Covered::Own),
+            Relation::Spouse => covers.contains(&Covered::Spouse),
+            Relation::ChildSpouse => covers.contains(&Covered::ChildSpouse),
+            Relation::Child => {
+                covers.contains(&Covered::Child)
+                    || (covers.contains(&Covered::CoResidingChild)
+                        && person.co_residing == Some(true))
+            }
+        };
+        if !ok {
+            let who: Vec<&str> = covers
+                .iter()
+                .map(|c| match c {
+                    Covered::Own => "self",
+                    Covered::Spouse => "spouse",
+                    Covered::Child => "children",
+                    Covered::ChildSpouse => "children's spouses",
+                    Covered::CoResidingChild => "co-residing children",
+                })
+                .collect();
+            self.push(
+                at,
+                format!(
+                    "{:?} is not someone this section covers ({})",
+                    handle.as_str(),
+                    who.join(", ")
+                ),
+            );
+        }
+    }
+
+    fn not_after_filing(&mut self, at: String, date: Date) {
+        if date > self.d.filed_on {
+            self.push(
+                at,
+                format!("{date} is after the report date {}", self.d.filed_on),
+            );
+        }
+    }
+
+    fn marriage(&mut self) {
+        let m = &self.d.marriage;
+        let has_spouse = self
+            .d
+            .persons
+            .iter()
+            .any(|p| p.relation == Relation::Spouse);
+        use MaritalChangeKind as K;
+        use MaritalStatus as S;
+        match (m.status, &m.last_change) {
+            (S::Unmarried, Some(_)) => self.push(
+                "$.marriage.last_change",
+                "someone never married has no marital change",
+            ),
+            (S::Married | S::Divorced | S::Widowed, None) => self.push(
+                "$.marriage.last_change",
+                "the last marital change is required",
+            ),
+            (S::Married, Some(c)) if !matches!(c.kind, K::Marriage | K::Remarriage) => self.push(
+                "$.marriage.last_change.kind",
+                "a married declarant's last change is a marriage or remarriage",
+            ),
+            (S::Divorced, Some(c)) if c.kind != K::Divorce => self.push(
+                "$.marriage.last_change.kind",
+                "a divorced declarant's last change is a divorce",
+            ),
+            (S::Widowed, Some(c)) if c.kind != K::Widowed => self.push(
+                "$.marriage.last_change.kind",
+                "a widowed declarant's last change is widowed",
+            ),
+            _ => {}
+        }
+        if let Some(c) = &m.last_change {
+            self.not_after_filing("$.marriage.last_change.on".into(), c.on);
+        }
+        if m.status == S::Married && !has_spouse {
+            self.push("$.persons", "a married declarant lists the spouse");
+        }
+        if m.status != S::Married && has_spouse {
+            self.push(
+                "$.marriage.status",
+                "a spouse is listed but the status is not married",
+            );
+        }
+    }
+
+    fn documents_and_trips(&mut self) {
+        let d = self.d;
+        for (i, doc) in d.travel_documents.iter().enumerate() {
+            let at = format!("$.travel_documents[{i}]");
+            self.covered(
+                format!("{at}.holder"),
+                &doc.holder,
+                Category::TravelDocuments,
+            );
+            if doc.number.trim().is_empty() {
+                self.push(format!("{at}.number"), "must not be empty");
+            }
+            if doc.expires_on < doc.issued_on {
+                self.push(format!("{at}.expires_on"), "expires before it was issued");
+            }
+            self.not_after_filing(format!("{at}.issued_on"), doc.issued_on);
+        }
+        for (i, t) in d.trips.iter().enumerate() {
+            let at = format!("$.trips[{i}]");
+            self.covered(format!("{at}.traveller"), &t.traveller, Category::Trips);
+            if t.returned_on < t.departed_on {
+                self.push(format!("{at}.returned_on"), "returned before departing");
+            }
+            self.not_after_filing(format!("{at}.returned_on"), t.returned_on);
+            if t.destinations.is_empty() {
+                self.push(
+                    format!("{at}.destinations"),
+                    "name at least one destination",
+                );
+            }
+            if let Some(j) = t.destinations.iter().position(|c| c.as_str() == "CN") {
+                self.push(
+                    format!("{at}.destinations[{j}]"),
+                    "the mainland is not a destination abroad",
+                );
+            }
+            if t.document_number.trim().is_empty() {
+                self.push(format!("{at}.document_number"), "must not be empty");
+            }
+        }
+    }
+
+    fn family_matters(&mut self) {
+        let d = self.d;
+        for (i, m) in d.child_marriages.iter().enumerate() {
+            let at = format!("$.child_marriages[{i}]");
+            self.covered(format!("{at}.child"), &m.child, Category::ChildMarriages);
+            match self.persons.get(m.child.as_str()) {
+                Some(c) if c.relation != Relation::Child => {
+                    self.push(format!("{at}.child"), "must be a child")
+                }
+                _ => {}
+            }
+            match self.persons.get(m.spouse.as_str()).copied() {
+                None => self.push(
+                    format!("{at}.spouse"),
+                    format!("{:?} is not a ref in persons", m.spouse.as_str()),
+                ),
+                Some(s)
+                    if s.relation != Relation::ChildSpouse || s.of.as_ref() != Some(&m.child) =>
+                {
+                    self.push(
+                        format!("{at}.spouse"),
+                        "must be a child's spouse whose `of` is this child",
+                    )
+                }
+                _ => {}
+            }
+            if let Some(on) = m.married_on {
+                self.not_after_filing(format!("{at}.married_on"), on);
+            }
+        }
+        for (i, r) in d.residence_abroad.iter().enumerate() {
+            let at = format!("$.residence_abroad[{i}]");
+            self.covered(format!("{at}.person"), &r.person, Category::ResidenceAbroad);
+            if r.country.as_str() == "CN" {
+                self.push(
+                    format!("{at}.country"),
+                    "residence abroad is outside the mainland",
+                );
+            }
+            if let Some(since) = r.since {
+                self.not_after_filing(format!("{at}.since"), since);
+            }
+        }
+        for (i, e) in d.employment.iter().enumerate() {
+            let at = format!("$.employment[{i}]");
+            self.covered(format!("{at}.person"), &e.person, Category::Employment);
+            if e.employer.trim().is_empty() {
+                self.push(format!("{at}.employer"), "must not be empty");
+            }
+        }
+        for (i, c) in d.criminal_cases.iter().enumerate() {
+            let at = format!("$.criminal_cases[{i}]");
+            self.covered(format!("{at}.person"), &c.person, Category::CriminalCases);
+            self.not_after_filing(format!("{at}.since"), c.since);
+        }
+    }
+
+    fn income(&mut self) {
+        for (i, l) in self.d.labor_income.iter().enumerate() {
+            let at = format!("$.labor_income[{i}]");
+            if l.amount.is_zero() {
+                self.push(format!("{at}.amount"), "must be more than zero");
+            }
+            if l.payer.trim().is_empty() {
+                self.push(format!("{at}.payer"), "must not be empty");
+            }
+        }
+    }
+
+    fn property(&mut self) {
+        let d = self.d;
+        let period_start = Date::from_ymd(d.year, 1, 1).unwrap_or(Date::MIN);
+        for (i, r) in d.real_estate.iter().enumerate() {
+            let at = format!("$.real_estate[{i}]");
+            if r.owners.is_empty() {
+                self.push(format!("{at}.owners"), "name at least one owner");
+            }
+            let mut seen = HashSet::new();
+            for (j, o) in r.owners.iter().enumerate() {
+                if !seen.insert(o) {
+                    self.push(format!("{at}.owners[{j}]"), "named twice");
+                }
+                self.covered(format!("{at}.owners[{j}]"), o, Category::RealEstate);
+            }
+            if r.address.trim().is_empty() {
+                self.push(format!("{at}.address"), "must not be empty");
+            }
+            if r.area_m2.decimal().is_zero() {
+                self.push(format!("{at}.area_m2"), "must be more than zero");
+            }
+            if r.price.is_some_and(|p| p.is_zero()) {
+                self.push(format!("{at}.price"), "must be more than zero");
+            }
+            if let Some(acq) = r.acquired_on
+                && acq.year_month() > d.filed_on.year_month()
+            {
+                self.push(
+                    format!("{at}.acquired_on"),
+                    format!("{acq} is after the report date"),
+                );
+            }
+            if let Some(disp) = &r.disposal {
+                self.not_after_filing(format!("{at}.disposal.on"), disp.on);
+                if disp.on < period_start {
+                    self.push(
+                        format!("{at}.disposal.on"),
+                        format!("only disposals since {period_start} are reported"),
+                    );
+                }
+                if r.acquired_on
+                    .is_some_and(|acq| disp.on.year_month() < acq.year_month())
+                {
+                    self.push(
+                        format!("{at}.disposal.on"),
+                        "disposed of before it was acquired",
+                    );
+                }
+            }
+        }
+    }
+
+    fn securities(&mut self) {
+        let d = self.d;
+        for (i, s) in d.stocks.iter().enumerate() {
+            let at = format!("$.stocks[{i}]");
+            self.covered(format!("{at}.holder"), &s.holder, Category::Stocks);
+            self.code(format!("{at}.code"), &s.code);
+            if s.shares.is_zero() {
+                self.push(format!("{at}.shares"), "must be more than zero");
+            }
+            if s.market_value.is_zero() {
+                self.push(format!("{at}.market_value"), "must be more than zero");
+            }
+        }
+        for (i, f) in d.funds.iter().enumerate() {
+            let at = format!("$.funds[{i}]");
+            self.covered(format!("{at}.holder"), &f.holder, Category::Funds);
+            self.code(format!("{at}.code"), &f.code);
+            if f.units.is_zero() {
+                self.push(format!("{at}.units"), "must be more than zero");
+            }
+            if f.net_value.is_zero() {
+                self.push(format!("{at}.net_value"), "must be more than zero");
+            }
+        }
+        for (i, p) in d.insurance.iter().enumerate() {
+            let at = format!("$.insurance[{i}]");
+            self.covered(
+                format!("{at}.policyholder"),
+                &p.policyholder,
+                Category::Insurance,
+            );
+            if p.policy_number.trim().is_empty() {
+                self.push(format!("{at}.policy_number"), "must not be empty");
+            }
+            if p.premiums_paid.is_zero() {
+                self.push(format!("{at}.premiums_paid"), "must be more than zero");
+            }
+        }
+    }
+
+    fn code(&mut self, at: String, code: &str) {
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            self.push(at, format!("{code:?} is not a security code"));
+        }
+    }
+
+    fn businesses(&mut self) {
+        let d = self.d;
+        for (i, b) in d.businesses.iter().enumerate() {
+            let at = format!("$.businesses[{i}]");
+            self.covered(format!("{at}.person"), &b.person, Category::Businesses);
+            if b.name.trim().is_empty() {
+                self.push(format!("{at}.name"), "must not be empty");
+            }
+            if !b.shareholder && b.senior_role.is_none() {
+                self.push(
+                    &at,
+                    "a business is reported for a share (shareholder: true) or a senior_role",
+                );
+            }
+            if b.shareholder && b.subscribed.is_none() && b.share_pct.is_none() {
+                self.push(
+                    format!("{at}.subscribed"),
+                    "a shareholder states the capital subscribed or the share",
+                );
+            }
+            if b.registered_capital.is_some_and(|c| c.is_zero()) {
+                self.push(format!("{at}.registered_capital"), "must be more than zero");
+            }
+            if let (Some(sub), Some(cap)) = (b.subscribed, b.registered_capital)
+                && sub > cap
+            {
+                self.push(
+                    format!("{at}.subscribed"),
+                    "more than the registered capital",
+                );
+            }
+            if let (Some(paid), Some(sub)) = (b.paid_in, b.subscribed)
+                && paid > sub
+            {
+                self.push(format!("{at}.paid_in"), "more than the capital subscribed");
+            }
+            if let Some(on) = b.invested_on
+                && on.year_month() > d.filed_on.year_month()
+            {
+                self.push(
+                    format!("{at}.invested_on"),
+                    format!("{on} is after the report date"),
+                );
+            }
+        }
+    }
+
+    fn overseas(&mut self) {
+        let d = self.d;
+        for (i, o) in d.overseas_deposits.iter().enumerate() {
+            let at = format!("$.overseas_deposits[{i}]");
+            self.covered(
+                format!("{at}.holder"),
+                &o.holder,
+                Category::OverseasDeposits,
+            );
+            if o.amount.is_zero() {
+                self.push(format!("{at}.amount"), "must be more than zero");
+            }
+            if o.country.as_str() == "CN" {
+                self.push(
+                    format!("{at}.country"),
+                    "an overseas deposit is outside the mainland",
+                );
+            }
+        }
+        for (i, o) in d.overseas_investments.iter().enumerate() {
+            let at = format!("$.overseas_investments[{i}]");
+            self.covered(
+                format!("{at}.holder"),
+                &o.holder,
+                Category::OverseasInvestments,
+            );
+            if o.amount.is_zero() {
+                self.push(format!("{at}.amount"), "must be more than zero");
+            }
+            if o.country.as_str() == "CN" {
+                self.push(
+                    format!("{at}.country"),
+                    "an overseas investment is outside the mainland",
+                );
+            }
+        }
+    }
+}

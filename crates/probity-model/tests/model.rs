@@ -1,0 +1,202 @@
+//! Integration tests of the model: the shared example validates, and broken reports are refused
+//! with every problem at its JSON path. Property tests for the identifiers and numbers.
+
+use probity_model::validation::{Issue, parse_and_validate};
+use probity_model::{Declaration, Profile, ResidentId};
+use proptest::prelude::*;
+use serde_json::Value;
+
+const EXAMPLE: &str = include_str!("../../../fixtures/small/declarations.jsonl");
+
+fn cn() -> Profile {
+    Profile::builtin("cn").unwrap()
+}
+
+fn example(n: usize) -> Value {
+    serde_json::from_str(EXAMPLE.lines().nth(n).unwrap()).unwrap()
+}
+
+fn issues(v: &Value) -> Vec<Issue> {
+    let p = cn();
+    parse_and_validate(v, |_| Some(&p))
+        .err()
+        .unwrap_or_default()
+}
+
+fn has(issues: &[Issue], path: &str, needle: &str) -> bool {
+    issues
+        .iter()
+        .any(|i| i.path == path && i.message.contains(needle))
+}
+
+#[test]
+fn every_example_report_validates_and_round_trips() {
+    let p = cn();
+    for line in EXAMPLE.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let d = parse_and_validate(&v, |_| Some(&p)).unwrap();
+        let again: Declaration = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(d, again);
+    }
+}
+
+#[test]
+fn form_errors_are_all_reported_with_paths() {
+    let mut v = example(1);
+    v["real_estate"][0]["area_m2"] = "96.399".into();
+    v["real_estate"][0]["kind"] = "castle".into();
+    v["stocks"][0]["shares"] = Value::from(3500);
+    v["funds"][0]["colour"] = "blue".into();
+    v["persons"][1]["id"] = "350213198006129058".into();
+    v["surprise"] = true.into();
+    v.as_object_mut().unwrap().remove("salary");
+    let found = issues(&v);
+    assert!(
+        has(&found, "$.real_estate[0].area_m2", "decimal places"),
+        "{found:#?}"
+    );
+    assert!(
+        has(&found, "$.stocks[0].shares", "invalid type"),
+        "{found:#?}"
+    );
+    assert!(
+        has(&found, "$.funds[0].colour", "unknown field"),
+        "{found:#?}"
+    );
+    assert!(
+        has(&found, "$.persons[1].id", "check character"),
+        "{found:#?}"
+    );
+    assert!(has(&found, "$.surprise", "unknown field"), "{found:#?}");
+    assert!(has(&found, "$.salary", "missing field"), "{found:#?}");
+}
+
+#[test]
+fn rule_errors_are_all_reported_with_paths() {
+    let mut v = example(1);
+    // Another person's ID for self, an unknown owner, an adult child not co-residing owning a home.
+    v["persons"][0]["id"] = "350111199006074875".into();
+    v["real_estate"][0]["owners"] = serde_json::json!(["self", "ghost"]);
+    v["persons"][2]["co_residing"] = false.into();
+    v["stocks"][0]["holder"] = "c1".into();
+    v["nothing_to_report"]
+        .as_array_mut()
+        .unwrap()
+        .push("stocks".into());
+    v["marriage"]["status"] = "divorced".into();
+    v["trips"] = serde_json::json!([{"traveller": "self", "departed_on": "2025-05-10", "returned_on": "2025-05-01",
+        "destinations": ["JP"], "purpose": "tourism", "document_number": "E1"}]);
+    let found = issues(&v);
+    assert!(has(&found, "$.persons[0].id", "declarant_id"), "{found:#?}");
+    assert!(
+        has(&found, "$.real_estate[0].owners[1]", "not a ref"),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            &found,
+            "$.stocks[0].holder",
+            "not someone this section covers"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(&found, "$.nothing_to_report[10]", "has items"),
+        "{found:#?}"
+    );
+    assert!(
+        has(&found, "$.marriage.last_change.kind", "divorce"),
+        "{found:#?}"
+    );
+    assert!(has(&found, "$.marriage.status", "spouse"), "{found:#?}");
+    assert!(
+        has(&found, "$.trips[0].returned_on", "before departing"),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            &found,
+            "$.nothing_to_report[1]",
+            "trips is marked nothing to report"
+        ),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn family_sections_name_only_family() {
+    let mut v = example(3);
+    v["employment"][0]["person"] = "self".into();
+    let found = issues(&v);
+    assert!(
+        has(&found, "$.employment[0].person", "spouse"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn an_empty_section_must_be_marked() {
+    let mut v = example(0);
+    let list = v["nothing_to_report"].as_array_mut().unwrap();
+    list.retain(|s| s != "funds");
+    assert!(has(&issues(&v), "$.funds", "nothing_to_report"));
+}
+
+/// A valid resident ID from its parts.
+fn resident_id() -> impl Strategy<Value = ResidentId> {
+    (
+        prop::sample::select(vec!["110105", "350111", "440304", "650102", "810000"]),
+        1900i32..2099,
+        1u32..=12,
+        1u32..=31,
+        0u32..1000,
+    )
+        .prop_filter_map("calendar date", |(area, y, m, d, seq)| {
+            probity_model::Date::from_ymd(y, m, d)?;
+            ResidentId::from_first_17(&format!("{area}{y:04}{m:02}{d:02}{seq:03}")).ok()
+        })
+}
+
+proptest! {
+    #[test]
+    fn valid_ids_round_trip(id in resident_id()) {
+        let again = ResidentId::parse(id.as_str()).unwrap();
+        prop_assert_eq!(&again, &id);
+        let json = serde_json::to_string(&id).unwrap();
+        prop_assert_eq!(serde_json::from_str::<ResidentId>(&json).unwrap(), id);
+    }
+
+    #[test]
+    fn every_single_character_change_is_rejected(id in resident_id(), pos in 0usize..18, replacement in prop::sample::select("0123456789Xx".chars().collect::<Vec<_>>())) {
+        let mut chars: Vec<char> = id.as_str().chars().collect();
+        prop_assume!(chars[pos] != replacement);
+        chars[pos] = replacement;
+        let changed: String = chars.into_iter().collect();
+        prop_assert!(ResidentId::parse(&changed).is_err(), "{} accepted", changed);
+    }
+
+    #[test]
+    fn every_credit_code_single_change_is_rejected(body in "[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{9}", pos in 0usize..18, replacement in prop::sample::select("0123456789ABCDEFGHJKLMNPQRTUWXY".chars().collect::<Vec<_>>())) {
+        let code = probity_model::CreditCode::from_first_17(&body).unwrap();
+        let mut chars: Vec<char> = code.as_str().chars().collect();
+        prop_assume!(chars[pos] != replacement);
+        chars[pos] = replacement;
+        let changed: String = chars.into_iter().collect();
+        prop_assert!(probity_model::CreditCode::parse(&changed).is_err(), "{} accepted", changed);
+    }
+
+    #[test]
+    fn amounts_round_trip_exactly(fen in 0i64..1_000_000_000_000) {
+        let a = probity_model::Amount::from_minor_units(fen).unwrap();
+        let parsed = probity_model::Amount::parse(&a.to_string()).unwrap();
+        prop_assert_eq!(parsed.minor_units(), fen);
+    }
+
+    #[test]
+    fn decimal_parse_never_panics(text in "\\PC{0,40}") {
+        let _ = probity_model::Decimal::parse(&text);
+        let _ = probity_model::Date::parse(&text);
+        let _ = ResidentId::parse(&text);
+        let _ = probity_model::CreditCode::parse(&text);
+    }
+}
