@@ -269,6 +269,19 @@ macro_rules! decimal_newtype {
 }
 pub(crate) use decimal_newtype;
 
+impl serde::Serialize for Decimal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Decimal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Decimal::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,18 +327,5 @@ mod tests {
         let d = Decimal::parse("12.3").unwrap();
         assert_eq!(d.to_scaled(2), Some(1230));
         assert_eq!(Decimal::parse("12.345").unwrap().to_scaled(2), None);
-    }
-}
-
-impl serde::Serialize for Decimal {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Decimal {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-        Decimal::parse(&text).map_err(serde::de::Error::custom)
     }
 }

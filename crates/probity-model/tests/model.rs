@@ -1,6 +1,8 @@
 //! Integration tests of the model: the shared example validates, and broken reports are refused
 //! with every problem at its JSON path. Property tests for the identifiers and numbers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use probity_model::validation::{Issue, parse_and_validate};
 use probity_model::{Declaration, Profile, ResidentId};
 use proptest::prelude::*;
