@@ -1,0 +1,140 @@
+//! The per-report comparison: one declaration and the registry rows attributed to its family in,
+//! findings out. [`check_all`] runs it over many reports in parallel, partitioned by declarant.
+
+use probity_model::declaration::Declaration;
+use probity_model::finding::{Category, Discrepancy, FindingKind};
+use probity_model::profile::{Condition, Profile};
+use rayon::prelude::*;
+
+use crate::extract::RegistryExtracts;
+use crate::resolve::{Family, RegistryIndex};
+use crate::sections;
+
+/// Everything a section needs to compare one report.
+pub struct Ctx<'a> {
+    /// The report.
+    pub d: &'a Declaration,
+    /// Its rules.
+    pub profile: &'a Profile,
+    /// All extracts.
+    pub ex: &'a RegistryExtracts,
+    /// The family and its attributed rows.
+    pub family: Family<'a>,
+    /// Findings so far.
+    pub out: Vec<Discrepancy>,
+}
+
+/// A finding before classification.
+pub struct Draft<'s> {
+    /// Section.
+    pub category: Category,
+    /// Kind.
+    pub kind: FindingKind,
+    /// Member index the item belongs to.
+    pub member: Option<usize>,
+    /// Field compared.
+    pub field: &'s str,
+    /// Declared value.
+    pub declared: String,
+    /// Registry value.
+    pub registry: String,
+    /// JSON path of the declared item.
+    pub path: String,
+    /// Supporting record ids.
+    pub records: Vec<String>,
+    /// Facts for the classification rules.
+    pub facts: Vec<Condition>,
+    /// A sentence for the verifier.
+    pub note: String,
+}
+
+impl<'a> Ctx<'a> {
+    /// Classifies a draft through the profile and records it.
+    pub fn push(&mut self, f: Draft<'_>) {
+        let rule = self.profile.classify(f.category, f.kind, &f.facts);
+        let person_id = f
+            .member
+            .and_then(|m| self.family.members.get(m))
+            .and_then(|m| m.id())
+            .unwrap_or_default()
+            .to_owned();
+        self.out.push(Discrepancy {
+            declaration_id: self.d.declaration_id.clone(),
+            declarant_id: self.d.declarant_id.as_str().to_owned(),
+            category: f.category,
+            person_id,
+            kind: f.kind,
+            field: f.field.to_owned(),
+            declared: f.declared,
+            registry: f.registry,
+            declared_path: f.path,
+            registry_record_ids: f.records,
+            classification: rule.classification,
+            rule: rule.id.clone(),
+            note: f.note,
+        });
+    }
+
+    /// True when `category` covers member `m` of this report.
+    pub fn covers(&self, category: Category, m: usize) -> bool {
+        self.family
+            .covers(self.profile, category, m, self.d.filed_on)
+    }
+
+    /// The display name of member `m`.
+    pub fn name_of(&self, m: usize) -> &str {
+        self.family
+            .members
+            .get(m)
+            .map_or("", |x| x.person.name.as_str())
+    }
+
+    /// The member a declared handle names.
+    pub fn member(&self, handle: &probity_model::declaration::PersonRef) -> Option<usize> {
+        self.family.member_of(handle)
+    }
+}
+
+/// Compares one report with the extracts.
+pub fn check_declaration(
+    d: &Declaration,
+    profile: &Profile,
+    ex: &RegistryExtracts,
+    index: &RegistryIndex,
+) -> Vec<Discrepancy> {
+    let family = Family::resolve(d, ex, index);
+    let mut ctx = Ctx {
+        d,
+        profile,
+        ex,
+        family,
+        out: Vec::new(),
+    };
+    sections::marriage::check(&mut ctx);
+    sections::travel::check(&mut ctx);
+    sections::family::check(&mut ctx);
+    sections::income::check(&mut ctx);
+    sections::real_estate::check(&mut ctx);
+    sections::securities::check(&mut ctx);
+    sections::businesses::check(&mut ctx);
+    ctx.out
+}
+
+/// Compares every report with the extracts, in parallel; findings come out in report order.
+pub fn check_all<'p>(
+    declarations: &[Declaration],
+    profile_for: &(dyn Fn(&str) -> Option<&'p Profile> + Sync),
+    ex: &RegistryExtracts,
+) -> Vec<Discrepancy> {
+    let index = RegistryIndex::build(ex);
+    declarations
+        .par_iter()
+        .map(|d| match profile_for(&d.profile) {
+            Some(p) => check_declaration(d, p, ex, &index),
+            None => Vec::new(),
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect()
+}

@@ -1,0 +1,215 @@
+//! Reading a folder of registry extracts (FORMATS.md): one CSV file per source, each optional.
+//! A file that is absent means the source was not queried; a header alone means it answered
+//! "nothing". Unknown columns are ignored; a malformed row is an error naming file, line and column.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use probity_model::registry::*;
+use serde::de::DeserializeOwned;
+
+use crate::error::CheckError;
+
+/// All extracts of one folder. `None` for a source that was not queried.
+#[derive(Debug, Default, Clone)]
+pub struct RegistryExtracts {
+    /// `marriages.csv`.
+    pub marriages: Option<Vec<MarriageRecord>>,
+    /// `travel_documents.csv`.
+    pub travel_documents: Option<Vec<TravelDocumentRecord>>,
+    /// `border_crossings.csv`.
+    pub border_crossings: Option<Vec<BorderCrossingRecord>>,
+    /// `residence_abroad.csv`.
+    pub residence_abroad: Option<Vec<ResidenceAbroadRecord>>,
+    /// `employment.csv`.
+    pub employment: Option<Vec<EmploymentRecord>>,
+    /// `criminal_cases.csv`.
+    pub criminal_cases: Option<Vec<CriminalCaseRecord>>,
+    /// `tax_income.csv`.
+    pub tax_income: Option<Vec<TaxIncomeRecord>>,
+    /// `real_estate.csv`.
+    pub real_estate: Option<Vec<RealEstateRecord>>,
+    /// `stocks.csv`.
+    pub stocks: Option<Vec<StockRecord>>,
+    /// `funds.csv`.
+    pub funds: Option<Vec<FundRecord>>,
+    /// `insurance.csv`.
+    pub insurance: Option<Vec<InsuranceRecord>>,
+    /// `companies.csv`.
+    pub companies: Option<Vec<CompanyRecord>>,
+}
+
+impl RegistryExtracts {
+    /// Reads every source file present in `dir`.
+    pub fn read_dir(dir: &Path) -> Result<RegistryExtracts, CheckError> {
+        if !dir.is_dir() {
+            return Err(CheckError::Io {
+                path: dir.to_owned(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
+            });
+        }
+        let file = |s: Source| dir.join(format!("{}.csv", s.file_stem()));
+        Ok(RegistryExtracts {
+            marriages: read_optional(&file(Source::Marriages), Source::Marriages)?,
+            travel_documents: read_optional(
+                &file(Source::TravelDocuments),
+                Source::TravelDocuments,
+            )?,
+            border_crossings: read_optional(
+                &file(Source::BorderCrossings),
+                Source::BorderCrossings,
+            )?,
+            residence_abroad: read_optional(
+                &file(Source::ResidenceAbroad),
+                Source::ResidenceAbroad,
+            )?,
+            employment: read_optional(&file(Source::Employment), Source::Employment)?,
+            criminal_cases: read_optional(&file(Source::CriminalCases), Source::CriminalCases)?,
+            tax_income: read_optional(&file(Source::TaxIncome), Source::TaxIncome)?,
+            real_estate: read_optional(&file(Source::RealEstate), Source::RealEstate)?,
+            stocks: read_optional(&file(Source::Stocks), Source::Stocks)?,
+            funds: read_optional(&file(Source::Funds), Source::Funds)?,
+            insurance: read_optional(&file(Source::Insurance), Source::Insurance)?,
+            companies: read_optional(&file(Source::Companies), Source::Companies)?,
+        })
+    }
+
+    /// Total rows across sources.
+    pub fn rows(&self) -> usize {
+        fn n<T>(v: &Option<Vec<T>>) -> usize {
+            v.as_ref().map_or(0, Vec::len)
+        }
+        n(&self.marriages)
+            + n(&self.travel_documents)
+            + n(&self.border_crossings)
+            + n(&self.residence_abroad)
+            + n(&self.employment)
+            + n(&self.criminal_cases)
+            + n(&self.tax_income)
+            + n(&self.real_estate)
+            + n(&self.stocks)
+            + n(&self.funds)
+            + n(&self.insurance)
+            + n(&self.companies)
+    }
+}
+
+/// A row type with a record id, for the uniqueness check.
+pub trait Record {
+    /// The row's `record_id`.
+    fn record_id(&self) -> &str;
+}
+
+macro_rules! record {
+    ($($t:ty),*) => {$(
+        impl Record for $t {
+            fn record_id(&self) -> &str {
+                &self.record_id
+            }
+        }
+    )*};
+}
+record!(
+    MarriageRecord,
+    TravelDocumentRecord,
+    BorderCrossingRecord,
+    ResidenceAbroadRecord,
+    EmploymentRecord,
+    CriminalCaseRecord,
+    TaxIncomeRecord,
+    RealEstateRecord,
+    StockRecord,
+    FundRecord,
+    InsuranceRecord,
+    CompanyRecord
+);
+
+fn read_optional<T: DeserializeOwned + Record>(
+    path: &Path,
+    source: Source,
+) -> Result<Option<Vec<T>>, CheckError> {
+    match std::fs::File::open(path) {
+        Ok(file) => read_csv(path, std::io::BufReader::new(file), source).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(CheckError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Reads one source's CSV from any reader; `path` names it in errors.
+pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
+    path: &Path,
+    reader: R,
+    source: Source,
+) -> Result<Vec<T>, CheckError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| row_error(path, &e, None))?
+        .clone();
+    // Blank cells are absent values (FORMATS.md), so every column must be present in the header.
+    for column in source.columns() {
+        if !headers.iter().any(|h| h.trim() == *column) {
+            return Err(CheckError::MissingColumn {
+                path: path.to_owned(),
+                column: (*column).to_owned(),
+            });
+        }
+    }
+    let trimmed: csv::StringRecord = headers.iter().map(str::trim).collect();
+    csv.set_headers(trimmed.clone());
+    let mut rows = Vec::new();
+    let mut ids = HashSet::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(row_error(path, &e, Some(&trimmed))),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let row: T = record
+            .deserialize(Some(&trimmed))
+            .map_err(|e| row_error(path, &e, Some(&trimmed)))?;
+        if !ids.insert(row.record_id().to_owned()) {
+            return Err(CheckError::DuplicateRecord {
+                path: path.to_owned(),
+                line,
+                record_id: row.record_id().to_owned(),
+            });
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn row_error(path: &Path, e: &csv::Error, headers: Option<&csv::StringRecord>) -> CheckError {
+    let line = e.position().map_or(0, |p| p.line());
+    let (column, message) = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => {
+            let column = err
+                .field()
+                .and_then(|i| headers.and_then(|h| h.get(i as usize)))
+                .map(|c| format!("{c}: "))
+                .unwrap_or_default();
+            (column, err.kind().to_string())
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => (
+            String::new(),
+            format!("{len} fields where the header has {expected_len}"),
+        ),
+        _ => (String::new(), e.to_string()),
+    };
+    CheckError::Row {
+        path: PathBuf::from(path),
+        line,
+        column,
+        message,
+    }
+}
