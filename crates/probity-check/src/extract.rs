@@ -149,7 +149,15 @@ pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
         .from_reader(reader);
     let headers = csv
         .headers()
-        .map_err(|e| row_error(path, &e, None))?
+        .map_err(|e| {
+            row_error(
+                path,
+                &e,
+                1,
+                &csv::StringRecord::new(),
+                &csv::StringRecord::new(),
+            )
+        })?
         .clone();
     // Blank cells are absent values (FORMATS.md), so every column must be present in the header.
     for column in source.columns() {
@@ -169,12 +177,16 @@ pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
         match csv.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(row_error(path, &e, Some(&trimmed))),
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() + 1);
+                return Err(row_error(path, &e, line, &record, &trimmed));
+            }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        // The reader counts the header as line 0 after `set_headers`; files count from 1.
+        let line = record.position().map_or(0, |p| p.line() + 1);
         let row: T = record
             .deserialize(Some(&trimmed))
-            .map_err(|e| row_error(path, &e, Some(&trimmed)))?;
+            .map_err(|e| row_error(path, &e, line, &record, &trimmed))?;
         if !ids.insert(row.record_id().to_owned()) {
             return Err(CheckError::DuplicateRecord {
                 path: path.to_owned(),
@@ -187,16 +199,33 @@ pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
     Ok(rows)
 }
 
-fn row_error(path: &Path, e: &csv::Error, headers: Option<&csv::StringRecord>) -> CheckError {
-    let line = e.position().map_or(0, |p| p.line());
+fn row_error(
+    path: &Path,
+    e: &csv::Error,
+    line: u64,
+    record: &csv::StringRecord,
+    headers: &csv::StringRecord,
+) -> CheckError {
     let (column, message) = match e.kind() {
         csv::ErrorKind::Deserialize { err, .. } => {
-            let column = err
-                .field()
-                .and_then(|i| headers.and_then(|h| h.get(i as usize)))
+            let message = err.kind().to_string();
+            // Errors raised by a value's own parser carry no field index; the value they quote
+            // names the column.
+            let index = err.field().map(|i| i as usize).or_else(|| {
+                let mut hits = record
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, cell)| !cell.is_empty() && message.contains(&format!("{cell:?}")));
+                match (hits.next(), hits.next()) {
+                    (Some((i, _)), None) => Some(i),
+                    _ => None,
+                }
+            });
+            let column = index
+                .and_then(|i| headers.get(i))
                 .map(|c| format!("{c}: "))
                 .unwrap_or_default();
-            (column, err.kind().to_string())
+            (column, message)
         }
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

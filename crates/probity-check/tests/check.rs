@@ -73,3 +73,146 @@ fn the_shared_example_gives_exactly_the_expected_findings() {
         );
     }
 }
+
+/// A copy of the example's registries in a temporary folder, with `edit` applied to one file.
+fn edited_registries(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(small().join("registries")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let text = if name == file { edit(text) } else { text };
+        std::fs::write(tmp.path().join(&name), text).unwrap();
+    }
+    tmp
+}
+
+fn run(registries: &Path) -> Vec<Discrepancy> {
+    let profile = Profile::builtin("cn").unwrap();
+    let extracts = RegistryExtracts::read_dir(registries).unwrap();
+    check_all(&declarations(&small()), &|_| Some(&profile), &extracts)
+}
+
+#[test]
+fn a_malformed_row_names_file_line_and_column() {
+    let tmp = edited_registries("stocks.csv", |t| t.replace("5400,6.43", "54OO,6.43"));
+    let err = RegistryExtracts::read_dir(tmp.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stocks.csv:4: shares: "), "{err}");
+}
+
+#[test]
+fn a_missing_column_and_a_duplicate_record_are_refused() {
+    let tmp = edited_registries("funds.csv", |t| t.replacen("units,", "unit_count,", 1));
+    let err = RegistryExtracts::read_dir(tmp.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("funds.csv:1: missing column \"units\""),
+        "{err}"
+    );
+    let tmp = edited_registries("funds.csv", |t| t.replace("FD0759806121", "FD8821012006"));
+    let err = RegistryExtracts::read_dir(tmp.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("funds.csv:3: record_id \"FD8821012006\" is used twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_absent_source_gives_no_findings_in_its_sections() {
+    let tmp = edited_registries("real_estate.csv", |t| t);
+    std::fs::remove_file(tmp.path().join("real_estate.csv")).unwrap();
+    let found = run(tmp.path());
+    assert!(
+        found
+            .iter()
+            .all(|f| f.category != probity_model::Category::RealEstate)
+    );
+    assert_eq!(found.len(), expected(&small()).len() - 2);
+}
+
+#[test]
+fn a_homonym_with_a_valid_id_is_another_person() {
+    // Give the unreported stock's row a valid ID of someone else with the same name.
+    let tmp = edited_registries("stocks.csv", |t| {
+        t.replace(
+            "ST5362247849,350212201302210087",
+            "ST5362247849,11010519491231002X",
+        )
+    });
+    let found = run(tmp.path());
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.registry_record_ids.contains(&"ST5362247849".to_owned()))
+    );
+}
+
+#[test]
+fn a_mistyped_id_with_the_same_name_is_the_member() {
+    // One digit changed: the check character no longer fits, the name still does.
+    let tmp = edited_registries("stocks.csv", |t| {
+        t.replace(
+            "ST5362247849,350212201302210087",
+            "ST5362247849,350212201302210187",
+        )
+    });
+    let found = run(tmp.path());
+    assert!(
+        found
+            .iter()
+            .any(|f| f.registry_record_ids == ["ST5362247849"]
+                && f.person_id == "350212201302210087")
+    );
+    // The same mistyped ID under another name is nobody's.
+    let tmp = edited_registries("stocks.csv", |t| {
+        t.replace(
+            "ST5362247849,350212201302210087,柯梓",
+            "ST5362247849,350212201302210187,柯梓涵",
+        )
+    });
+    assert!(
+        !run(tmp.path())
+            .iter()
+            .any(|f| f.registry_record_ids.contains(&"ST5362247849".to_owned()))
+    );
+}
+
+#[test]
+fn a_blank_id_never_alone_supports_an_unreported_finding() {
+    let tmp = edited_registries("stocks.csv", |t| {
+        t.replace("ST5362247849,350212201302210087", "ST5362247849,")
+    });
+    assert!(
+        !run(tmp.path())
+            .iter()
+            .any(|f| f.registry_record_ids.contains(&"ST5362247849".to_owned()))
+    );
+    // …but a blank-ID row does confirm a declared item through its strong key.
+    let tmp = edited_registries("insurance.csv", |t| {
+        t.replace("IN0138618730,350181198610281349", "IN0138618730,")
+    });
+    let found = run(tmp.path());
+    assert!(
+        found
+            .iter()
+            .any(|f| f.registry_record_ids == ["IN0138618730"] && f.field == "premiums_paid")
+    );
+}
+
+#[test]
+fn a_header_alone_means_the_agency_found_nothing() {
+    let tmp = edited_registries("companies.csv", |t| {
+        t.lines().next().unwrap().to_owned() + "\n"
+    });
+    let found = run(tmp.path());
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.category == probity_model::Category::Businesses)
+    );
+}
