@@ -36,6 +36,34 @@ pub enum CheckError {
         /// What is wrong.
         message: String,
     },
+    /// A Parquet row does not fit the format.
+    #[error("{path}: row {row}: {column}{message}")]
+    ParquetRow {
+        /// The file.
+        path: PathBuf,
+        /// 1-based row number.
+        row: u64,
+        /// `column name: ` when known.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A Parquet file cannot be read as Parquet.
+    #[error("{path}: not a readable Parquet file: {message}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The reader's reason.
+        message: String,
+    },
+    /// Both a CSV and a Parquet file hold the same source.
+    #[error("{csv} and {parquet} both hold the same source: keep one")]
+    TwoFormats {
+        /// The CSV file.
+        csv: PathBuf,
+        /// The Parquet file.
+        parquet: PathBuf,
+    },
     /// Two rows of one file share a `record_id`.
     #[error("{path}:{line}: record_id {record_id:?} is used twice in this file")]
     DuplicateRecord {

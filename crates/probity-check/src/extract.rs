@@ -48,29 +48,19 @@ impl RegistryExtracts {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
             });
         }
-        let file = |s: Source| dir.join(format!("{}.csv", s.file_stem()));
         Ok(RegistryExtracts {
-            marriages: read_optional(&file(Source::Marriages), Source::Marriages)?,
-            travel_documents: read_optional(
-                &file(Source::TravelDocuments),
-                Source::TravelDocuments,
-            )?,
-            border_crossings: read_optional(
-                &file(Source::BorderCrossings),
-                Source::BorderCrossings,
-            )?,
-            residence_abroad: read_optional(
-                &file(Source::ResidenceAbroad),
-                Source::ResidenceAbroad,
-            )?,
-            employment: read_optional(&file(Source::Employment), Source::Employment)?,
-            criminal_cases: read_optional(&file(Source::CriminalCases), Source::CriminalCases)?,
-            tax_income: read_optional(&file(Source::TaxIncome), Source::TaxIncome)?,
-            real_estate: read_optional(&file(Source::RealEstate), Source::RealEstate)?,
-            stocks: read_optional(&file(Source::Stocks), Source::Stocks)?,
-            funds: read_optional(&file(Source::Funds), Source::Funds)?,
-            insurance: read_optional(&file(Source::Insurance), Source::Insurance)?,
-            companies: read_optional(&file(Source::Companies), Source::Companies)?,
+            marriages: read_source(dir, Source::Marriages)?,
+            travel_documents: read_source(dir, Source::TravelDocuments)?,
+            border_crossings: read_source(dir, Source::BorderCrossings)?,
+            residence_abroad: read_source(dir, Source::ResidenceAbroad)?,
+            employment: read_source(dir, Source::Employment)?,
+            criminal_cases: read_source(dir, Source::CriminalCases)?,
+            tax_income: read_source(dir, Source::TaxIncome)?,
+            real_estate: read_source(dir, Source::RealEstate)?,
+            stocks: read_source(dir, Source::Stocks)?,
+            funds: read_source(dir, Source::Funds)?,
+            insurance: read_source(dir, Source::Insurance)?,
+            companies: read_source(dir, Source::Companies)?,
         })
     }
 
@@ -124,17 +114,55 @@ record!(
     CompanyRecord
 );
 
-fn read_optional<T: DeserializeOwned + Record>(
-    path: &Path,
+/// Reads `<stem>.csv` or `<stem>.parquet`, whichever is present; `None` when neither is.
+fn read_source<T: DeserializeOwned + Record>(
+    dir: &Path,
     source: Source,
 ) -> Result<Option<Vec<T>>, CheckError> {
-    match std::fs::File::open(path) {
-        Ok(file) => read_csv(path, std::io::BufReader::new(file), source).map(Some),
+    let csv = dir.join(format!("{}.csv", source.file_stem()));
+    let parquet = dir.join(format!("{}.parquet", source.file_stem()));
+    let open = |path: &Path| match std::fs::File::open(path) {
+        Ok(file) => Ok(Some(file)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(CheckError::Io {
+        Err(e) => Err(CheckError::Io {
             path: path.to_owned(),
-            source,
+            source: e,
         }),
+    };
+    match (open(&csv)?, open(&parquet)?) {
+        (Some(_), Some(_)) => Err(CheckError::TwoFormats { csv, parquet }),
+        (Some(file), None) => read_csv(&csv, std::io::BufReader::new(file), source).map(Some),
+        (None, Some(file)) => crate::parquet::read_parquet(&parquet, file, source).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Checks that a header holds every column the source requires.
+pub(crate) fn require_columns(
+    path: &Path,
+    headers: &csv::StringRecord,
+    source: Source,
+) -> Result<(), CheckError> {
+    // Blank cells are absent values (FORMATS.md), so every column must be present in the header.
+    for column in source.columns() {
+        if !headers.iter().any(|h| h == *column) {
+            return Err(CheckError::MissingColumn {
+                path: path.to_owned(),
+                column: (*column).to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Keeps `record_id`s unique within a file.
+#[derive(Default)]
+pub(crate) struct UniqueIds(HashSet<String>);
+
+impl UniqueIds {
+    /// Records an id; false when it was seen before.
+    pub(crate) fn insert(&mut self, id: &str) -> bool {
+        self.0.insert(id.to_owned())
     }
 }
 
@@ -159,19 +187,11 @@ pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
             )
         })?
         .clone();
-    // Blank cells are absent values (FORMATS.md), so every column must be present in the header.
-    for column in source.columns() {
-        if !headers.iter().any(|h| h.trim() == *column) {
-            return Err(CheckError::MissingColumn {
-                path: path.to_owned(),
-                column: (*column).to_owned(),
-            });
-        }
-    }
     let trimmed: csv::StringRecord = headers.iter().map(str::trim).collect();
+    require_columns(path, &trimmed, source)?;
     csv.set_headers(trimmed.clone());
     let mut rows = Vec::new();
-    let mut ids = HashSet::new();
+    let mut ids = UniqueIds::default();
     let mut record = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut record) {
@@ -187,7 +207,7 @@ pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
         let row: T = record
             .deserialize(Some(&trimmed))
             .map_err(|e| row_error(path, &e, line, &record, &trimmed))?;
-        if !ids.insert(row.record_id().to_owned()) {
+        if !ids.insert(row.record_id()) {
             return Err(CheckError::DuplicateRecord {
                 path: path.to_owned(),
                 line,
@@ -199,7 +219,7 @@ pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
     Ok(rows)
 }
 
-fn row_error(
+pub(crate) fn row_error(
     path: &Path,
     e: &csv::Error,
     line: u64,

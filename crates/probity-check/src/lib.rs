@@ -25,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod normalize;
+pub mod parquet;
 pub mod resolve;
 pub mod sections;
 

@@ -216,3 +216,81 @@ fn a_header_alone_means_the_agency_found_nothing() {
             .any(|f| f.category == probity_model::Category::Businesses)
     );
 }
+
+/// Writes a CSV extract as Parquet: text columns, except `shares` as Int64 and `date` as Date32,
+/// so that the reader's casts are exercised.
+fn csv_to_parquet(csv_path: &Path, out: &Path) {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    let mut reader = csv::Reader::from_path(csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (i, name) in headers.iter().enumerate() {
+        let cells: Vec<&str> = records.iter().map(|r| r.get(i).unwrap()).collect();
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        if name == "shares" {
+            fields.push(Field::new(name, DataType::Int64, true));
+            columns.push(Arc::new(Int64Array::from_iter(
+                cells.iter().map(|c| c.parse::<i64>().ok()),
+            )));
+        } else if name == "date" {
+            fields.push(Field::new(name, DataType::Date32, true));
+            columns.push(Arc::new(Date32Array::from_iter(cells.iter().map(|c| {
+                chrono::NaiveDate::parse_from_str(c, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| (d - epoch).num_days() as i32)
+            }))));
+        } else {
+            fields.push(Field::new(name, DataType::Utf8, true));
+            columns.push(Arc::new(StringArray::from_iter(
+                cells.iter().map(|c| (!c.is_empty()).then_some(*c)),
+            )));
+        }
+    }
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+    let file = std::fs::File::create(out).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn parquet_extracts_give_the_same_findings_as_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(small().join("registries")).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        csv_to_parquet(&path, &tmp.path().join(format!("{stem}.parquet")));
+    }
+    let csv_found = run(&small().join("registries"));
+    let parquet_found = run(tmp.path());
+    assert_eq!(csv_found, parquet_found);
+    assert_eq!(parquet_found.len(), expected(&small()).len());
+
+    // A bad value is named by row and column; both formats side by side are refused.
+    let bad = tmp.path().join("bad.csv");
+    let text = std::fs::read_to_string(small().join("registries/funds.csv"))
+        .unwrap()
+        .replace("16657.77", "lots");
+    std::fs::write(&bad, text).unwrap();
+    csv_to_parquet(&bad, &tmp.path().join("funds.parquet"));
+    std::fs::remove_file(&bad).unwrap();
+    let err = RegistryExtracts::read_dir(tmp.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.ends_with("funds.parquet: row 4: units: \"lots\" is not a decimal number (expected digits with an optional '.' and fraction)"), "{err}");
+    std::fs::copy(
+        small().join("registries/funds.csv"),
+        tmp.path().join("funds.csv"),
+    )
+    .unwrap();
+    let err = RegistryExtracts::read_dir(tmp.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("both hold the same source"), "{err}");
+}
