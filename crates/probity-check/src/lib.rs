@@ -24,6 +24,7 @@ pub mod address;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod link;
 pub mod normalize;
 pub mod parquet;
 pub mod resolve;

@@ -294,3 +294,136 @@ fn parquet_extracts_give_the_same_findings_as_csv() {
         .to_string();
     assert!(err.contains("both hold the same source"), "{err}");
 }
+
+mod linkage {
+    use probity_check::link::{FieldKind, LinkConfig, Table, link};
+
+    /// A deterministic population written twice, the second time with typos, blanks and swapped
+    /// digits, in another order.
+    fn population(n: usize) -> (String, String) {
+        let given = [
+            "wei", "fang", "min", "jing", "lei", "mary", "john", "linda", "david", "susan",
+            "chris", "nancy",
+        ];
+        let surnames = [
+            "wang", "li", "zhang", "liu", "chen", "smith", "jones", "brown", "garcia", "lopez",
+        ];
+        let mut state = 42u64;
+        let mut next = move |m: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % m
+        };
+        let mut left = String::from("id,given,surname,dob,postcode\n");
+        let mut rights = Vec::new();
+        for i in 0..n {
+            let g = given[next(given.len())].to_owned();
+            let s = surnames[next(surnames.len())].to_owned();
+            let dob = format!(
+                "19{:02}{:02}{:02}",
+                40 + next(60),
+                1 + next(12),
+                1 + next(28)
+            );
+            let pc = format!("{}", 100000 + next(900000));
+            left.push_str(&format!("L{i},{g},{s},{dob},{pc}\n"));
+            let g2 = if next(5) == 0 {
+                format!("{}{}", &g[..g.len() - 1], "x")
+            } else {
+                g
+            };
+            let dob2 = if next(10) == 0 {
+                format!("{}{}{}", &dob[..5], &dob[6..7], &dob[5..6]) + &dob[7..]
+            } else {
+                dob
+            };
+            let pc2 = if next(20) == 0 { String::new() } else { pc };
+            rights.push(format!("R{i},{g2},{s},{dob2},{pc2}\n"));
+        }
+        for i in (1..rights.len()).rev() {
+            rights.swap(i, next(i + 1));
+        }
+        (
+            left,
+            String::from("id,given,surname,dob,postcode\n") + &rights.concat(),
+        )
+    }
+
+    #[test]
+    fn links_a_noisy_population_one_to_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (l, r) = population(2000);
+        std::fs::write(tmp.path().join("l.csv"), l).unwrap();
+        std::fs::write(tmp.path().join("r.csv"), r).unwrap();
+        let config = LinkConfig::from_toml(
+            "left_id = \"id\"\nright_id = \"id\"\none_to_one = true\n\
+             [[field]]\nleft = \"given\"\nright = \"given\"\nkind = \"name\"\n\
+             [[field]]\nleft = \"surname\"\nright = \"surname\"\nkind = \"name\"\n\
+             [[field]]\nleft = \"dob\"\nright = \"dob\"\nkind = \"date\"\n\
+             [[field]]\nleft = \"postcode\"\nright = \"postcode\"\nkind = \"postcode\"\n",
+        )
+        .unwrap();
+        let cols: Vec<(&str, FieldKind)> = config
+            .fields
+            .iter()
+            .map(|f| (f.left.as_str(), f.kind))
+            .collect();
+        let left = Table::read(&tmp.path().join("l.csv"), "id", &cols).unwrap();
+        let right = Table::read(&tmp.path().join("r.csv"), "id", &cols).unwrap();
+        let result = link(&config, &left, &right, 0.5);
+
+        eprintln!(
+            "lambda {} cands {} m {:?} u {:?}",
+            result.model.lambda, result.candidates, result.model.m, result.model.u
+        );
+        let correct = result
+            .links
+            .iter()
+            .filter(|x| left.ids[x.left as usize][1..] == right.ids[x.right as usize][1..])
+            .count();
+        let precision = correct as f64 / result.links.len() as f64;
+        let recall = correct as f64 / 2000.0;
+        assert!(
+            precision >= 0.99 && recall >= 0.98,
+            "precision {precision}, recall {recall}"
+        );
+        assert!(
+            result.model.lambda > 0.0 && result.model.lambda < 0.5,
+            "lambda {}",
+            result.model.lambda
+        );
+
+        let mut seen_left = std::collections::HashSet::new();
+        let mut seen_right = std::collections::HashSet::new();
+        for x in &result.links {
+            assert!(
+                seen_left.insert(x.left) && seen_right.insert(x.right),
+                "a record in two pairs"
+            );
+            assert!((0.0..=1.0).contains(&x.score));
+        }
+        assert!(
+            result.links.windows(2).all(|w| w[0].score >= w[1].score),
+            "best first"
+        );
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("l.csv"), "id,name\n1,a\n").unwrap();
+        let err = Table::read(
+            &tmp.path().join("l.csv"),
+            "id",
+            &[("surname", FieldKind::Name)],
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string().contains("missing column \"surname\""),
+            "{err}"
+        );
+        assert!(LinkConfig::from_toml("left_id = \"a\"\nright_id = \"b\"\n").is_err());
+    }
+}
