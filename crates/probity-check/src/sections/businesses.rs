@@ -5,13 +5,25 @@
 use std::collections::BTreeMap;
 
 use probity_model::Decimal;
-use probity_model::declaration::BusinessForm;
+use probity_model::declaration::{BusinessForm, BusinessStatus};
 use probity_model::finding::{Category, FindingKind};
 use probity_model::registry::{CompanyRecord, CompanyStatus, Source};
 
 use crate::engine::{Ctx, Draft};
 use crate::normalize;
 use crate::sections::{compare_rounded, compare_within, kind_of};
+
+/// The declared form of a registry status; `None` for deregistered, which no report declares.
+fn registry_status(s: CompanyStatus) -> Option<BusinessStatus> {
+    match s {
+        CompanyStatus::Active => Some(BusinessStatus::Active),
+        CompanyStatus::Revoked => Some(BusinessStatus::Revoked),
+        CompanyStatus::Withdrawn => Some(BusinessStatus::Withdrawn),
+        CompanyStatus::Moved => Some(BusinessStatus::Moved),
+        CompanyStatus::Other => Some(BusinessStatus::Other),
+        CompanyStatus::Deregistered => None,
+    }
+}
 
 /// Checks businesses.
 pub fn check(ctx: &mut Ctx<'_>) {
@@ -98,6 +110,29 @@ pub fn check(ctx: &mut Ctx<'_>) {
                         note: format!("Declared {declared_sub} subscribed in {}; the registry records {subscribed}.", rows[0].company_name),
                     });
                 }
+            }
+            if let Some(registered) = registry_status(rows[0].status)
+                && registered != b.status
+            {
+                let (declared, registry) = (
+                    super::family::enum_name(&b.status),
+                    super::family::enum_name(&registered),
+                );
+                drafts.push(Draft {
+                    category: Category::Businesses,
+                    kind: FindingKind::Differs,
+                    member: Some(*m),
+                    field: "status",
+                    declared: declared.clone(),
+                    registry: registry.clone(),
+                    path: format!("$.businesses[{i}]"),
+                    records: records.clone(),
+                    facts: Vec::new(),
+                    note: format!(
+                        "{} is declared {declared}; the registry has it {registry}.",
+                        rows[0].company_name
+                    ),
+                });
             }
             if let (Some(reg_share), Some(dec_share)) =
                 (investor.iter().find_map(|r| r.share_pct), b.share_pct)

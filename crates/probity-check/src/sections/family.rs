@@ -210,22 +210,22 @@ fn employment(ctx: &mut Ctx<'_>) {
     };
     let filed_on = ctx.d.filed_on;
     let mut matched = vec![false; ctx.d.employment.len()];
-    let find = |ctx: &Ctx<'_>, matched: &[bool], m: usize, code: &str, name: &str| {
+    // One declared post confirms every row of that person and employer (a post held twice, say),
+    // so matching does not consume the declared item.
+    let find = |ctx: &Ctx<'_>, m: usize, code: &str, name: &str| {
         let handle = &ctx.family.members[m].person.handle;
         let code = normalize::number(code);
         let company = normalize::company(name);
-        let by_code = ctx.d.employment.iter().enumerate().position(|(i, e)| {
-            !matched[i]
-                && &e.person == handle
+        let by_code = ctx.d.employment.iter().position(|e| {
+            &e.person == handle
                 && !code.is_empty()
                 && e.employer_credit_code
                     .as_ref()
                     .is_some_and(|c| c.as_str() == code)
         });
         by_code.or_else(|| {
-            ctx.d.employment.iter().enumerate().position(|(i, e)| {
-                !matched[i]
-                    && &e.person == handle
+            ctx.d.employment.iter().position(|e| {
+                &e.person == handle
                     && (e.employer_credit_code.is_none() || code.is_empty())
                     && normalize::company(&e.employer) == company
             })
@@ -238,13 +238,7 @@ fn employment(ctx: &mut Ctx<'_>) {
         };
         let current =
             row.until.is_none_or(|u| u > filed_on) && row.since.is_none_or(|s| s <= filed_on);
-        if let Some(i) = find(
-            ctx,
-            &matched,
-            m,
-            &row.employer_credit_code,
-            &row.employer_name,
-        ) {
+        if let Some(i) = find(ctx, m, &row.employer_credit_code, &row.employer_name) {
             matched[i] = true;
             continue;
         }
@@ -272,13 +266,7 @@ fn employment(ctx: &mut Ctx<'_>) {
     for row in rows.iter().filter(|r| r.person_id.trim().is_empty()) {
         let covered = |m: usize| ctx.covers(Category::Employment, m);
         if let Some(m) = ctx.family.member_named(&row.person_name, covered)
-            && let Some(i) = find(
-                ctx,
-                &matched,
-                m,
-                &row.employer_credit_code,
-                &row.employer_name,
-            )
+            && let Some(i) = find(ctx, m, &row.employer_credit_code, &row.employer_name)
         {
             matched[i] = true;
         }

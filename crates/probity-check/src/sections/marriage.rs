@@ -64,13 +64,14 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let records = vec![event.record_id.clone()];
     let status = format!("{:?}", declared.status).to_lowercase();
     if declared.status == MaritalStatus::Unmarried {
+        let registry_status_event = super::family::enum_name(&event.event);
         ctx.push(Draft {
             category: Category::Marriage,
             kind: FindingKind::Unreported,
             member: Some(own),
             field: "",
             declared: String::new(),
-            registry: event.date.to_string(),
+            registry: format!("{registry_status_event} {}", event.date),
             path: String::new(),
             records,
             facts: Vec::new(),

@@ -144,11 +144,19 @@ fn trips(ctx: &mut Ctx<'_>) {
         return;
     };
     let filed_on = ctx.d.filed_on;
+    // A document number is a strong key wherever the report states it: with the documents or
+    // with a trip.
     let declared_docs: HashSet<String> = ctx
         .d
         .travel_documents
         .iter()
         .map(|t| normalize::number(&t.number))
+        .chain(
+            ctx.d
+                .trips
+                .iter()
+                .map(|t| normalize::number(&t.document_number)),
+        )
         .collect();
     // Documents that make a crossing private: ordinary documents the registry knows, and declared ones.
     let mut private_docs = declared_docs.clone();
