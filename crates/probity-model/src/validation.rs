@@ -43,7 +43,18 @@ pub fn parse_and_validate<'p>(
     value: &Value,
     profile_for: impl Fn(&str) -> Option<&'p Profile>,
 ) -> Result<Declaration, Vec<Issue>> {
-    let declaration = parse(value)?;
+    let declaration = match parse(value) {
+        Ok(d) => d,
+        Err(mut issues) => {
+            // The rules still apply to whatever did parse: report those problems too.
+            if let Some(partial) = partial(value)
+                && let Some(profile) = profile_for(&partial.declaration.profile)
+            {
+                issues.extend(partial.remap(validate(&partial.declaration, profile)));
+            }
+            return Err(issues);
+        }
+    };
     let Some(profile) = profile_for(&declaration.profile) else {
         return Err(vec![Issue::new(
             "$.profile",
@@ -55,6 +66,89 @@ pub fn parse_and_validate<'p>(
         Ok(declaration)
     } else {
         Err(issues)
+    }
+}
+
+/// A report with its unparseable section items left out, and where the rest stood.
+struct Partial {
+    declaration: Declaration,
+    /// Per section key: the original index of each kept item.
+    kept: Vec<(&'static str, Vec<usize>)>,
+}
+
+/// The report without the section items that do not parse; `None` when something the rules
+/// need throughout (a top-level field, a person, `nothing_to_report`) does not parse.
+fn partial(value: &Value) -> Option<Partial> {
+    let Value::Object(obj) = value else { return None };
+    let mut trimmed = obj.clone();
+    let mut kept = Vec::new();
+    for section in Section::ALL {
+        let key = section.key();
+        let Some(Value::Array(items)) = obj.get(key) else { continue };
+        let mut keep = Vec::new();
+        let mut values = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if section_item_parses(section, item) {
+                keep.push(i);
+                values.push(item.clone());
+            }
+        }
+        if values.is_empty() {
+            trimmed.remove(key);
+        } else {
+            trimmed.insert(key.to_owned(), Value::Array(values));
+        }
+        kept.push((key, keep));
+    }
+    let declaration: Declaration = serde_json::from_value(Value::Object(trimmed)).ok()?;
+    Some(Partial { declaration, kept })
+}
+
+fn section_item_parses(section: Section, item: &Value) -> bool {
+    fn ok<T: DeserializeOwned>(v: &Value) -> bool {
+        T::deserialize(v).is_ok()
+    }
+    match section {
+        Section::TravelDocuments => ok::<TravelDocument>(item),
+        Section::Trips => ok::<Trip>(item),
+        Section::ChildMarriages => ok::<ChildMarriage>(item),
+        Section::ResidenceAbroad => ok::<ResidenceAbroad>(item),
+        Section::Employment => ok::<Employment>(item),
+        Section::CriminalCases => ok::<CriminalCase>(item),
+        Section::LaborIncome => ok::<LaborIncome>(item),
+        Section::RealEstate => ok::<RealEstate>(item),
+        Section::Stocks => ok::<StockHolding>(item),
+        Section::Funds => ok::<FundHolding>(item),
+        Section::Insurance => ok::<InsurancePolicy>(item),
+        Section::Businesses => ok::<Business>(item),
+        Section::OverseasDeposits => ok::<OverseasDeposit>(item),
+        Section::OverseasInvestments => ok::<OverseasInvestment>(item),
+    }
+}
+
+impl Partial {
+    /// Puts the rule problems of the trimmed report back at the original items' paths, and drops
+    /// "section empty" for a section whose items were all left out (it was not empty).
+    fn remap(&self, issues: Vec<Issue>) -> Vec<Issue> {
+        issues
+            .into_iter()
+            .filter_map(|mut issue| {
+                for (key, keep) in &self.kept {
+                    let section_path = format!("$.{key}");
+                    if issue.path == section_path && keep.is_empty() {
+                        return None;
+                    }
+                    if let Some(rest) = issue.path.strip_prefix(&format!("{section_path}["))
+                        && let Some((index, tail)) = rest.split_once(']')
+                        && let Ok(k) = index.parse::<usize>()
+                        && let Some(original) = keep.get(k)
+                    {
+                        issue.path = format!("{section_path}[{original}]{tail}");
+                    }
+                }
+                Some(issue)
+            })
+            .collect()
     }
 }
 
