@@ -79,12 +79,16 @@ struct Partial {
 /// The report without the section items that do not parse; `None` when something the rules
 /// need throughout (a top-level field, a person, `nothing_to_report`) does not parse.
 fn partial(value: &Value) -> Option<Partial> {
-    let Value::Object(obj) = value else { return None };
+    let Value::Object(obj) = value else {
+        return None;
+    };
     let mut trimmed = obj.clone();
     let mut kept = Vec::new();
     for section in Section::ALL {
         let key = section.key();
-        let Some(Value::Array(items)) = obj.get(key) else { continue };
+        let Some(Value::Array(items)) = obj.get(key) else {
+            continue;
+        };
         let mut keep = Vec::new();
         let mut values = Vec::new();
         for (i, item) in items.iter().enumerate() {

@@ -211,9 +211,18 @@ fn rule_errors_come_with_form_errors_at_their_original_paths() {
     v["stocks"][2]["holder"] = "ghost".into();
     v["real_estate"][0]["area_m2"] = "-1".into();
     let found = issues(&v);
-    assert!(has(&found, "$.stocks[0].shares", "not a decimal"), "{found:#?}");
+    assert!(
+        has(&found, "$.stocks[0].shares", "not a decimal"),
+        "{found:#?}"
+    );
     assert!(has(&found, "$.stocks[2].holder", "not a ref"), "{found:#?}");
-    assert!(has(&found, "$.real_estate[0].area_m2", "negative"), "{found:#?}");
+    assert!(
+        has(&found, "$.real_estate[0].area_m2", "negative"),
+        "{found:#?}"
+    );
     // The only real-estate item failed to parse: the section is not empty for all that.
-    assert!(!has(&found, "$.real_estate", "nothing_to_report"), "{found:#?}");
+    assert!(
+        !has(&found, "$.real_estate", "nothing_to_report"),
+        "{found:#?}"
+    );
 }

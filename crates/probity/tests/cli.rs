@@ -373,3 +373,77 @@ fn check_names_the_bad_line_of_a_bad_input() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("d.jsonl:1: column"), "{}", stderr(&o));
 }
+
+#[test]
+fn link_writes_scored_pairs_best_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let people = [
+        ("wang", "wei", "19800101"),
+        ("li", "fang", "19751212"),
+        ("zhang", "min", "19900505"),
+        ("chen", "jing", "19851111"),
+    ];
+    let mut left = String::from("rid,surname,given,dob\n");
+    let mut right = String::from("id,family,first,born\n");
+    for (i, (s, g, d)) in people.iter().enumerate() {
+        left.push_str(&format!("a{i},{s},{g},{d}\n"));
+        // The right file writes one given name with a typo and lists people in another order.
+        let g2 = if i == 1 { "fnag" } else { g };
+        right.insert_str(
+            right.find('\n').unwrap() + 1,
+            &format!("b{i},{s},{g2},{d}\n"),
+        );
+    }
+    std::fs::write(dir.path().join("a.csv"), left).unwrap();
+    std::fs::write(dir.path().join("b.csv"), right).unwrap();
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "left_id = \"rid\"\nright_id = \"id\"\none_to_one = true\n\
+         [[field]]\nleft = \"surname\"\nright = \"family\"\nkind = \"name\"\n\
+         [[field]]\nleft = \"given\"\nright = \"first\"\nkind = \"name\"\n\
+         [[field]]\nleft = \"dob\"\nright = \"born\"\nkind = \"date\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("m.csv");
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    let o = probity(&[
+        "link",
+        "--left",
+        &p("a.csv"),
+        "--right",
+        &p("b.csv"),
+        "--config",
+        &p("c.toml"),
+        "--out",
+        out.to_str().unwrap(),
+        "--threshold",
+        "0.0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("left_id,right_id,score"));
+    let rows: Vec<(String, String, f64)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_owned(), f[1].to_owned(), f[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    assert!(rows.iter().all(|(l, r, _)| l[1..] == r[1..]), "{text}");
+    assert!(rows.windows(2).all(|w| w[0].2 >= w[1].2), "{text}");
+
+    let bad = probity(&[
+        "link",
+        "--left",
+        &p("a.csv"),
+        "--right",
+        &p("b.csv"),
+        "--config",
+        &p("a.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).starts_with("probity: "), "{}", stderr(&bad));
+}
