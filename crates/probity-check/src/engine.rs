@@ -18,6 +18,8 @@ pub struct Ctx<'a> {
     pub profile: &'a Profile,
     /// All extracts.
     pub ex: &'a RegistryExtracts,
+    /// The run's index of rows.
+    pub index: &'a RegistryIndex,
     /// The family and its attributed rows.
     pub family: Family<'a>,
     /// Findings so far.
@@ -89,6 +91,21 @@ impl<'a> Ctx<'a> {
             .map_or("", |x| x.person.name.as_str())
     }
 
+    /// Blank-ID rows of `source` tied to any of `keys` (strong keys in normal form), without repeats.
+    pub fn blank_rows<'k>(
+        &self,
+        source: probity_model::registry::Source,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Vec<u32> {
+        let mut rows: Vec<u32> = keys
+            .into_iter()
+            .flat_map(|k| self.index.blank_rows(source, k).iter().copied())
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows
+    }
+
     /// The member a declared handle names.
     pub fn member(&self, handle: &probity_model::declaration::PersonRef) -> Option<usize> {
         self.family.member_of(handle)
@@ -107,6 +124,7 @@ pub fn check_declaration(
         d,
         profile,
         ex,
+        index,
         family,
         out: Vec::new(),
     };

@@ -48,19 +48,41 @@ impl RegistryExtracts {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
             });
         }
+        // The twelve files are independent: read them at once. Errors are returned in file
+        // order, so the same bad input always gives the same message.
+        let (mut marriages, mut travel_documents, mut border_crossings, mut residence_abroad) =
+            (Ok(None), Ok(None), Ok(None), Ok(None));
+        let (mut employment, mut criminal_cases, mut tax_income, mut real_estate) =
+            (Ok(None), Ok(None), Ok(None), Ok(None));
+        let (mut stocks, mut funds, mut insurance, mut companies) =
+            (Ok(None), Ok(None), Ok(None), Ok(None));
+        rayon::scope(|s| {
+            s.spawn(|_| marriages = read_source(dir, Source::Marriages));
+            s.spawn(|_| travel_documents = read_source(dir, Source::TravelDocuments));
+            s.spawn(|_| border_crossings = read_source(dir, Source::BorderCrossings));
+            s.spawn(|_| residence_abroad = read_source(dir, Source::ResidenceAbroad));
+            s.spawn(|_| employment = read_source(dir, Source::Employment));
+            s.spawn(|_| criminal_cases = read_source(dir, Source::CriminalCases));
+            s.spawn(|_| tax_income = read_source(dir, Source::TaxIncome));
+            s.spawn(|_| real_estate = read_source(dir, Source::RealEstate));
+            s.spawn(|_| stocks = read_source(dir, Source::Stocks));
+            s.spawn(|_| funds = read_source(dir, Source::Funds));
+            s.spawn(|_| insurance = read_source(dir, Source::Insurance));
+            s.spawn(|_| companies = read_source(dir, Source::Companies));
+        });
         Ok(RegistryExtracts {
-            marriages: read_source(dir, Source::Marriages)?,
-            travel_documents: read_source(dir, Source::TravelDocuments)?,
-            border_crossings: read_source(dir, Source::BorderCrossings)?,
-            residence_abroad: read_source(dir, Source::ResidenceAbroad)?,
-            employment: read_source(dir, Source::Employment)?,
-            criminal_cases: read_source(dir, Source::CriminalCases)?,
-            tax_income: read_source(dir, Source::TaxIncome)?,
-            real_estate: read_source(dir, Source::RealEstate)?,
-            stocks: read_source(dir, Source::Stocks)?,
-            funds: read_source(dir, Source::Funds)?,
-            insurance: read_source(dir, Source::Insurance)?,
-            companies: read_source(dir, Source::Companies)?,
+            marriages: marriages?,
+            travel_documents: travel_documents?,
+            border_crossings: border_crossings?,
+            residence_abroad: residence_abroad?,
+            employment: employment?,
+            criminal_cases: criminal_cases?,
+            tax_income: tax_income?,
+            real_estate: real_estate?,
+            stocks: stocks?,
+            funds: funds?,
+            insurance: insurance?,
+            companies: companies?,
         })
     }
 

@@ -88,6 +88,30 @@ pub struct RegistryIndex {
     by_id: HashMap<Box<str>, Vec<RowRef>>,
     /// Rows whose ID is non-blank but invalid, under each of the 18 keys that mask one position.
     by_masked_id: HashMap<Box<str>, Vec<RowRef>>,
+    /// Rows whose ID is blank, by their source's strong key in normal form (certificate,
+    /// document, policy number, credit code): the only way such a row ties to a report.
+    blank_by_key: HashMap<(Source, Box<str>), Vec<u32>>,
+}
+
+/// The strong key of a row, in normal form, for the sources that have one.
+fn strong_key(ex: &RegistryExtracts, r: RowRef) -> Option<String> {
+    let i = r.row as usize;
+    let key = match r.source {
+        Source::TravelDocuments => normalize::number(&ex.travel_documents.as_ref()?.get(i)?.number),
+        Source::BorderCrossings => {
+            normalize::number(&ex.border_crossings.as_ref()?.get(i)?.document_number)
+        }
+        Source::RealEstate => {
+            normalize::certificate(&ex.real_estate.as_ref()?.get(i)?.certificate_number)
+        }
+        Source::Insurance => normalize::number(&ex.insurance.as_ref()?.get(i)?.policy_number),
+        Source::Companies => normalize::number(&ex.companies.as_ref()?.get(i)?.credit_code),
+        Source::Employment => {
+            normalize::number(&ex.employment.as_ref()?.get(i)?.employer_credit_code)
+        }
+        _ => return None,
+    };
+    (!key.is_empty()).then_some(key)
 }
 
 fn masked_keys(id: &str) -> impl Iterator<Item = String> + '_ {
@@ -104,6 +128,7 @@ impl RegistryIndex {
     pub fn build(ex: &RegistryExtracts) -> RegistryIndex {
         let mut by_id: HashMap<Box<str>, Vec<RowRef>> = HashMap::new();
         let mut by_masked_id: HashMap<Box<str>, Vec<RowRef>> = HashMap::new();
+        let mut blank_by_key: HashMap<(Source, Box<str>), Vec<u32>> = HashMap::new();
         for source in Source::ALL {
             for row in 0..rows_of(ex, source) {
                 let r = RowRef {
@@ -115,6 +140,12 @@ impl RegistryIndex {
                 };
                 let id = id.trim();
                 if id.is_empty() {
+                    if let Some(key) = strong_key(ex, r) {
+                        blank_by_key
+                            .entry((source, key.into()))
+                            .or_default()
+                            .push(r.row);
+                    }
                     continue;
                 }
                 if ResidentId::parse(id).is_ok() {
@@ -129,7 +160,15 @@ impl RegistryIndex {
         RegistryIndex {
             by_id,
             by_masked_id,
+            blank_by_key,
         }
+    }
+
+    /// Blank-ID rows of `source` whose strong key, in normal form, is `key`.
+    pub fn blank_rows(&self, source: Source, key: &str) -> &[u32] {
+        self.blank_by_key
+            .get(&(source, Box::from(key)))
+            .map_or(&[], Vec::as_slice)
     }
 }
 

@@ -427,3 +427,45 @@ mod linkage {
         assert!(LinkConfig::from_toml("left_id = \"a\"\nright_id = \"b\"\n").is_err());
     }
 }
+
+#[test]
+fn a_company_of_the_same_name_under_another_credit_code_is_another_company() {
+    // The spouse declares a company named like the unreported one, under another credit code.
+    let mut decls = declarations(&small());
+    let d = decls
+        .iter_mut()
+        .find(|d| d.declaration_id == "D2025-000038")
+        .unwrap();
+    let mut v = serde_json::to_value(&*d).unwrap();
+    v["nothing_to_report"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s != "businesses");
+    v["businesses"] = serde_json::json!([{"person": "sp", "credit_code": "91350100MAAL7J5T3Y",
+        "name": "福建正瑞文化传媒有限公司", "form": "llc", "status": "active", "shareholder": true,
+        "subscribed": "100000.00", "share_pct": "10", "senior_role": null}]);
+    *d = serde_json::from_value(v).unwrap();
+    let profile = Profile::builtin("cn").unwrap();
+    let extracts = RegistryExtracts::read_dir(&small().join("registries")).unwrap();
+    let found = check_all(&decls, &|_| Some(&profile), &extracts);
+    let of_38: Vec<&Discrepancy> = found
+        .iter()
+        .filter(|f| {
+            f.declaration_id == "D2025-000038" && f.category == probity_model::Category::Businesses
+        })
+        .collect();
+    assert!(
+        of_38
+            .iter()
+            .any(|f| f.kind == probity_model::FindingKind::Unreported
+                && f.registry_record_ids == ["CO9600097314"]),
+        "{of_38:#?}"
+    );
+    assert!(
+        of_38
+            .iter()
+            .any(|f| f.kind == probity_model::FindingKind::Unconfirmed
+                && f.declared_path == "$.businesses[0]"),
+        "{of_38:#?}"
+    );
+}

@@ -45,7 +45,8 @@ pub fn check(ctx: &mut Ctx<'_>) {
         .rows_of(Source::Companies)
         .filter_map(|(r, m)| rows.get(r as usize).map(|x| (x, m)))
         .collect();
-    for row in rows.iter().filter(|r| r.person_id.trim().is_empty()) {
+    let blank = ctx.blank_rows(Source::Companies, declared_codes.iter().map(String::as_str));
+    for row in blank.iter().filter_map(|r| rows.get(*r as usize)) {
         let code = normalize::number(&row.credit_code);
         if !code.is_empty() && declared_codes.contains(&code) {
             let covered = |m: usize| ctx.covers(Category::Businesses, m);
@@ -75,8 +76,14 @@ pub fn check(ctx: &mut Ctx<'_>) {
             .enumerate()
             .position(|(i, b)| !matched[i] && &b.person == handle && declared_codes[i] == *key)
             .or_else(|| {
+                // A name stands in for the credit code only where one side has no code: two
+                // companies may share a name (an old one deregistered, a new one founded).
+                let registry_code = !normalize::number(&rows[0].credit_code).is_empty();
                 declared.iter().enumerate().position(|(i, b)| {
-                    !matched[i] && &b.person == handle && normalize::company(&b.name) == name
+                    !matched[i]
+                        && &b.person == handle
+                        && (b.credit_code.is_none() || !registry_code)
+                        && normalize::company(&b.name) == name
                 })
             });
         let records: Vec<String> = rows.iter().map(|r| r.record_id.clone()).collect();

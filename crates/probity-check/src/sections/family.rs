@@ -263,7 +263,14 @@ fn employment(ctx: &mut Ctx<'_>) {
         });
     }
     // Blank-ID rows confirm a declared post through the employer's credit code and the name.
-    for row in rows.iter().filter(|r| r.person_id.trim().is_empty()) {
+    let codes: Vec<String> = ctx
+        .d
+        .employment
+        .iter()
+        .filter_map(|e| e.employer_credit_code.as_ref().map(|c| c.to_string()))
+        .collect();
+    let blank = ctx.blank_rows(Source::Employment, codes.iter().map(String::as_str));
+    for row in blank.iter().filter_map(|r| rows.get(*r as usize)) {
         let covered = |m: usize| ctx.covers(Category::Employment, m);
         if let Some(m) = ctx.family.member_named(&row.person_name, covered)
             && let Some(i) = find(ctx, m, &row.employer_credit_code, &row.employer_name)

@@ -46,10 +46,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
         .into_iter()
         .filter_map(|(r, m)| rows.get(r as usize).map(|row| (row, m)))
         .collect();
-    for (i, row) in rows.iter().enumerate() {
-        if !row.owner_id.trim().is_empty() {
-            continue;
-        }
+    let blank = ctx.blank_rows(
+        Source::RealEstate,
+        declared_certs.iter().flatten().map(String::as_str),
+    );
+    for i in blank.into_iter().map(|r| r as usize) {
+        let Some(row) = rows.get(i) else { continue };
         let cert = normalize::certificate(&row.certificate_number);
         if cert.is_empty()
             || !declared_certs

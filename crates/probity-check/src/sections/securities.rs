@@ -215,9 +215,9 @@ fn insurance(ctx: &mut Ctx<'_>) {
         .map(|(r, m)| (r as usize, m))
         .collect();
     // Blank-ID rows tie to a declared policy through its number and a covered member's name.
-    for (i, row) in rows.iter().enumerate() {
-        if row.policyholder_id.trim().is_empty()
-            && numbers.contains(&normalize::number(&row.policy_number))
+    let blank = ctx.blank_rows(Source::Insurance, numbers.iter().map(String::as_str));
+    for i in blank.into_iter().map(|r| r as usize) {
+        let Some(row) = rows.get(i) else { continue };
         {
             let covered = |m: usize| ctx.covers(Category::Insurance, m);
             if let Some(m) = ctx.family.member_named(&row.policyholder_name, covered) {

@@ -82,7 +82,8 @@ fn documents(ctx: &mut Ctx<'_>) {
         });
     }
     // A blank-ID row with a declared number confirms that document.
-    for row in rows.iter().filter(|r| r.holder_id.trim().is_empty()) {
+    let blank = ctx.blank_rows(Source::TravelDocuments, declared.iter().map(String::as_str));
+    for row in blank.iter().filter_map(|r| rows.get(*r as usize)) {
         let number = normalize::number(&row.number);
         if let Some(i) = declared.iter().position(|n| *n == number)
             && own_name(ctx, &row.holder_name)
@@ -190,7 +191,11 @@ fn trips(ctx: &mut Ctx<'_>) {
         .iter()
         .position(|m| m.person.relation == probity_model::declaration::Relation::Own);
     if let Some(own) = own {
-        for row in rows.iter().filter(|r| r.person_id.trim().is_empty()) {
+        let blank = ctx.blank_rows(
+            Source::BorderCrossings,
+            declared_docs.iter().map(String::as_str),
+        );
+        for row in blank.iter().filter_map(|r| rows.get(*r as usize)) {
             if declared_docs.contains(&normalize::number(&row.document_number))
                 && own_name(ctx, &row.person_name)
             {
