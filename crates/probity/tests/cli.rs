@@ -217,7 +217,10 @@ fn demo_builds_a_dataset_and_says_what_next() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("120 reporting subjects"), "{out}");
-    assert!(out.contains("Next:"), "{out}");
+    assert!(
+        out.contains("Next:") && out.contains("probity check --declarations"),
+        "{out}"
+    );
     for f in [
         "roster.csv",
         "declarations.jsonl",

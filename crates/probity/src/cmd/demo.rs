@@ -1,8 +1,8 @@
 //! `probity demo`: everything a newcomer needs to see Probity work, in one step.
 //!
 //! Today the demo writes a synthetic organisation (roster, a year of reports, the registry extracts
-//! about the families, and the findings a correct cross-check must make), checks every report, and
-//! says what to run next. The storage and web issues grow it into a running system.
+//! about the families, and the findings a correct cross-check must make), validates every report,
+//! and says what to run next: the cross-check and its score. The storage and web issues grow it into a running system.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -100,7 +100,10 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         "  probity declaration validate {dir}/declarations.jsonl"
     ));
     out.say(format!(
-        "  less {dir}/truth.jsonl     # what a correct cross-check must find"
+        "  probity check --declarations {dir}/declarations.jsonl --registries {dir}/registries --out {dir}/found.jsonl"
+    ));
+    out.say(format!(
+        "  probity score --truth {dir}/truth.jsonl --found {dir}/found.jsonl"
     ));
     out.say(format!(
         "  probity synth --people 100000 --noise high --out {dir}/large"
