@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use probity_model::ResidentId;
-use probity_model::declaration::{Declaration, Person, Relation};
-use probity_model::profile::{Covered, Profile};
+use probity_model::declaration::{Declaration, Person};
+use probity_model::profile::Profile;
 use probity_model::registry::Source;
 
 use crate::extract::RegistryExtracts;
@@ -276,20 +276,14 @@ impl<'d> Family<'d> {
         let Some(member) = self.members.get(m) else {
             return false;
         };
-        let covers = profile.covers(category);
-        match member.person.relation {
-            Relation::Own => covers.contains(&Covered::Own),
-            Relation::Spouse => covers.contains(&Covered::Spouse),
-            Relation::ChildSpouse => covers.contains(&Covered::ChildSpouse),
-            Relation::Child => {
-                covers.contains(&Covered::Child)
-                    || (covers.contains(&Covered::CoResidingChild)
-                        && (member.person.co_residing == Some(true)
-                            || member.person.id.as_ref().is_some_and(|id| {
-                                id.birth_date().age_on(filed_on)
-                                    < i32::from(profile.precision.co_residing_age_below)
-                            })))
-            }
-        }
+        let person = member.person;
+        let under_age = person.id.as_ref().is_some_and(|id| {
+            id.birth_date().age_on(filed_on) < i32::from(profile.precision.co_residing_age_below)
+        });
+        profile.covers_person(
+            category,
+            person.relation,
+            person.co_residing == Some(true) || under_age,
+        )
     }
 }

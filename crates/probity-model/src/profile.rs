@@ -10,6 +10,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::decimal::Decimal;
+use crate::declaration::Relation;
 use crate::finding::{Category, Classification, FindingKind};
 use crate::roster::KeyCheckReason;
 
@@ -356,6 +357,22 @@ impl Profile {
         self.matter_of(category)
             .map(|m| m.covers.as_slice())
             .unwrap_or(&[])
+    }
+
+    /// True when the matter of `category` covers a person of this relation. `co_residing` says
+    /// whether a child lives with the declarant; callers decide how they know (the report's flag,
+    /// or also the child's age on the report date).
+    pub fn covers_person(&self, category: Category, relation: Relation, co_residing: bool) -> bool {
+        let covers = self.covers(category);
+        match relation {
+            Relation::Own => covers.contains(&Covered::Own),
+            Relation::Spouse => covers.contains(&Covered::Spouse),
+            Relation::ChildSpouse => covers.contains(&Covered::ChildSpouse),
+            Relation::Child => {
+                covers.contains(&Covered::Child)
+                    || (co_residing && covers.contains(&Covered::CoResidingChild))
+            }
+        }
     }
 
     /// The determination with this id.

@@ -507,19 +507,14 @@ impl<'a> Validator<'a> {
             self.push(at, format!("{:?} is not a ref in persons", handle.as_str()));
             return;
         };
-        let covers = self.profile.covers(category);
-        let ok = match person.relation {
-            Relation::Own => covers.contains(&Covered::Own),
-            Relation::Spouse => covers.contains(&Covered::Spouse),
-            Relation::ChildSpouse => covers.contains(&Covered::ChildSpouse),
-            Relation::Child => {
-                covers.contains(&Covered::Child)
-                    || (covers.contains(&Covered::CoResidingChild)
-                        && person.co_residing == Some(true))
-            }
-        };
+        let co_residing = person.co_residing == Some(true);
+        let ok = self
+            .profile
+            .covers_person(category, person.relation, co_residing);
         if !ok {
-            let who: Vec<&str> = covers
+            let who: Vec<&str> = self
+                .profile
+                .covers(category)
                 .iter()
                 .map(|c| match c {
                     Covered::Own => "self",
