@@ -31,8 +31,6 @@ pub enum Evidence {
     SameId,
     /// The row's ID is invalid, one character from the member's, and the names agree.
     MistypedIdAndName,
-    /// The row's ID is blank; a strong key ties it to a declared item and the names agree.
-    StrongKeyAndName,
 }
 
 /// The person columns of a row: `(id, name)` as the agency wrote them.
@@ -242,6 +240,13 @@ impl<'d> Family<'d> {
             .iter()
             .filter(move |(r, _, _)| r.source == source)
             .map(|(r, m, _)| (r.row, *m))
+    }
+
+    /// The declarant's member index (validation guarantees exactly one `self`).
+    pub fn own(&self) -> Option<usize> {
+        self.members
+            .iter()
+            .position(|m| m.person.relation == probity_model::declaration::Relation::Own)
     }
 
     /// The member index of a handle.

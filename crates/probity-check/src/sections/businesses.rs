@@ -121,10 +121,8 @@ pub fn check(ctx: &mut Ctx<'_>) {
             if let Some(registered) = registry_status(rows[0].status)
                 && registered != b.status
             {
-                let (declared, registry) = (
-                    super::family::enum_name(&b.status),
-                    super::family::enum_name(&registered),
-                );
+                let (declared, registry) =
+                    (super::enum_name(&b.status), super::enum_name(&registered));
                 drafts.push(Draft {
                     category: Category::Businesses,
                     kind: FindingKind::Differs,

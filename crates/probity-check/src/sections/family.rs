@@ -8,6 +8,7 @@ use probity_model::registry::{MarriageEvent, Source};
 
 use crate::engine::{Ctx, Draft};
 use crate::normalize;
+use crate::sections::enum_name;
 
 /// Checks the family matters.
 pub fn check(ctx: &mut Ctx<'_>) {
@@ -194,14 +195,6 @@ fn residence_abroad(ctx: &mut Ctx<'_>) {
             ));
         }
     }
-}
-
-/// The snake_case name serde gives an enumeration value.
-pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn employment(ctx: &mut Ctx<'_>) {

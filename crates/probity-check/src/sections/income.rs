@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use probity_model::Decimal;
-use probity_model::declaration::Relation;
 use probity_model::finding::{Category, FindingKind};
 use probity_model::registry::{IncomeKind, Source, TaxIncomeRecord};
 
@@ -18,12 +17,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let Some(rows) = ctx.ex.tax_income.as_ref() else {
         return;
     };
-    let Some(own) = ctx
-        .family
-        .members
-        .iter()
-        .position(|m| m.person.relation == Relation::Own)
-    else {
+    let Some(own) = ctx.family.own() else {
         return;
     };
     let year = ctx.d.year;

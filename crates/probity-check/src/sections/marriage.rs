@@ -1,7 +1,7 @@
 //! Matter 1: the latest registry event of the declarant must agree with `marriage.status` and
 //! `marriage.last_change`.
 
-use probity_model::declaration::{MaritalChangeKind, MaritalStatus, Relation};
+use probity_model::declaration::{MaritalChangeKind, MaritalStatus};
 use probity_model::finding::{Category, FindingKind};
 use probity_model::registry::{MarriageEvent, Source};
 
@@ -12,12 +12,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let Some(rows) = ctx.ex.marriages.as_ref() else {
         return;
     };
-    let Some(own) = ctx
-        .family
-        .members
-        .iter()
-        .position(|m| m.person.relation == Relation::Own)
-    else {
+    let Some(own) = ctx.family.own() else {
         return;
     };
     let filed_on = ctx.d.filed_on;
@@ -64,7 +59,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
     let records = vec![event.record_id.clone()];
     let status = format!("{:?}", declared.status).to_lowercase();
     if declared.status == MaritalStatus::Unmarried {
-        let registry_status_event = super::family::enum_name(&event.event);
+        let registry_status_event = super::enum_name(&event.event);
         ctx.push(Draft {
             category: Category::Marriage,
             kind: FindingKind::Unreported,

@@ -50,6 +50,14 @@ pub fn kind_of(order: Ordering) -> Option<FindingKind> {
     }
 }
 
+/// The snake_case name serde gives an enumeration value (`permanent_residence`), as findings write it.
+pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// The number of decimals a precision such as `0.01` asks for.
 pub fn scale_of(precision: Decimal) -> u32 {
     precision.scale()

@@ -220,7 +220,7 @@ pub fn check(ctx: &mut Ctx<'_>) {
         } else {
             Condition::MainProperty
         };
-        let what = super::family::enum_name(&first.kind);
+        let what = super::enum_name(&first.kind);
         drafts.push(Draft {
             category: Category::RealEstate,
             kind: FindingKind::Unreported,

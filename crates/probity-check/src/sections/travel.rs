@@ -113,9 +113,9 @@ fn documents(ctx: &mut Ctx<'_>) {
 
 fn own_name(ctx: &Ctx<'_>, name: &str) -> bool {
     let key = normalize::name(name);
-    ctx.family.members.iter().any(|m| {
-        m.person.relation == probity_model::declaration::Relation::Own && m.name_key == key
-    })
+    ctx.family
+        .own()
+        .is_some_and(|m| ctx.family.members[m].name_key == key)
 }
 
 fn kind_name(k: DocumentKind) -> &'static str {
@@ -185,11 +185,7 @@ fn trips(ctx: &mut Ctx<'_>) {
         .filter(|(_, m)| ctx.covers(Category::Trips, *m))
         .filter_map(|(r, m)| rows.get(r as usize).map(|row| (row, m)))
         .collect();
-    let own = ctx
-        .family
-        .members
-        .iter()
-        .position(|m| m.person.relation == probity_model::declaration::Relation::Own);
+    let own = ctx.family.own();
     if let Some(own) = own {
         let blank = ctx.blank_rows(
             Source::BorderCrossings,
