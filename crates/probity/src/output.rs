@@ -1,6 +1,10 @@
 //! How verbs talk to the terminal: quiet or not, text or JSON summaries, progress bars that hide
 //! themselves when stderr is not a terminal.
 
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How a verb prints its summary.
@@ -60,5 +64,57 @@ impl Output {
         }
         bar.set_message(what.to_owned());
         bar
+    }
+}
+
+/// Writes a result file whole or not at all: into a hidden file beside it, synced, then renamed
+/// over `path`. A crash or an error midway leaves any earlier file intact, never a truncated one.
+pub fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let result = (|| {
+        let file = std::fs::File::create(&partial)?;
+        let mut w = std::io::BufWriter::new(file);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)?;
+        anyhow::Ok(())
+    })();
+    if result.is_err() {
+        // Best effort: the partial file is ours and worth nothing.
+        let _ = std::fs::remove_file(&partial);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_earlier_file_and_no_partial() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("found.jsonl");
+        std::fs::write(&path, "earlier\n").unwrap();
+        let result = write_file(&path, |w| {
+            w.write_all(b"half a result")?;
+            anyhow::bail!("the disk is full")
+        });
+        assert!(result.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "earlier\n");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no partial file left"
+        );
+
+        write_file(&path, |w| Ok(w.write_all(b"whole\n")?)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "whole\n");
     }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use probity_check::{RegistryExtracts, check_all};
 use probity_model::Profile;
 use probity_synth::{Noise, SynthConfig};
@@ -118,11 +118,10 @@ pub fn check(args: CheckArgs, quiet: bool) -> Result<ExitCode> {
     let extracts = RegistryExtracts::read_dir(&registries)?;
     let findings = check_all(&parsed, &|_| Some(&profile), &extracts);
     let found_path = dir.join("found.jsonl");
-    let file = std::fs::File::create(&found_path)
-        .with_context(|| format!("cannot write {}", found_path.display()))?;
-    let mut w = std::io::BufWriter::new(file);
-    write_findings(&mut w, &findings, FindingsFormat::Jsonl)?;
-    std::io::Write::flush(&mut w)?;
+    // Written as `probity check --out` writes it, so the figure is the command's.
+    crate::output::write_file(&found_path, |w| {
+        write_findings(w, &findings, FindingsFormat::Jsonl)
+    })?;
     let total = t.elapsed().as_secs_f64();
     let cpu2 = cpu_seconds().unwrap_or(0.0);
     let peak = peak_rss_mib().unwrap_or(0.0);

@@ -151,12 +151,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
 
     match &args.out {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            write_findings(&mut w, &findings, args.format)?;
-            w.flush()
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::output::write_file(path, |w| write_findings(w, &findings, args.format))?;
         }
         None => {
             let stdout = std::io::stdout();

@@ -1,6 +1,5 @@
 //! `probity link`: person-level record linkage between two CSV files (FORMATS.md).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -65,22 +64,19 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let (left, right) = (left?, right?);
     let linkage = link(&config, &left, &right, threshold);
 
-    let file = std::fs::File::create(&args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    let mut w = std::io::BufWriter::new(file);
-    let mut csv = csv::Writer::from_writer(&mut w);
-    csv.write_record(["left_id", "right_id", "score"])?;
-    for l in &linkage.links {
-        csv.write_record([
-            left.ids[l.left as usize].as_str(),
-            right.ids[l.right as usize].as_str(),
-            &format!("{:.6}", l.score),
-        ])?;
-    }
-    csv.flush()?;
-    drop(csv);
-    w.flush()
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    crate::output::write_file(&args.out, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(["left_id", "right_id", "score"])?;
+        for l in &linkage.links {
+            csv.write_record([
+                left.ids[l.left as usize].as_str(),
+                right.ids[l.right as usize].as_str(),
+                &format!("{:.6}", l.score),
+            ])?;
+        }
+        csv.flush()?;
+        Ok(())
+    })?;
 
     let seconds = started.elapsed().as_secs_f64();
     out.summary(
