@@ -8,6 +8,27 @@ use thiserror::Error;
 
 use crate::decimal::{Decimal, DecimalError, decimal_newtype};
 
+/// Parses a decimal that is never negative and has at most `max_scale` decimals: the shared
+/// form of the quantities below.
+fn non_negative(text: &str, max_scale: u32) -> Result<Decimal, DecimalError> {
+    let d = Decimal::parse(text)?;
+    if d.is_negative() {
+        return Err(DecimalError::Negative(text.to_owned()));
+    }
+    at_most(d, text, max_scale)
+}
+
+/// `d` if it has at most `max_scale` decimals.
+fn at_most(d: Decimal, text: &str, max_scale: u32) -> Result<Decimal, DecimalError> {
+    if d.scale() > max_scale {
+        return Err(DecimalError::Scale {
+            value: text.to_owned(),
+            max: max_scale,
+        });
+    }
+    Ok(d)
+}
+
 /// An amount of money in a currency's units, written as a decimal string with at most two
 /// fractional digits (`"1234.56"`): never negative, held exactly in minor units (fen for yuan).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,16 +40,7 @@ impl Amount {
 
     /// Parses a non-negative amount with at most two decimals.
     pub fn parse(text: &str) -> Result<Amount, DecimalError> {
-        let d = Decimal::parse(text)?;
-        if d.is_negative() {
-            return Err(DecimalError::Negative(text.to_owned()));
-        }
-        if d.scale() > Self::SCALE {
-            return Err(DecimalError::Scale {
-                value: text.to_owned(),
-                max: Self::SCALE,
-            });
-        }
+        let d = non_negative(text, Self::SCALE)?;
         // Minor units must fit an i64 so that stores and sums stay in plain integers.
         if d.to_scaled(Self::SCALE)
             .and_then(|m| i64::try_from(m).ok())
@@ -164,16 +176,7 @@ impl AreaM2 {
 
     /// Parses an area as a declaration writes it (at most two decimals).
     pub fn parse(text: &str) -> Result<AreaM2, DecimalError> {
-        let d = Decimal::parse(text)?;
-        if d.is_negative() {
-            return Err(DecimalError::Negative(text.to_owned()));
-        }
-        if d.scale() > Self::SCALE {
-            return Err(DecimalError::Scale {
-                value: text.to_owned(),
-                max: Self::SCALE,
-            });
-        }
+        let d = non_negative(text, Self::SCALE)?;
         Ok(AreaM2(d))
     }
 
@@ -208,13 +211,7 @@ impl Percent {
 
     /// Parses a percentage between 0 and 100.
     pub fn parse(text: &str) -> Result<Percent, DecimalError> {
-        let d = Decimal::parse(text)?;
-        if d.scale() > Self::SCALE {
-            return Err(DecimalError::Scale {
-                value: text.to_owned(),
-                max: Self::SCALE,
-            });
-        }
+        let d = at_most(Decimal::parse(text)?, text, Self::SCALE)?;
         if d.is_negative() || d > Decimal::from_parts(100, 0) {
             return Err(DecimalError::Range {
                 value: text.to_owned(),
@@ -251,16 +248,7 @@ impl Quantity {
 
     /// Parses a non-negative quantity.
     pub fn parse(text: &str) -> Result<Quantity, DecimalError> {
-        let d = Decimal::parse(text)?;
-        if d.is_negative() {
-            return Err(DecimalError::Negative(text.to_owned()));
-        }
-        if d.scale() > Self::SCALE {
-            return Err(DecimalError::Scale {
-                value: text.to_owned(),
-                max: Self::SCALE,
-            });
-        }
+        let d = non_negative(text, Self::SCALE)?;
         Ok(Quantity(d))
     }
 
