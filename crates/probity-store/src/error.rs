@@ -1,0 +1,55 @@
+//! What can go wrong in the store.
+
+use std::path::PathBuf;
+
+/// An error of the store. Messages never hold personal data: rows are named by their keys
+/// (declaration ids, blind indexes), not by resident IDs or names.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The key file is missing, malformed or does not belong to this database.
+    #[error("key file {}: {message}", path.display())]
+    KeyFile {
+        /// The key file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A value was sealed under a data key the key file does not hold.
+    #[error("a value is sealed under data key {0}, which the key file does not hold")]
+    UnknownKey(u32),
+    /// Sealing or opening failed.
+    #[error("encryption: {0}")]
+    Crypto(&'static str),
+    /// An input file was refused; nothing of it was stored.
+    #[error("{file}:{line}: {field}: {message}")]
+    Rejected {
+        /// The file.
+        file: String,
+        /// Its line, 1-based (0 when the file as a whole is refused).
+        line: usize,
+        /// The field (a column or JSON path).
+        field: String,
+        /// Why.
+        message: String,
+    },
+    /// The request does not fit the stored state (a cycle not open, a database not empty, …).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database URL names no backend Probity supports.
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
+    UnsupportedUrl(String),
+    /// The database holds something that cannot have been written by Probity.
+    #[error("corrupt: {0}")]
+    Corrupt(String),
+}

@@ -1,0 +1,667 @@
+//! Loading files into the database, all or nothing per file: the roster, a cycle, declarations
+//! and registry extracts. Each import reads and checks everything first, then writes in one
+//! transaction; one bad row and nothing of the file is stored. Importing the same file again
+//! changes nothing: not a row, not an event.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use probity_model::declaration::Declaration;
+use probity_model::roster::RosterEntry;
+use probity_model::time::Date;
+
+use crate::audit::sha256_hex;
+use crate::error::StoreError;
+use crate::record::{Value, fetch};
+use crate::schema::{
+    CYCLES, DECLARATION_BATCHES, DECLARATIONS, REGISTRY_BATCHES, ROSTER_BATCHES, ROSTER_CHANGES,
+    SUBJECTS, UNITS,
+};
+use crate::store::{Stamp, Store};
+use crate::write::Writer;
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// Whether the file had been imported before (then nothing changed).
+    pub already: bool,
+    /// Records added.
+    pub added: usize,
+    /// Records changed.
+    pub changed: usize,
+    /// Records removed (or, for the roster, taken off it).
+    pub removed: usize,
+    /// Records that were already there, unchanged.
+    pub unchanged: usize,
+}
+
+/// The blind-index kind of resident IDs.
+pub const RESIDENT_ID: &str = "resident_id";
+
+fn rejected(file: &str, line: usize, field: &str, message: impl Into<String>) -> StoreError {
+    StoreError::Rejected {
+        file: file.to_owned(),
+        line,
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The roster file's columns (FORMATS.md).
+const ROSTER_COLUMNS: [&str; 9] = [
+    "id",
+    "name",
+    "unit",
+    "position",
+    "rank",
+    "sector",
+    "subject_since",
+    "status",
+    "flags",
+];
+
+/// Reads a roster file: every entry with its line, or the first error with file, line and field.
+pub fn read_roster(file: &str, bytes: &[u8]) -> Result<Vec<(usize, RosterEntry)>, StoreError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| rejected(file, 1, "header", e.to_string()))?
+        .clone();
+    for column in ROSTER_COLUMNS {
+        if !headers.iter().any(|h| h == column) {
+            return Err(rejected(file, 1, column, "column missing from the header"));
+        }
+    }
+    if let Some(extra) = headers.iter().find(|h| !ROSTER_COLUMNS.contains(h)) {
+        return Err(rejected(file, 1, extra, "unknown column"));
+    }
+    let mut entries = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(file, &headers, &e, None)),
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let entry: RosterEntry =
+            record.deserialize(Some(&headers)).map_err(|e| {
+                match failing_field(&headers, &record) {
+                    Some((field, message)) => rejected(file, line, field, message),
+                    None => csv_error(file, &headers, &e, Some(line)),
+                }
+            })?;
+        for (field, value) in [
+            ("name", &entry.name),
+            ("unit", &entry.unit),
+            ("position", &entry.position),
+        ] {
+            if value.trim().is_empty() {
+                return Err(rejected(file, line, field, "must not be blank"));
+            }
+        }
+        if let Some(first) = seen.insert(entry.id.to_string(), line) {
+            return Err(rejected(
+                file,
+                line,
+                "id",
+                format!("the same person is on line {first} already"),
+            ));
+        }
+        entries.push((line, entry));
+    }
+    Ok(entries)
+}
+
+/// The first cell of a roster line that does not parse, and why: serde's error about a whole
+/// record does not always say which field it was.
+fn failing_field<'h>(
+    headers: &'h csv::StringRecord,
+    record: &csv::StringRecord,
+) -> Option<(&'h str, String)> {
+    use probity_model::roster::{Rank, Sector, SubjectStatus};
+    fn named<T: serde::de::DeserializeOwned>(cell: &str) -> Result<(), String> {
+        serde_json::from_value::<T>(serde_json::Value::String(cell.to_owned()))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    headers
+        .iter()
+        .zip(record.iter())
+        .find_map(|(column, cell)| {
+            let outcome = match column {
+                "id" => probity_model::ResidentId::parse(cell)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                "rank" => named::<Rank>(cell),
+                "sector" => named::<Sector>(cell),
+                "status" => named::<SubjectStatus>(cell),
+                "subject_since" => Date::parse(cell).map(|_| ()).map_err(|e| e.to_string()),
+                "flags" => cell
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .find(|f| probity_model::roster::KeyCheckReason::parse(f).is_none())
+                    .map_or(Ok(()), |f| Err(format!("unknown key-check reason {f:?}"))),
+                _ => Ok(()),
+            };
+            outcome.err().map(|message| (column, message))
+        })
+}
+
+fn csv_error(
+    file: &str,
+    headers: &csv::StringRecord,
+    e: &csv::Error,
+    line: Option<usize>,
+) -> StoreError {
+    let line = line.unwrap_or_else(|| e.position().map_or(0, |p| p.line() as usize));
+    match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => {
+            let field = err
+                .field()
+                .and_then(|i| headers.get(i as usize))
+                .unwrap_or("row");
+            // The message names the field's value only through its kind, never the value itself,
+            // because a roster cell may be a resident ID.
+            rejected(file, line, field, err.kind().to_string())
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => rejected(
+            file,
+            line,
+            "row",
+            format!("{len} fields where the header has {expected_len}"),
+        ),
+        _ => rejected(file, line, "row", e.to_string()),
+    }
+}
+
+fn roster_row(
+    person_key: &str,
+    entry: &RosterEntry,
+    on_roster: bool,
+    batch: i64,
+) -> Result<Vec<Value>, StoreError> {
+    Ok(vec![
+        person_key.into(),
+        Value::Bytes(entry.id.to_string().into_bytes()),
+        entry.name.as_str().into(),
+        entry.unit.as_str().into(),
+        entry.position.as_str().into(),
+        enum_name(&entry.rank)?.into(),
+        enum_name(&entry.sector)?.into(),
+        entry.subject_since.to_string().into(),
+        enum_name(&entry.status)?.into(),
+        entry
+            .flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
+            .into(),
+        Value::Int(i64::from(on_roster)),
+        Value::Int(batch),
+    ])
+}
+
+/// A unit enum's name as serde writes it (`"vice_division"`).
+fn enum_name<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        _ => Err(StoreError::Corrupt("an enumeration is not a name".into())),
+    }
+}
+
+/// Columns of `subjects` compared to tell a change, by name and position in the row.
+const SUBJECT_FIELDS: [(&str, usize); 8] = [
+    ("name", 2),
+    ("unit", 3),
+    ("position", 4),
+    ("rank", 5),
+    ("sector", 6),
+    ("subject_since", 7),
+    ("status", 8),
+    ("flags", 9),
+];
+
+impl Store {
+    /// `probity roster import`: the file is the whole roster. New people are added, changed ones
+    /// updated, people missing from it taken off (kept, with `on_roster = 0`); each change is a
+    /// line of the roster's history.
+    pub async fn import_roster(
+        &self,
+        stamp: &Stamp,
+        file: &str,
+        bytes: &[u8],
+    ) -> Result<Imported, StoreError> {
+        let entries = read_roster(file, bytes)?;
+        let file_sha256 = sha256_hex(bytes);
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let known = fetch(
+            w.conn(),
+            &keys,
+            &ROSTER_BATCHES,
+            "file_sha256 = $1",
+            &[file_sha256.as_str().into()],
+        )
+        .await?;
+        if !known.is_empty() {
+            w.rollback().await?;
+            return Ok(Imported {
+                already: true,
+                unchanged: entries.len(),
+                ..Imported::default()
+            });
+        }
+        let batch = w.next_id(&ROSTER_BATCHES).await?;
+        w.insert(
+            &ROSTER_BATCHES,
+            "roster.import",
+            vec![
+                Value::Int(batch),
+                file_name_of(file).into(),
+                file_sha256.as_str().into(),
+                Value::Int(entries.len() as i64),
+                stamp.at.as_str().into(),
+            ],
+        )
+        .await?;
+        let units: BTreeSet<String> = fetch(w.conn(), &keys, &UNITS, "1 = 1", &[])
+            .await?
+            .into_iter()
+            .filter_map(|r| r[0].as_text().map(str::to_owned))
+            .collect();
+        let current: HashMap<String, Vec<Value>> = fetch(w.conn(), &keys, &SUBJECTS, "1 = 1", &[])
+            .await?
+            .into_iter()
+            .filter_map(|r| Some((r[0].as_text()?.to_owned(), r)))
+            .collect();
+        let mut outcome = Imported::default();
+        let mut new_units = BTreeSet::new();
+        let mut listed = BTreeSet::new();
+        for (_, entry) in &entries {
+            let person_key = keys.blind_index(RESIDENT_ID, &entry.id.to_string());
+            if !units.contains(&entry.unit) && new_units.insert(entry.unit.clone()) {
+                w.insert(
+                    &UNITS,
+                    "unit.create",
+                    vec![entry.unit.as_str().into(), Value::Int(batch)],
+                )
+                .await?;
+            }
+            let row = roster_row(&person_key, entry, true, batch)?;
+            let (change, fields) = match current.get(&person_key) {
+                None => ("added", "*".to_owned()),
+                Some(old) => {
+                    let differ: Vec<&str> = SUBJECT_FIELDS
+                        .iter()
+                        .filter(|(_, i)| old[*i] != row[*i])
+                        .map(|(name, _)| *name)
+                        .collect();
+                    if differ.is_empty() && old[10] == Value::Int(1) {
+                        outcome.unchanged += 1;
+                        listed.insert(person_key);
+                        continue;
+                    }
+                    let change = if old[10] == Value::Int(1) {
+                        "changed"
+                    } else {
+                        "returned"
+                    };
+                    (change, differ.join(";"))
+                }
+            };
+            if change == "added" {
+                outcome.added += 1;
+            } else {
+                outcome.changed += 1;
+            }
+            w.upsert(&SUBJECTS, "subject.update", row).await?;
+            w.insert(
+                &ROSTER_CHANGES,
+                "roster.change",
+                vec![
+                    Value::Int(batch),
+                    person_key.as_str().into(),
+                    change.into(),
+                    fields.into(),
+                ],
+            )
+            .await?;
+            listed.insert(person_key);
+        }
+        for (person_key, old) in &current {
+            if listed.contains(person_key) || old[10] != Value::Int(1) {
+                continue;
+            }
+            let mut row = old.clone();
+            row[10] = Value::Int(0);
+            row[11] = Value::Int(batch);
+            w.upsert(&SUBJECTS, "subject.update", row).await?;
+            w.insert(
+                &ROSTER_CHANGES,
+                "roster.change",
+                vec![
+                    Value::Int(batch),
+                    person_key.as_str().into(),
+                    "removed".into(),
+                    "*".into(),
+                ],
+            )
+            .await?;
+            outcome.removed += 1;
+        }
+        w.commit().await?;
+        Ok(outcome)
+    }
+
+    /// `probity cycle open --year Y`: opens the reporting cycle on year `year` with its deadline.
+    /// Opening an open cycle changes nothing.
+    pub async fn open_cycle(
+        &self,
+        stamp: &Stamp,
+        year: i32,
+        deadline: Date,
+    ) -> Result<Imported, StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let existing = fetch(
+            w.conn(),
+            &keys,
+            &CYCLES,
+            "year = $1",
+            &[Value::Int(year.into())],
+        )
+        .await?;
+        if !existing.is_empty() {
+            w.rollback().await?;
+            return Ok(Imported {
+                already: true,
+                unchanged: 1,
+                ..Imported::default()
+            });
+        }
+        let roster_batch = sqlx::query("SELECT MAX(id) FROM roster_batches")
+            .fetch_one(w.conn())
+            .await
+            .map(|r| sqlx::Row::try_get::<Option<i64>, _>(&r, 0))??;
+        let Some(roster_batch) = roster_batch else {
+            w.rollback().await?;
+            return Err(StoreError::Conflict(
+                "no roster imported yet: import the roster before opening a cycle".into(),
+            ));
+        };
+        w.insert(
+            &CYCLES,
+            "cycle.open",
+            vec![
+                Value::Int(year.into()),
+                deadline.to_string().into(),
+                stamp.at.as_str().into(),
+                Value::Null,
+                Value::Int(roster_batch),
+            ],
+        )
+        .await?;
+        w.commit().await?;
+        Ok(Imported {
+            added: 1,
+            ..Imported::default()
+        })
+    }
+
+    /// `probity declaration import`: stores parsed, validated reports (each with its line and its
+    /// JSON text as filed). Refuses the whole file if a report's declarant is not on the roster,
+    /// its cycle is not open (annual reports), its id is taken by other content, or it supersedes
+    /// a report that does not exist or is someone else's.
+    pub async fn import_declarations(
+        &self,
+        stamp: &Stamp,
+        file: &str,
+        file_bytes: &[u8],
+        reports: &[(usize, Declaration, String)],
+    ) -> Result<Imported, StoreError> {
+        let file_sha256 = sha256_hex(file_bytes);
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let subjects: BTreeSet<String> = sqlx::query("SELECT person_key FROM subjects")
+            .fetch_all(w.conn())
+            .await?
+            .iter()
+            .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
+            .collect::<Result<_, _>>()?;
+        let cycles: BTreeSet<i64> = sqlx::query("SELECT year FROM cycles")
+            .fetch_all(w.conn())
+            .await?
+            .iter()
+            .map(|r| sqlx::Row::try_get::<i64, _>(r, 0))
+            .collect::<Result<_, _>>()?;
+        // Ids already stored, with their person and content hash.
+        let stored: HashMap<String, (String, String)> =
+            sqlx::query("SELECT declaration_id, person_key, content_sha256 FROM declarations")
+                .fetch_all(w.conn())
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        sqlx::Row::try_get::<String, _>(r, 0)?,
+                        (
+                            sqlx::Row::try_get::<String, _>(r, 1)?,
+                            sqlx::Row::try_get::<String, _>(r, 2)?,
+                        ),
+                    ))
+                })
+                .collect::<Result<_, sqlx::Error>>()?;
+        let mut outcome = Imported::default();
+        let mut fresh: BTreeMap<String, String> = BTreeMap::new();
+        let mut to_store = Vec::new();
+        for (line, d, json) in reports {
+            let line = *line;
+            if d.declaration_id.chars().any(char::is_control) || d.declaration_id.is_empty() {
+                return Err(rejected(
+                    file,
+                    line,
+                    "$.declaration_id",
+                    "must be non-empty, without control characters",
+                ));
+            }
+            let person_key = keys.blind_index(RESIDENT_ID, &d.declarant_id.to_string());
+            if !subjects.contains(&person_key) {
+                return Err(rejected(
+                    file,
+                    line,
+                    "$.declarant_id",
+                    "the declarant is not on the roster",
+                ));
+            }
+            if d.kind == probity_model::declaration::ReportKind::Annual
+                && !cycles.contains(&i64::from(d.year))
+            {
+                return Err(rejected(
+                    file,
+                    line,
+                    "$.year",
+                    format!("the {} cycle is not open", d.year),
+                ));
+            }
+            let content_sha256 = sha256_hex(json.as_bytes());
+            if let Some((_, hash)) = stored.get(&d.declaration_id) {
+                if *hash == content_sha256 {
+                    outcome.unchanged += 1;
+                    continue;
+                }
+                return Err(rejected(
+                    file,
+                    line,
+                    "$.declaration_id",
+                    "a different report with this id is stored: a correction needs its own id \
+                     and \"supersedes\"",
+                ));
+            }
+            if fresh
+                .insert(d.declaration_id.clone(), person_key.clone())
+                .is_some()
+            {
+                return Err(rejected(
+                    file,
+                    line,
+                    "$.declaration_id",
+                    "appears twice in the file",
+                ));
+            }
+            if let Some(old) = &d.supersedes {
+                let owner = stored
+                    .get(old)
+                    .map(|(p, _)| p)
+                    .or_else(|| fresh.get(old).filter(|_| old != &d.declaration_id));
+                match owner {
+                    None => {
+                        return Err(rejected(
+                            file,
+                            line,
+                            "$.supersedes",
+                            "no such report is stored or earlier in the file",
+                        ));
+                    }
+                    Some(p) if *p != person_key => {
+                        return Err(rejected(
+                            file,
+                            line,
+                            "$.supersedes",
+                            "the superseded report is another declarant's",
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            to_store.push((d, json, person_key, content_sha256));
+        }
+        if to_store.is_empty() {
+            w.rollback().await?;
+            outcome.already = true;
+            return Ok(outcome);
+        }
+        let batch = w.next_id(&DECLARATION_BATCHES).await?;
+        w.insert(
+            &DECLARATION_BATCHES,
+            "declaration.import",
+            vec![
+                Value::Int(batch),
+                file_name_of(file).into(),
+                file_sha256.as_str().into(),
+                Value::Int(to_store.len() as i64),
+                stamp.at.as_str().into(),
+            ],
+        )
+        .await?;
+        for (d, json, person_key, content_sha256) in to_store {
+            store_declaration(&mut w, d, json, &person_key, &content_sha256, Some(batch)).await?;
+            outcome.added += 1;
+        }
+        w.commit().await?;
+        Ok(outcome)
+    }
+
+    /// `probity registry import`: stores each extract file (already read and checked by the
+    /// caller) as one batch: source, file name, hash, row count and the file itself, sealed.
+    /// A file already imported (same source and hash) is skipped.
+    pub async fn import_registry(
+        &self,
+        stamp: &Stamp,
+        files: &[RegistryFile],
+    ) -> Result<Imported, StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let mut outcome = Imported::default();
+        for f in files {
+            let file_sha256 = sha256_hex(&f.bytes);
+            let known = sqlx::query(
+                "SELECT COUNT(*) FROM registry_batches WHERE source = $1 AND file_sha256 = $2",
+            )
+            .bind(f.source.as_str())
+            .bind(file_sha256.as_str())
+            .fetch_one(w.conn())
+            .await
+            .map(|r| sqlx::Row::try_get::<i64, _>(&r, 0))??;
+            if known > 0 {
+                outcome.unchanged += 1;
+                continue;
+            }
+            let id = w.next_id(&REGISTRY_BATCHES).await?;
+            w.insert(
+                &REGISTRY_BATCHES,
+                "registry.import",
+                vec![
+                    Value::Int(id),
+                    f.source.as_str().into(),
+                    f.file_name.as_str().into(),
+                    file_sha256.as_str().into(),
+                    Value::Int(f.rows as i64),
+                    Value::Bytes(f.bytes.clone()),
+                    stamp.at.as_str().into(),
+                ],
+            )
+            .await?;
+            outcome.added += 1;
+        }
+        if outcome.added == 0 {
+            w.rollback().await?;
+            outcome.already = true;
+        } else {
+            w.commit().await?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// One registry extract file to import.
+#[derive(Debug, Clone)]
+pub struct RegistryFile {
+    /// The source (`real_estate`, …), as FORMATS.md names the file.
+    pub source: String,
+    /// The file's name (`real_estate.csv`).
+    pub file_name: String,
+    /// Rows in it.
+    pub rows: usize,
+    /// The file as read.
+    pub bytes: Vec<u8>,
+}
+
+/// The last part of a path, for records (folders may name people or places).
+fn file_name_of(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Stores one report inside a write.
+pub(crate) async fn store_declaration(
+    w: &mut Writer,
+    d: &Declaration,
+    json: &str,
+    person_key: &str,
+    content_sha256: &str,
+    batch: Option<i64>,
+) -> Result<(), StoreError> {
+    let kind = enum_name(&d.kind)?;
+    let at = w.stamp().at.clone();
+    w.insert(
+        &DECLARATIONS,
+        "declaration.file",
+        vec![
+            d.declaration_id.as_str().into(),
+            person_key.into(),
+            Value::Int(d.year.into()),
+            kind.into(),
+            d.filed_on.to_string().into(),
+            Value::opt_text(d.supersedes.as_deref()),
+            content_sha256.into(),
+            Value::Bytes(json.as_bytes().to_vec()),
+            batch.map_or(Value::Null, Value::Int),
+            at.into(),
+        ],
+    )
+    .await
+}

@@ -1,0 +1,34 @@
+//! Probity's persistence: one schema on SQLite (the default) and PostgreSQL.
+//!
+//! - Every write goes through a [`Writer`]: one transaction that appends a hash-chained audit
+//!   event for each record it writes and signs the new head on commit ([`audit`]).
+//! - Personal data (resident IDs, family members' names, addresses, document, account and policy
+//!   numbers — whole reports and registry files) is sealed with XChaCha20-Poly1305 under keys from
+//!   a key file outside the database ([`keys`]); people are looked up by a keyed hash.
+//! - Reports are immutable: a correction is a new version that `supersedes` the old one.
+//! - Imports are all or nothing per file, and importing a file twice changes nothing ([`import`]).
+//!
+//! The schema is described once, as data ([`schema`]), and everything that treats all tables
+//! alike — audit walk, key rotation, backup and restore — reads that description.
+
+pub mod audit;
+mod backup;
+mod error;
+pub mod import;
+pub mod keys;
+mod read;
+pub mod record;
+mod rotate;
+pub mod schema;
+mod store;
+mod write;
+
+pub use audit::{Checkpoint, Unfit, Verified};
+pub use backup::Copied;
+pub use error::StoreError;
+pub use import::{Imported, RegistryFile};
+pub use keys::Keyring;
+pub use read::StoredDeclaration;
+pub use rotate::Rotated;
+pub use store::{Backend, Stamp, Store};
+pub use write::Writer;

@@ -1,0 +1,279 @@
+//! Opening a database: the backend from the URL, connection settings, migrations, and the check
+//! that the key file belongs to the database.
+
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
+
+use crate::audit::{self, Checkpoint, Unfit, Verified};
+use crate::error::StoreError;
+use crate::keys::Keyring;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: one file, WAL.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of a URL.
+    pub fn of(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    pub(crate) fn migrations(self) -> &'static [(i64, &'static str)] {
+        match self {
+            Backend::Sqlite => &[(1, include_str!("../migrations/sqlite/0001_init.sql"))],
+            Backend::Postgres => &[(1, include_str!("../migrations/postgres/0001_init.sql"))],
+        }
+    }
+}
+
+/// Who does something and when: passed in, because the store reads no clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// RFC 3339 time.
+    pub at: String,
+    /// The actor, as the audit log names it.
+    pub actor: String,
+}
+
+impl Stamp {
+    /// A stamp.
+    pub fn new(at: impl Into<String>, actor: impl Into<String>) -> Stamp {
+        Stamp {
+            at: at.into(),
+            actor: actor.into(),
+        }
+    }
+}
+
+/// An open database with its keys.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    keys: RwLock<Arc<Keyring>>,
+}
+
+/// A SQLite URL that creates the file when missing.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url`, runs pending migrations, and checks that
+    /// `keys` is the key file the database was written with (binding them on first use).
+    pub async fn open(url: &str, keys: Keyring) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(url),
+            Backend::Postgres => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers never block the writer; FULL: a commit survives power loss.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Store {
+            pool,
+            backend,
+            keys: RwLock::new(Arc::new(keys)),
+        };
+        store.migrate().await?;
+        store.bind_keys().await?;
+        Ok(store)
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The keys in use.
+    pub fn keys(&self) -> Arc<Keyring> {
+        match self.keys.read() {
+            Ok(k) => Arc::clone(&k),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    pub(crate) fn set_keys(&self, keys: Keyring) {
+        let mut guard = match self.keys.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(keys);
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Runs the migrations not yet applied, each in its own transaction.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .await?;
+        for (version, sql) in self.backend.migrations() {
+            let done = sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get::<i64, _>(0)?;
+            if done > 0 {
+                continue;
+            }
+            let mut tx = conn.begin().await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind("migration")
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// On first use, records the key file's fingerprint and signs the empty log's head; later,
+    /// refuses a key file with another fingerprint.
+    async fn bind_keys(&self) -> Result<(), StoreError> {
+        let keys = self.keys();
+        let mut tx = self.pool.begin().await?;
+        // Take the write lock first, as every writer does (see `Writer`).
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let stored = sqlx::query("SELECT value FROM meta WHERE key = 'key_fingerprint'")
+            .fetch_optional(&mut *tx)
+            .await?;
+        match stored {
+            Some(row) => {
+                let fingerprint: String = row.try_get(0)?;
+                if fingerprint != keys.fingerprint() {
+                    return Err(StoreError::KeyFile {
+                        path: keys.path().to_owned(),
+                        message: "is not the key file this database was written with".into(),
+                    });
+                }
+            }
+            None => {
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('key_fingerprint', $1)")
+                    .bind(keys.fingerprint())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('active_key', $1)")
+                    .bind(keys.active().to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE audit_head SET mac = $1 WHERE id = 1 AND seq = 0")
+                    .bind(keys.sign_head(0, audit::GENESIS))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The key id new values must be sealed under, as the database says; reloads the key file
+    /// when another process (`probity key rotate`) has moved to a new key.
+    pub(crate) async fn current_keys(
+        &self,
+        conn: &mut AnyConnection,
+    ) -> Result<Arc<Keyring>, StoreError> {
+        let keys = self.keys();
+        let active: Option<String> = sqlx::query("SELECT value FROM meta WHERE key = 'active_key'")
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        match active.and_then(|a| a.parse::<u32>().ok()) {
+            Some(id) if id != keys.active() => {
+                // Another process rotated (or is rotating): the key file has the key.
+                let reloaded = Keyring::load(keys.path())?;
+                let Some(reloaded) = reloaded.sealing_under(id) else {
+                    return Err(StoreError::KeyFile {
+                        path: keys.path().to_owned(),
+                        message: format!("the database seals under data key {id}, which it lacks"),
+                    });
+                };
+                self.set_keys(reloaded);
+                Ok(self.keys())
+            }
+            _ => Ok(keys),
+        }
+    }
+
+    /// Walks the audit log and every record it covers (`probity audit verify`).
+    pub async fn verify_audit(
+        &self,
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<Result<Verified, Unfit>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let keys = self.current_keys(&mut conn).await?;
+        audit::verify(&mut conn, &keys, checkpoint).await
+    }
+
+    /// The signed head of the log, to publish (`probity audit checkpoint`).
+    pub async fn checkpoint(&self) -> Result<Checkpoint, StoreError> {
+        let row = sqlx::query("SELECT seq, sha256, mac FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Checkpoint {
+            seq: row.try_get(0)?,
+            sha256: row.try_get(1)?,
+            mac: row.try_get(2)?,
+        })
+    }
+
+    /// A connection from the pool, for tests and tools that read directly.
+    pub async fn connection(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Counts the rows of a table.
+    pub async fn count(&self, table: &crate::schema::Table) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM {}", table.name);
+        Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+}

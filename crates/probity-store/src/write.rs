@@ -1,0 +1,227 @@
+//! Writing: one transaction that holds the write lock, appends an audit event for every record it
+//! writes, and signs the new head when it commits. Every write in Probity goes through a
+//! [`Writer`], so no record can be written without its event.
+
+use std::sync::Arc;
+
+use sqlx::{Any, Row, Transaction};
+
+use crate::audit::{event_hash, sha256_hex};
+use crate::error::StoreError;
+use crate::keys::Keyring;
+use crate::record::{Value, bind_typed, digest, placeholders, row_key, seal_row};
+use crate::schema::Table;
+use crate::store::{Stamp, Store};
+
+/// An open write transaction.
+pub struct Writer {
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) keys: Arc<Keyring>,
+    seq: i64,
+    head: String,
+    stamp: Stamp,
+}
+
+impl Store {
+    /// Begins a write. Writers queue: the first statement takes the lock on the log's head (a row
+    /// lock on PostgreSQL, the database write lock on SQLite), so events are numbered without
+    /// gaps or races.
+    pub async fn writer(&self, stamp: &Stamp) -> Result<Writer, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query("SELECT seq, sha256 FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let keys = self.current_keys(&mut tx).await?;
+        Ok(Writer {
+            seq: row.try_get(0)?,
+            head: row.try_get(1)?,
+            tx,
+            keys,
+            stamp: stamp.clone(),
+        })
+    }
+}
+
+impl Writer {
+    /// The keys of this write.
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    /// The stamp of this write.
+    pub fn stamp(&self) -> &Stamp {
+        &self.stamp
+    }
+
+    /// The connection, for reads inside the transaction.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// Appends an event; returns its number.
+    pub async fn event(
+        &mut self,
+        action: &str,
+        subject: &str,
+        payload: &str,
+    ) -> Result<i64, StoreError> {
+        let seq = self.seq + 1;
+        let payload_sha256 = sha256_hex(payload.as_bytes());
+        let sha256 = event_hash(
+            seq,
+            &self.stamp.at,
+            &self.stamp.actor,
+            action,
+            subject,
+            &payload_sha256,
+            &self.head,
+        );
+        sqlx::query(
+            "INSERT INTO audit_events (seq, at, actor, action, subject, payload, payload_sha256, prev_sha256, sha256) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(seq)
+        .bind(self.stamp.at.as_str())
+        .bind(self.stamp.actor.as_str())
+        .bind(action)
+        .bind(subject)
+        .bind(payload)
+        .bind(payload_sha256.as_str())
+        .bind(self.head.as_str())
+        .bind(sha256.as_str())
+        .execute(&mut *self.tx)
+        .await?;
+        self.seq = seq;
+        self.head = sha256;
+        Ok(seq)
+    }
+
+    /// Inserts a new record (values in clear, in the table's column order) with its event.
+    pub async fn insert(
+        &mut self,
+        table: &Table,
+        action: &str,
+        row: Vec<Value>,
+    ) -> Result<(), StoreError> {
+        self.write(table, action, row, false).await
+    }
+
+    /// Inserts or replaces a record, with its event.
+    pub async fn upsert(
+        &mut self,
+        table: &Table,
+        action: &str,
+        row: Vec<Value>,
+    ) -> Result<(), StoreError> {
+        self.write(table, action, row, true).await
+    }
+
+    async fn write(
+        &mut self,
+        table: &Table,
+        action: &str,
+        mut row: Vec<Value>,
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        debug_assert_eq!(row.len(), table.columns.len());
+        let key = row_key(table, &row);
+        let record_digest = digest(table, &row);
+        seal_row(&self.keys, table, &mut row)?;
+        let mut sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            table.name,
+            table.column_list(),
+            placeholders(1, row.len())
+        );
+        if replace {
+            let updates: Vec<String> = table.columns[table.key_len..]
+                .iter()
+                .map(|(c, _)| format!("{c} = excluded.{c}"))
+                .collect();
+            sql.push_str(&format!(
+                " ON CONFLICT ({}) DO UPDATE SET {}",
+                table.key_list(),
+                updates.join(", ")
+            ));
+        }
+        bind_typed(sqlx::query(sqlx::AssertSqlSafe(sql)), &row, table.columns)
+            .execute(&mut *self.tx)
+            .await?;
+        let payload = format!("record {} {record_digest} {key}", table.name);
+        self.event(action, &format!("{}/{key}", table.name), &payload)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a record by key, with its event.
+    pub async fn delete(
+        &mut self,
+        table: &Table,
+        action: &str,
+        key_values: Vec<Value>,
+    ) -> Result<(), StoreError> {
+        let key = row_key(table, &key_values);
+        let filter: Vec<String> = table
+            .key_columns()
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
+            .collect();
+        let sql = format!("DELETE FROM {} WHERE {}", table.name, filter.join(" AND "));
+        bind_typed(
+            sqlx::query(sqlx::AssertSqlSafe(sql)),
+            &key_values,
+            table.columns,
+        )
+        .execute(&mut *self.tx)
+        .await?;
+        let payload = format!("deleted {} {key}", table.name);
+        self.event(action, &format!("{}/{key}", table.name), &payload)
+            .await?;
+        Ok(())
+    }
+
+    /// The next free id of a table whose key is one integer (writers are serialised, so no other
+    /// transaction can take it).
+    pub async fn next_id(&mut self, table: &Table) -> Result<i64, StoreError> {
+        let key = table.key_columns()[0].0;
+        let sql = format!("SELECT COALESCE(MAX({key}), 0) FROM {}", table.name);
+        let max: i64 = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *self.tx)
+            .await?
+            .try_get(0)?;
+        Ok(max + 1)
+    }
+
+    /// Whether anything was appended.
+    pub fn wrote(&self, since: i64) -> bool {
+        self.seq > since
+    }
+
+    /// The number of the last event appended (or of the head it started from).
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    /// Signs the new head and commits; returns the head's event number.
+    pub async fn commit(mut self) -> Result<i64, StoreError> {
+        let mac = self.keys.sign_head(self.seq, &self.head);
+        sqlx::query("UPDATE audit_head SET seq = $1, sha256 = $2, mac = $3 WHERE id = 1")
+            .bind(self.seq)
+            .bind(self.head.as_str())
+            .bind(mac)
+            .execute(&mut *self.tx)
+            .await?;
+        self.tx.commit().await?;
+        Ok(self.seq)
+    }
+
+    /// Abandons the write: nothing of it is stored.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,789 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The store, on SQLite and on PostgreSQL alike: every case runs on both.
+
+mod common;
+
+use common::{Fresh, fixtures, load_small, parse_declarations, stamp};
+use probity_store::record::{Value, stored_row};
+use probity_store::schema::{self, TABLES};
+use probity_store::{Checkpoint, StoreError};
+use rand::{Rng, SeedableRng};
+use sqlx::Row;
+
+async fn verify_ok(db: &Fresh) -> probity_store::Verified {
+    match db.store.verify_audit(None).await.unwrap() {
+        Ok(v) => v,
+        Err(unfit) => panic!("audit verify failed: {unfit}"),
+    }
+}
+
+/// Every table's rows as stored, in key order.
+async fn dump(store: &probity_store::Store) -> Vec<(String, Vec<Vec<Value>>)> {
+    let mut conn = store.connection().await.unwrap();
+    let mut out = Vec::new();
+    for table in TABLES {
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            table.column_list(),
+            table.name,
+            table.key_list()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        out.push((
+            table.name.to_owned(),
+            rows.iter().map(|r| stored_row(table, r).unwrap()).collect(),
+        ));
+    }
+    out
+}
+
+on_both!(schema_matches_its_description, schema_matches);
+async fn schema_matches(db: &Fresh) {
+    // Each table has exactly the columns the description names, in any order.
+    let mut conn = db.store.connection().await.unwrap();
+    for table in TABLES {
+        let sql = match db.store.backend() {
+            probity_store::Backend::Sqlite => "SELECT name FROM pragma_table_info($1)",
+            probity_store::Backend::Postgres => {
+                "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name = $1"
+            }
+        };
+        let mut actual: Vec<String> = sqlx::query(sql)
+            .bind(table.name)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        actual.sort();
+        let mut described: Vec<String> =
+            table.columns.iter().map(|(c, _)| (*c).to_owned()).collect();
+        described.sort();
+        assert_eq!(actual, described, "{}", table.name);
+    }
+    drop(conn);
+    verify_ok(db).await;
+}
+
+on_both!(roster_history, roster_history_case);
+async fn roster_history_case(db: &Fresh) {
+    let s = stamp();
+    let first = "id,name,unit,position,rank,sector,subject_since,status,flags\n\
+                 350111199006074875,陈良生,A局,副主席,vice_division,other,2022-02-23,active,\n\
+                 350212197810284446,谢琴梅,B局,副厅长,vice_department,party_state,2022-12-16,active,complaint\n";
+    let r = db
+        .store
+        .import_roster(&s, "r1.csv", first.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((r.added, r.changed, r.removed), (2, 0, 0));
+    let again = db
+        .store
+        .import_roster(&s, "r1.csv", first.as_bytes())
+        .await
+        .unwrap();
+    assert!(again.already);
+    let head = db.store.checkpoint().await.unwrap();
+    // Same content again under another name: nothing changes but the batch record.
+    let second = "id,name,unit,position,rank,sector,subject_since,status,flags\n\
+                  350111199006074875,陈良生,C局,主席,division,other,2022-02-23,active,promotion\n\
+                  350104201811304094,陈翔诚,A局,科员,other,other,2026-01-01,active,\n";
+    let r = db
+        .store
+        .import_roster(&s, "r2.csv", second.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((r.added, r.changed, r.removed), (1, 1, 1));
+    assert!(db.store.checkpoint().await.unwrap().seq > head.seq);
+    let mut conn = db.store.connection().await.unwrap();
+    let changes: Vec<(String, String)> =
+        sqlx::query("SELECT change, fields FROM roster_changes WHERE batch = 2 ORDER BY change")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+    assert_eq!(
+        changes,
+        vec![
+            ("added".into(), "*".into()),
+            ("changed".into(), "unit;position;rank;flags".into()),
+            ("removed".into(), "*".into()),
+        ]
+    );
+    let on_roster: i64 = sqlx::query("SELECT COUNT(*) FROM subjects WHERE on_roster = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(on_roster, 2);
+    drop(conn);
+    verify_ok(db).await;
+}
+
+on_both!(bad_files_store_nothing, bad_files_case);
+async fn bad_files_case(db: &Fresh) {
+    let s = stamp();
+    // Line 3 has a wrong check digit: the first line must not be stored either.
+    let roster = "id,name,unit,position,rank,sector,subject_since,status,flags\n\
+                  350111199006074875,陈良生,A局,副主席,vice_division,other,2022-02-23,active,\n\
+                  350212197810284447,谢琴梅,B局,副厅长,vice_department,party_state,2022-12-16,active,\n";
+    let e = db
+        .store
+        .import_roster(&s, "roster.csv", roster.as_bytes())
+        .await
+        .unwrap_err();
+    let message = e.to_string();
+    assert!(message.starts_with("roster.csv:3: id: "), "{message}");
+    assert!(
+        !message.contains("350212197810284447"),
+        "no ID in errors: {message}"
+    );
+    let bad_rank = roster
+        .replace("350212197810284447", "350212197810284446")
+        .replace("vice_department", "general");
+    let e = db
+        .store
+        .import_roster(&s, "roster.csv", bad_rank.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("roster.csv:3: rank: unknown variant"),
+        "{e}"
+    );
+    let short = roster.replace(",active,\n3502", ",active\n3502");
+    let e = db
+        .store
+        .import_roster(&s, "roster.csv", short.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().starts_with("roster.csv:2: row: 8 fields"),
+        "{e}"
+    );
+    assert_eq!(db.store.count(&schema::SUBJECTS).await.unwrap(), 0);
+    assert_eq!(
+        db.store.checkpoint().await.unwrap().seq,
+        0,
+        "not even an event"
+    );
+
+    // Declarations: a good file but for one report whose declarant is not on the roster.
+    load_roster_and_cycle(db).await;
+    let before = db.store.checkpoint().await.unwrap();
+    let text = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    let mut reports = parse_declarations(&text);
+    let stranger = probity_model::ResidentId::parse("11010519491231002X").unwrap();
+    reports[3].1.declarant_id = stranger;
+    let e = db
+        .store
+        .import_declarations(&s, "declarations.jsonl", text.as_bytes(), &reports)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "declarations.jsonl:4: $.declarant_id: the declarant is not on the roster"
+    );
+    assert_eq!(db.store.count(&schema::DECLARATIONS).await.unwrap(), 0);
+    assert_eq!(db.store.checkpoint().await.unwrap(), before);
+    verify_ok(db).await;
+}
+
+async fn load_roster_and_cycle(db: &Fresh) {
+    let s = stamp();
+    let roster = std::fs::read(fixtures().join("roster.csv")).unwrap();
+    db.store
+        .import_roster(&s, "roster.csv", &roster)
+        .await
+        .unwrap();
+    let deadline = probity_model::Date::parse("2026-01-31").unwrap();
+    db.store.open_cycle(&s, 2025, deadline).await.unwrap();
+}
+
+on_both!(imports_twice_change_nothing, imports_twice_case);
+async fn imports_twice_case(db: &Fresh) {
+    load_small(&db.store).await;
+    let before = dump(&db.store).await;
+    load_small(&db.store).await;
+    assert_eq!(
+        dump(&db.store).await,
+        before,
+        "a second import changes nothing"
+    );
+    assert_eq!(db.store.count(&schema::DECLARATIONS).await.unwrap(), 5);
+    assert_eq!(db.store.count(&schema::REGISTRY_BATCHES).await.unwrap(), 12);
+    verify_ok(db).await;
+}
+
+on_both!(reports_are_immutable, immutable_case);
+async fn immutable_case(db: &Fresh) {
+    load_small(&db.store).await;
+    let s = stamp();
+    let text = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    let mut reports = parse_declarations(&text);
+    // Same id, other content: refused.
+    let (line, mut d, _) = reports.remove(0);
+    d.filed_on = probity_model::Date::parse("2026-01-30").unwrap();
+    let json = serde_json::to_string(&d).unwrap();
+    let e = db
+        .store
+        .import_declarations(
+            &s,
+            "fix.jsonl",
+            json.as_bytes(),
+            &[(line, d.clone(), json.clone())],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().starts_with("fix.jsonl:1: $.declaration_id: "),
+        "{e}"
+    );
+    // A correction: new id, supersedes the old.
+    let old_id = d.declaration_id.clone();
+    d.declaration_id = format!("{old_id}-v2");
+    d.supersedes = Some(old_id.clone());
+    let json = serde_json::to_string(&d).unwrap();
+    db.store
+        .import_declarations(
+            &s,
+            "fix.jsonl",
+            json.as_bytes(),
+            &[(1, d.clone(), json.clone())],
+        )
+        .await
+        .unwrap();
+    let current = db.store.read_cycle_declarations(&s, 2025).await.unwrap();
+    assert_eq!(current.len(), 5);
+    assert!(current.iter().any(|c| c.declaration_id == d.declaration_id));
+    assert!(!current.iter().any(|c| c.declaration_id == old_id));
+    // The old version is still there, unchanged, and the database itself refuses to alter it.
+    let old = db
+        .store
+        .read_declaration(&s, &old_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.json, text.lines().next().unwrap());
+    let mut conn = db.store.connection().await.unwrap();
+    let update =
+        sqlx::query("UPDATE declarations SET filed_on = '2026-01-01' WHERE declaration_id = $1")
+            .bind(old_id.as_str())
+            .execute(&mut *conn)
+            .await;
+    assert!(update.is_err(), "the database refuses to alter a report");
+    let delete = sqlx::query("DELETE FROM declarations WHERE declaration_id = $1")
+        .bind(old_id.as_str())
+        .execute(&mut *conn)
+        .await;
+    assert!(delete.is_err(), "the database refuses to delete a report");
+    let delete = sqlx::query("DELETE FROM audit_events WHERE seq = 1")
+        .execute(&mut *conn)
+        .await;
+    assert!(delete.is_err(), "the database refuses to delete an event");
+    drop(conn);
+    // Reads by staff are in the log.
+    let mut conn = db.store.connection().await.unwrap();
+    let reads: i64 =
+        sqlx::query("SELECT COUNT(*) FROM audit_events WHERE action = 'declaration.read'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(reads, 2);
+    drop(conn);
+    verify_ok(db).await;
+}
+
+/// Triggers an attacker with the database file would drop first.
+async fn drop_guards(db: &Fresh) {
+    let mut conn = db.store.connection().await.unwrap();
+    let sql = match db.store.backend() {
+        probity_store::Backend::Sqlite => {
+            "DROP TRIGGER audit_events_append_only_u; DROP TRIGGER audit_events_append_only_d; \
+             DROP TRIGGER declarations_immutable_u; DROP TRIGGER declarations_immutable_d; \
+             DROP TRIGGER registry_batches_immutable_u; DROP TRIGGER registry_batches_immutable_d;"
+        }
+        probity_store::Backend::Postgres => {
+            "DROP TRIGGER audit_events_append_only ON audit_events; \
+             DROP TRIGGER declarations_immutable_u ON declarations; \
+             DROP TRIGGER declarations_immutable_d ON declarations; \
+             DROP TRIGGER registry_batches_immutable_u ON registry_batches; \
+             DROP TRIGGER registry_batches_immutable_d ON registry_batches;"
+        }
+    };
+    sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap();
+}
+
+/// One random change of the kind an attacker could make, as SQL with its description.
+fn tampering(
+    rng: &mut impl Rng,
+    events: i64,
+    rows: &[(String, String, Vec<Value>)],
+) -> (String, String) {
+    let seq = rng.random_range(1..=events);
+    match rng.random_range(0..9) {
+        0 => {
+            let column = ["at", "actor", "action", "subject", "payload"][rng.random_range(0..5)];
+            (
+                format!("UPDATE audit_events SET {column} = {column} || 'x' WHERE seq = {seq}"),
+                format!("edit {column} of event {seq}"),
+            )
+        }
+        1 => (
+            format!("DELETE FROM audit_events WHERE seq = {seq}"),
+            format!("delete event {seq}"),
+        ),
+        2 => {
+            let other = rng.random_range(1..=events);
+            let other = if other == seq {
+                seq % events + 1
+            } else {
+                other
+            };
+            if other == seq {
+                return (
+                    format!("UPDATE audit_events SET seq = seq + 1000 WHERE seq = {seq}"),
+                    format!("renumber event {seq}"),
+                );
+            }
+            (
+                format!(
+                    "UPDATE audit_events SET seq = CASE WHEN seq = {seq} THEN -1 ELSE seq END WHERE seq IN ({seq}, {other}); \
+                     UPDATE audit_events SET seq = {seq} WHERE seq = {other}; \
+                     UPDATE audit_events SET seq = {other} WHERE seq = -1"
+                ),
+                format!("swap events {seq} and {other}"),
+            )
+        }
+        3 => (
+            format!(
+                "INSERT INTO audit_events (seq, at, actor, action, subject, payload, payload_sha256, prev_sha256, sha256) \
+                 SELECT {}, at, actor, action, subject, payload, payload_sha256, sha256, sha256 FROM audit_events WHERE seq = {seq}",
+                events + 1
+            ),
+            "append a copied event".into(),
+        ),
+        4 => (
+            format!("UPDATE audit_head SET seq = {}", seq - 1),
+            format!("move the head back to {}", seq - 1),
+        ),
+        _ => {
+            // A record: change one column, delete it, or add a copy under a new key.
+            let (table_name, filter, row) = &rows[rng.random_range(0..rows.len())];
+            let table = schema::table(table_name).unwrap();
+            let op = rng.random_range(0..4);
+            if op == 0 {
+                return (
+                    format!("DELETE FROM {table_name} WHERE {filter}"),
+                    format!("delete {table_name} where {filter}"),
+                );
+            }
+            let i = rng.random_range(0..table.columns.len());
+            let (column, kind) = table.columns[i];
+            if op == 1 && i >= table.key_len {
+                let set = match (kind, &row[i]) {
+                    (_, Value::Null) => match kind {
+                        schema::Kind::Int => "7".into(),
+                        schema::Kind::Text => "'x'".into(),
+                        schema::Kind::Sealed => "NULL".into(),
+                    },
+                    (schema::Kind::Int, _) => format!("{column} + 1"),
+                    (schema::Kind::Text, _) => format!("{column} || 'x'"),
+                    (schema::Kind::Sealed, _) => "NULL".into(),
+                };
+                let set = if set == "NULL" && kind == schema::Kind::Sealed {
+                    // Swap in another row's sealed value of the same column, or drop it.
+                    let other = rows
+                        .iter()
+                        .filter(|(t, f, _)| t == table_name && f != filter)
+                        .map(|(_, f, _)| f)
+                        .next();
+                    match other {
+                        Some(f) => format!("(SELECT {column} FROM {table_name} WHERE {f})"),
+                        None => "NULL".into(),
+                    }
+                } else {
+                    set
+                };
+                return (
+                    format!("UPDATE {table_name} SET {column} = {set} WHERE {filter}"),
+                    format!("edit {column} of {table_name} where {filter}"),
+                );
+            }
+            // Add a copy with a changed key (the first key column gets a suffix or +1000).
+            let (key_column, key_kind) = table.columns[0];
+            let new_key = match key_kind {
+                schema::Kind::Int => format!("{key_column} + 1000"),
+                _ => format!("{key_column} || '-copy'"),
+            };
+            let columns: Vec<String> = table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(j, (c, _))| {
+                    if j == 0 {
+                        new_key.clone()
+                    } else {
+                        (*c).to_owned()
+                    }
+                })
+                .collect();
+            (
+                format!(
+                    "INSERT INTO {table_name} ({}) SELECT {} FROM {table_name} WHERE {filter}",
+                    table.column_list(),
+                    columns.join(", ")
+                ),
+                format!("copy a row of {table_name}"),
+            )
+        }
+    }
+}
+
+/// Every covered record with a filter that selects it alone.
+async fn covered_rows(db: &Fresh) -> Vec<(String, String, Vec<Value>)> {
+    let mut out = Vec::new();
+    for (table_name, rows) in dump(&db.store).await {
+        let table = schema::table(&table_name).unwrap();
+        if !table.covered {
+            continue;
+        }
+        for row in rows {
+            let filter: Vec<String> = table
+                .key_columns()
+                .iter()
+                .zip(&row)
+                .map(|((c, _), v)| match v {
+                    Value::Int(i) => format!("{c} = {i}"),
+                    Value::Text(t) => format!("{c} = '{}'", t.replace('\'', "''")),
+                    _ => unreachable!(),
+                })
+                .collect();
+            out.push((table_name.clone(), filter.join(" AND "), row));
+        }
+    }
+    out
+}
+
+on_both!(every_tampering_is_detected, tamper_case);
+async fn tamper_case(db: &Fresh) {
+    load_small(&db.store).await;
+    db.store
+        .read_declaration(&stamp(), "D2025-000002")
+        .await
+        .unwrap();
+    let clean = verify_ok(db).await;
+    drop_guards(db).await;
+    let rows = covered_rows(db).await;
+    let keys = db.store.keys();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261124);
+    let mut pool = db.store.connection().await.unwrap();
+    let mut detected = 0;
+    for round in 0..1000 {
+        let (sql, what) = tampering(&mut rng, clean.events, &rows);
+        let mut tx = sqlx::Connection::begin(&mut *pool).await.unwrap();
+        let applied = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(&mut *tx)
+            .await;
+        let changed = match applied {
+            Ok(r) => r.rows_affected() > 0,
+            // A change the schema refuses (a NOT NULL, a unique key) is no tampering at all.
+            Err(_) => false,
+        };
+        if changed {
+            let outcome = probity_store::audit::verify(&mut tx, &keys, None)
+                .await
+                .unwrap();
+            match outcome {
+                Err(_) => detected += 1,
+                Ok(_) => panic!("round {round}: undetected: {what} ({sql})"),
+            }
+        }
+        tx.rollback().await.unwrap();
+    }
+    assert!(
+        detected > 800,
+        "most rounds tamper with something: {detected}"
+    );
+    // After all those rollbacks, the log is intact.
+    drop(pool);
+    assert_eq!(verify_ok(db).await, clean);
+}
+
+on_both!(checkpoints_catch_rewritten_history, checkpoint_case);
+async fn checkpoint_case(db: &Fresh) {
+    load_small(&db.store).await;
+    let checkpoint = db.store.checkpoint().await.unwrap();
+    let text = checkpoint.to_string();
+    assert_eq!(text.parse::<Checkpoint>().unwrap(), checkpoint);
+    db.store
+        .read_declaration(&stamp(), "D2025-000003")
+        .await
+        .unwrap();
+    assert!(
+        db.store
+            .verify_audit(Some(&checkpoint))
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    // An insider with the audit key rewrites event 2 and re-hashes and re-signs everything after
+    // it: the plain walk cannot tell, the published checkpoint can.
+    drop_guards(db).await;
+    let keys = db.store.keys();
+    let mut conn = db.store.connection().await.unwrap();
+    let events = sqlx::query(
+        "SELECT seq, at, actor, action, subject, payload_sha256 FROM audit_events ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let mut prev = probity_store::audit::GENESIS.to_owned();
+    for e in &events {
+        let seq: i64 = e.get(0);
+        let actor: String = if seq == 2 {
+            "cli:someone-else".into()
+        } else {
+            e.get(2)
+        };
+        let hash = probity_store::audit::event_hash(
+            seq,
+            &e.get::<String, _>(1),
+            &actor,
+            &e.get::<String, _>(3),
+            &e.get::<String, _>(4),
+            &e.get::<String, _>(5),
+            &prev,
+        );
+        sqlx::query(
+            "UPDATE audit_events SET actor = $1, prev_sha256 = $2, sha256 = $3 WHERE seq = $4",
+        )
+        .bind(actor.as_str())
+        .bind(prev.as_str())
+        .bind(hash.as_str())
+        .bind(seq)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        prev = hash;
+    }
+    let last = events.len() as i64;
+    sqlx::query("UPDATE audit_head SET seq = $1, sha256 = $2, mac = $3")
+        .bind(last)
+        .bind(prev.as_str())
+        .bind(keys.sign_head(last, &prev))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert!(
+        db.store.verify_audit(None).await.unwrap().is_ok(),
+        "a consistent rewrite"
+    );
+    let unfit = db
+        .store
+        .verify_audit(Some(&checkpoint))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(unfit.to_string().contains("checkpoint"), "{unfit}");
+    // A checkpoint signed with another key file is refused.
+    let forged = Checkpoint {
+        mac: "0".repeat(64),
+        ..checkpoint
+    };
+    assert!(db.store.verify_audit(Some(&forged)).await.unwrap().is_err());
+}
+
+/// Values that must never be in the database in clear.
+fn personal_values() -> Vec<String> {
+    let mut out = Vec::new();
+    let text = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    fn walk(v: &serde_json::Value, key: &str, self_person: bool, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                let is_self = m.get("relation").and_then(|r| r.as_str()) == Some("self");
+                for (k, v) in m {
+                    walk(v, k, is_self, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, key, false, out)),
+            serde_json::Value::String(s) => {
+                let sensitive = matches!(
+                    key,
+                    "id" | "declarant_id"
+                        | "number"
+                        | "document_number"
+                        | "certificate_number"
+                        | "address"
+                        | "policy_number"
+                        | "account_number"
+                ) || (key == "name" && !self_person);
+                if sensitive && s.chars().count() >= 4 {
+                    out.push(s.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    for line in text.lines() {
+        walk(&serde_json::from_str(line).unwrap(), "", false, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn find_in_clear(haystack: &[u8], values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .filter(|v| haystack.windows(v.len()).any(|w| w == v.as_bytes()))
+        .cloned()
+        .collect()
+}
+
+on_both!(personal_data_is_never_stored_in_clear, clear_case);
+async fn clear_case(db: &Fresh) {
+    load_small(&db.store).await;
+    let values = personal_values();
+    assert!(
+        values.len() > 30,
+        "the fixture has personal values to look for"
+    );
+    let raw = match db.store.backend() {
+        probity_store::Backend::Sqlite => {
+            db.store.close().await;
+            let mut raw = Vec::new();
+            for suffix in ["", "-wal", "-shm"] {
+                let path = format!("{}{suffix}", db.sqlite_file().display());
+                raw.extend(std::fs::read(&path).unwrap_or_default());
+            }
+            assert!(
+                find_in_clear(&raw, &["陈良生".into()]).len() == 1,
+                "the scan reads real data (declarant names are kept in clear)"
+            );
+            raw
+        }
+        probity_store::Backend::Postgres => {
+            let url = db.url.clone();
+            let out = std::process::Command::new("pg_dump")
+                .arg("--data-only")
+                .arg(&url)
+                .output();
+            match out {
+                Ok(out) if out.status.success() => out.stdout,
+                other => {
+                    if std::env::var_os("CI").is_some() {
+                        panic!("pg_dump must run under CI: {other:?}");
+                    }
+                    let _ = std::io::Write::write_all(
+                        &mut std::io::stderr(),
+                        b"SKIPPED: the PostgreSQL dump scan needs pg_dump\n",
+                    );
+                    return;
+                }
+            }
+        }
+    };
+    let found = find_in_clear(&raw, &values);
+    assert!(
+        found.is_empty(),
+        "in clear: {} values, e.g. {:?}",
+        found.len(),
+        found.first().map(|v| v.chars().count())
+    );
+}
+
+on_both!(key_rotation_moves_everything, rotation_case);
+async fn rotation_case(db: &Fresh) {
+    load_small(&db.store).await;
+    let before = db
+        .store
+        .read_declaration(&stamp(), "D2025-000001")
+        .await
+        .unwrap()
+        .unwrap();
+    let progress = |_n: u64| {};
+    let rotated = db.store.rotate_key(&stamp(), &progress).await.unwrap();
+    assert_eq!((rotated.from, rotated.to), (1, 2));
+    assert_eq!(rotated.retired, vec![1]);
+    assert!(
+        rotated.rows >= 5 + 12 + 5,
+        "reports, registry files, subjects: {}",
+        rotated.rows
+    );
+    // Every sealed value is under key 2 now, and the key file holds key 2 only.
+    let mut conn = db.store.connection().await.unwrap();
+    for table in TABLES.iter().filter(|t| t.has_sealed()) {
+        let sql = format!("SELECT {} FROM {}", table.column_list(), table.name);
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+        {
+            for v in stored_row(table, &r).unwrap() {
+                if let Value::Bytes(b) = v {
+                    assert_eq!(
+                        probity_store::Keyring::key_id_of(&b),
+                        Some(2),
+                        "{}",
+                        table.name
+                    );
+                }
+            }
+        }
+    }
+    drop(conn);
+    let reopened = db.reopen().await;
+    assert_eq!(reopened.keys().data_key_ids(), vec![2]);
+    let after = reopened
+        .read_declaration(&stamp(), "D2025-000001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, before);
+    assert!(reopened.verify_audit(None).await.unwrap().is_ok());
+    reopened.close().await;
+}
+
+on_both!(backup_restores_everything, backup_case);
+async fn backup_case(db: &Fresh) {
+    load_small(&db.store).await;
+    db.store
+        .read_declaration(&stamp(), "D2025-000004")
+        .await
+        .unwrap();
+    let file = db.dir.path().join("backup.probity");
+    db.store.backup(&file).await.unwrap();
+    assert!(matches!(
+        db.store.backup(&file).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Into a fresh SQLite database with the same key file.
+    let target_dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}",
+        target_dir.path().join("restored.db").display()
+    );
+    let restored =
+        probity_store::Store::open(&url, probity_store::Keyring::load(&db.key_file).unwrap())
+            .await
+            .unwrap();
+    restored.restore(&file).await.unwrap();
+    assert_eq!(dump(&restored).await, dump(&db.store).await);
+    assert!(restored.verify_audit(None).await.unwrap().is_ok());
+    // A second restore into the now full database is refused, and changes nothing.
+    assert!(matches!(
+        restored.restore(&file).await,
+        Err(StoreError::Conflict(_))
+    ));
+    restored.close().await;
+}
