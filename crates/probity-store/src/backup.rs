@@ -126,6 +126,19 @@ impl Store {
             ));
         }
         let mut from = open_sqlite_file(path, false).await?;
+        let fingerprint: Option<String> =
+            sqlx::query("SELECT value FROM meta WHERE key = 'key_fingerprint'")
+                .fetch_optional(&mut from)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        if fingerprint.as_deref() != Some(self.keys().fingerprint().as_str()) {
+            return Err(StoreError::Conflict(format!(
+                "{} was written with another key file than {}",
+                path.display(),
+                self.keys().path().display()
+            )));
+        }
         let mut conn = self.connection().await?;
         let mut tx = conn.begin().await?;
         sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")

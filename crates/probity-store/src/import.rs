@@ -77,13 +77,20 @@ pub fn read_roster(file: &str, bytes: &[u8]) -> Result<Vec<(usize, RosterEntry)>
     let mut entries = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut record = csv::StringRecord::new();
+    let mut last_line = 1;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(csv_error(file, &headers, &e, None)),
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        // The record's own line (a quoted cell may span lines); the reader can report the first
+        // record after the header as line 1, so never less than one past the line before.
+        let line = record
+            .position()
+            .map_or(0, |p| p.line() as usize)
+            .max(last_line + 1);
+        last_line = line;
         let entry: RosterEntry =
             record.deserialize(Some(&headers)).map_err(|e| {
                 match failing_field(&headers, &record) {
@@ -664,4 +671,34 @@ pub(crate) async fn store_declaration(
         ],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::read_roster;
+
+    const HEADER: &str = "id,name,unit,position,rank,sector,subject_since,status,flags\n";
+    const GOOD: &str =
+        "350111199006074875,陈良生,A局,副主席,vice_division,other,2022-02-23,active,\n";
+
+    #[test]
+    fn errors_name_the_line_of_the_record() {
+        let bad = GOOD.replace(",active,", ",on_leave,");
+        for (text, line) in [
+            (format!("{HEADER}{bad}"), 2),
+            (format!("{HEADER}{bad}{GOOD}"), 2),
+            (format!("{HEADER}{}{bad}", GOOD.replace("4875", "4883")), 3),
+        ] {
+            let e = read_roster("r.csv", text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(&format!("r.csv:{line}: status: ")), "{e}");
+        }
+        let dup = format!("{HEADER}{GOOD}{GOOD}");
+        let e = read_roster("r.csv", dup.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "r.csv:3: id: the same person is on line 2 already");
+    }
 }

@@ -21,6 +21,7 @@ pub mod record;
 mod rotate;
 pub mod schema;
 mod store;
+mod verification;
 mod write;
 
 pub use audit::{Checkpoint, Unfit, Verified};
@@ -31,4 +32,5 @@ pub use keys::Keyring;
 pub use read::StoredDeclaration;
 pub use rotate::Rotated;
 pub use store::{Backend, Stamp, Store};
+pub use verification::{RunRecorded, StoredRegistryFile};
 pub use write::Writer;

@@ -18,6 +18,8 @@ struct Cli {
     /// Print nothing but errors and requested JSON, and no progress bars.
     #[arg(long, short, global = true)]
     quiet: bool,
+    #[command(flatten)]
+    database: cmd::db::Database,
     #[command(subcommand)]
     verb: Verb,
 }
@@ -40,6 +42,61 @@ enum Verb {
     /// Measure speed and memory (benchmarks, never tests).
     #[command(subcommand)]
     Bench(BenchVerb),
+    /// Create or migrate the database; create the key file if there is none.
+    Init(cmd::init::Args),
+    /// The roster of reporting subjects.
+    #[command(subcommand)]
+    Roster(RosterVerb),
+    /// Reporting cycles.
+    #[command(subcommand)]
+    Cycle(CycleVerb),
+    /// Registry extracts.
+    #[command(subcommand)]
+    Registry(RegistryVerb),
+    /// The audit log: verify it, print a checkpoint.
+    #[command(subcommand)]
+    Audit(AuditVerb),
+    /// The keys of the personal data.
+    #[command(subcommand)]
+    Key(KeyVerb),
+    /// Cross-check a cycle's stored reports against the latest registry imports; open cases.
+    Verify(cmd::verify::Args),
+    /// Take a consistent snapshot of the database into a new file, while it runs.
+    Backup(cmd::maintain::FileArgs),
+    /// Bring a backup back into an empty database.
+    Restore(cmd::maintain::FileArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum RosterVerb {
+    /// Load the roster (the whole list; who is missing is taken off it), all or nothing.
+    Import(cmd::import::RosterArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum CycleVerb {
+    /// Open the reporting cycle on a year.
+    Open(cmd::import::CycleArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum RegistryVerb {
+    /// Load a folder of registry extracts, all or nothing.
+    Import(cmd::import::RegistryArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditVerb {
+    /// Walk the log and every record it covers; exit 1 naming the first event that does not fit.
+    Verify(cmd::audit::VerifyArgs),
+    /// Print the signed head of the log, to publish or print on paper.
+    Checkpoint(cmd::audit::CheckpointArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyVerb {
+    /// Re-seal every value under a new data key, without stopping the system.
+    Rotate(cmd::maintain::RotateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,11 +110,14 @@ enum BenchVerb {
 enum DeclarationVerb {
     /// Check declaration files (JSON or JSONL); print every error as FILE:LINE: $.path: message.
     Validate(cmd::validate::Args),
+    /// Load a declarations file into the database, all or nothing.
+    Import(cmd::import::DeclarationArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
+    let db = &cli.database;
     let result = match cli.verb {
         Verb::Demo(args) => cmd::demo::run(args, quiet),
         Verb::Synth(args) => cmd::synth::run(args, quiet),
@@ -66,6 +126,19 @@ fn main() -> ExitCode {
         Verb::Score(args) => cmd::score::run(args, quiet),
         Verb::Link(args) => cmd::link::run(args, quiet),
         Verb::Bench(BenchVerb::Check(args)) => cmd::bench::check(args, quiet),
+        Verb::Declaration(DeclarationVerb::Import(args)) => {
+            cmd::import::declarations(args, db, quiet)
+        }
+        Verb::Init(args) => cmd::init::run(args, db, quiet),
+        Verb::Roster(RosterVerb::Import(args)) => cmd::import::roster(args, db, quiet),
+        Verb::Cycle(CycleVerb::Open(args)) => cmd::import::cycle_open(args, db, quiet),
+        Verb::Registry(RegistryVerb::Import(args)) => cmd::import::registry(args, db, quiet),
+        Verb::Audit(AuditVerb::Verify(args)) => cmd::audit::verify(args, db, quiet),
+        Verb::Audit(AuditVerb::Checkpoint(args)) => cmd::audit::checkpoint(args, db, quiet),
+        Verb::Key(KeyVerb::Rotate(args)) => cmd::maintain::rotate(args, db, quiet),
+        Verb::Verify(args) => cmd::verify::run(args, db, quiet),
+        Verb::Backup(args) => cmd::maintain::backup(args, db, quiet),
+        Verb::Restore(args) => cmd::maintain::restore(args, db, quiet),
     };
     match result {
         Ok(code) => code,

@@ -450,3 +450,347 @@ fn link_writes_scored_pairs_best_first() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).starts_with("probity: "), "{}", stderr(&bad));
 }
+
+// ---- The database verbs ------------------------------------------------------------------------
+
+/// `probity` against one SQLite database and key file in `dir`.
+fn probity_db(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_probity"))
+        .args(args)
+        .env(
+            "PROBITY_DB",
+            format!("sqlite://{}", dir.join("probity.db").display()),
+        )
+        .env("PROBITY_KEY_FILE", dir.join("probity.keys"))
+        .output()
+        .expect("the probity binary runs")
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn the_database_verbs_load_verify_and_refuse_bad_files_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let small = small_dir();
+    let roster = small.join("roster.csv");
+    let reports = small.join("declarations.jsonl");
+    let registries = small.join("registries");
+
+    // Nothing works before init, and says why.
+    let o = probity_db(d, &["roster", "import", roster.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("run `probity init` first"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = probity_db(d, &["init"]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("back it up"), "{}", stderr(&o));
+    assert!(d.join("probity.keys").is_file());
+
+    // A roster with a bad line: nothing stored, the error names file, line and field.
+    let bad = d.join("roster-bad.csv");
+    let text = std::fs::read_to_string(&roster).unwrap();
+    std::fs::write(&bad, text.replacen(",active,", ",on_leave,", 2)).unwrap();
+    let o = probity_db(d, &["roster", "import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("roster-bad.csv:2: status: unknown variant"),
+        "{}",
+        stderr(&o)
+    );
+
+    assert!(
+        ok(probity_db(
+            d,
+            &["roster", "import", roster.to_str().unwrap()]
+        ))
+        .contains("5 subjects added")
+    );
+    assert!(ok(probity_db(d, &["cycle", "open", "--year", "2025"])).contains("due 2026-01-31"));
+
+    // A report that does not validate: every error printed, nothing stored.
+    let broken = d.join("broken.jsonl");
+    let mut lines = example_lines();
+    let mut third: Value = serde_json::from_str(&lines[2]).unwrap();
+    third["salary"]["wages"] = "-1".into();
+    lines[2] = third.to_string();
+    std::fs::write(&broken, lines.join("\n")).unwrap();
+    let o = probity_db(d, &["declaration", "import", broken.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("broken.jsonl:3: $.salary.wages:"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("nothing was stored"), "{}", stderr(&o));
+
+    assert!(
+        ok(probity_db(
+            d,
+            &["declaration", "import", reports.to_str().unwrap()]
+        ))
+        .contains("5 reports added")
+    );
+    assert!(
+        ok(probity_db(
+            d,
+            &["registry", "import", registries.to_str().unwrap()]
+        ))
+        .contains("12 files added")
+    );
+    let checkpoint = ok(probity_db(d, &["audit", "checkpoint"]))
+        .trim()
+        .to_owned();
+    // The same files again change nothing, not even the log.
+    assert!(
+        ok(probity_db(
+            d,
+            &["declaration", "import", reports.to_str().unwrap()]
+        ))
+        .contains("nothing changed")
+    );
+    assert!(
+        ok(probity_db(
+            d,
+            &["registry", "import", registries.to_str().unwrap()]
+        ))
+        .contains("nothing changed")
+    );
+    assert_eq!(
+        ok(probity_db(d, &["audit", "checkpoint"])).trim(),
+        checkpoint
+    );
+
+    let run = ok(probity_db(
+        d,
+        &["verify", "--cycle", "2025", "--all", "--format", "json"],
+    ));
+    let run: Value = serde_json::from_str(run.trim()).unwrap();
+    let expected = std::fs::read_to_string(small.join("expected_discrepancies.jsonl")).unwrap();
+    assert_eq!(run["findings"], expected.lines().count());
+
+    let verified = ok(probity_db(
+        d,
+        &["audit", "verify", "--checkpoint", &checkpoint],
+    ));
+    assert!(verified.contains("audit log intact"), "{verified}");
+
+    // Backup, rotate, restore into a fresh database: everything verifies.
+    let backup = d.join("backup.db");
+    ok(probity_db(d, &["backup", backup.to_str().unwrap()]));
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(d.join("probity.keys"), restored.path().join("probity.keys")).unwrap();
+    ok(probity_db(
+        restored.path(),
+        &["restore", backup.to_str().unwrap()],
+    ));
+    ok(probity_db(restored.path(), &["audit", "verify"]));
+    assert!(ok(probity_db(d, &["key", "rotate"])).contains("data key 1 → 2"));
+    ok(probity_db(
+        d,
+        &["audit", "verify", "--checkpoint", &checkpoint],
+    ));
+
+    // Someone with the file edits a report's year behind Probity's back.
+    let db = d.join("probity.db");
+    let edited = edit_sqlite(
+        &db,
+        "UPDATE declarations SET year = 2024 WHERE declaration_id = 'D2025-000002'",
+    );
+    assert!(edited, "the edit went through");
+    let o = probity_db(d, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("(declaration.file declarations/D2025-000002) the record was altered"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Runs SQL on a SQLite file as an intruder would, with the guards dropped.
+fn edit_sqlite(db: &Path, sql: &str) -> bool {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("DROP TRIGGER IF EXISTS declarations_immutable_u")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        done.rows_affected() > 0
+    })
+}
+
+/// Counts rows of some tables of a SQLite database, opened as Probity opens it.
+fn counts(dir: &Path, tables: &[&probity_store::schema::Table]) -> Vec<i64> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let keys = probity_store::Keyring::load(&dir.join("probity.keys")).unwrap();
+        let url = format!("sqlite://{}", dir.join("probity.db").display());
+        let store = probity_store::Store::open(&url, keys).await.unwrap();
+        let mut out = Vec::new();
+        for t in tables {
+            out.push(store.count(t).await.unwrap());
+        }
+        store.close().await;
+        out
+    })
+}
+
+fn copy_db(from: &Path, to: &Path) {
+    for name in ["probity.db", "probity.db-wal", "probity.keys"] {
+        if from.join(name).exists() {
+            std::fs::copy(from.join(name), to.join(name)).unwrap();
+        }
+    }
+}
+
+/// Starts `args` against the database in `dir`, kills it with SIGKILL after `after`, and says
+/// whether it had finished by itself first.
+fn kill_after(dir: &Path, args: &[&str], after: std::time::Duration) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
+        .args(args)
+        .env(
+            "PROBITY_DB",
+            format!("sqlite://{}", dir.join("probity.db").display()),
+        )
+        .env("PROBITY_KEY_FILE", dir.join("probity.keys"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(after);
+    let finished = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    let _ = child.wait();
+    finished
+}
+
+#[test]
+fn sigkill_during_an_import_or_a_verification_run_loses_nothing_committed() {
+    use probity_store::schema::{
+        CASES, DECLARATION_BATCHES, DECLARATIONS, SUBJECTS, VERIFICATION_RUNS,
+    };
+    use rand::{Rng, SeedableRng};
+
+    let data = tempfile::tempdir().unwrap();
+    let out = data.path().join("synth");
+    ok(probity(&[
+        "synth",
+        "--people",
+        "800",
+        "--seed",
+        "7",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]));
+    let reports = out.join("declarations.jsonl");
+    let year = {
+        let first = std::fs::read_to_string(&reports).unwrap();
+        let v: Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+        v["year"].as_i64().unwrap().to_string()
+    };
+    let n_reports = std::fs::read_to_string(&reports).unwrap().lines().count() as i64;
+
+    // The state every round starts from: roster and cycle committed.
+    let base = data.path().join("base");
+    std::fs::create_dir(&base).unwrap();
+    ok(probity_db(&base, &["init"]));
+    ok(probity_db(
+        &base,
+        &["roster", "import", out.join("roster.csv").to_str().unwrap()],
+    ));
+    ok(probity_db(&base, &["cycle", "open", "--year", &year]));
+    let subjects = counts(&base, &[&SUBJECTS])[0];
+
+    let import = ["declaration", "import", reports.to_str().unwrap()];
+    let verify_run = ["verify", "--cycle", &year, "--all"];
+    // How long an uncut run takes, to spread the kills over it.
+    let time = |args: &[&str], from: &Path| {
+        let d = tempfile::tempdir().unwrap();
+        copy_db(from, d.path());
+        let t = std::time::Instant::now();
+        ok(probity_db(d.path(), args));
+        (t.elapsed(), d)
+    };
+    let (import_time, loaded) = time(&import, &base);
+    ok(probity_db(
+        loaded.path(),
+        &[
+            "registry",
+            "import",
+            out.join("registries").to_str().unwrap(),
+        ],
+    ));
+    let (verify_time, verified) = time(&verify_run, loaded.path());
+    let cases = counts(verified.path(), &[&CASES])[0];
+    assert!(cases > 0);
+
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(50);
+    let mut cut = [0, 0];
+    for round in 0..100 {
+        let importing = round % 2 == 0;
+        let (from, args, total) = if importing {
+            (&base, &import[..], import_time)
+        } else {
+            (&loaded.path().to_path_buf(), &verify_run[..], verify_time)
+        };
+        let d = tempfile::tempdir().unwrap();
+        copy_db(from, d.path());
+        let after = total.mul_f64(rng.random_range(0.0..1.1));
+        if !kill_after(d.path(), args, after) {
+            cut[usize::from(!importing)] += 1;
+        }
+        // After the restart: the database opens, the log verifies, and what the cut process was
+        // writing is there whole or not at all.
+        ok(probity_db(d.path(), &["audit", "verify"]));
+        let c = counts(
+            d.path(),
+            &[
+                &SUBJECTS,
+                &DECLARATIONS,
+                &DECLARATION_BATCHES,
+                &VERIFICATION_RUNS,
+                &CASES,
+            ],
+        );
+        assert_eq!(c[0], subjects, "round {round}: the roster is intact");
+        if importing {
+            assert!(
+                (c[1], c[2]) == (0, 0) || (c[1], c[2]) == (n_reports, 1),
+                "round {round}: a partial import is visible: {c:?}"
+            );
+        } else {
+            assert_eq!(c[1], n_reports, "round {round}: the reports are intact");
+            assert!(
+                (c[3], c[4]) == (0, 0) || (c[3], c[4]) == (1, cases),
+                "round {round}: a partial run is visible: {c:?}"
+            );
+        }
+    }
+    // Most kills land while the work is under way, not after it.
+    assert!(
+        cut[0] >= 25 && cut[1] >= 25,
+        "kills that cut the work short: {cut:?}"
+    );
+}

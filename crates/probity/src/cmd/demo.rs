@@ -48,7 +48,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let text = std::fs::read_to_string(&declarations)
         .with_context(|| format!("cannot read {}", declarations.display()))?;
     let profiles = load_profiles(&[])?;
-    let report = validate_text(&declarations, &text, &profiles);
+    let report = validate_text(&declarations, &text, &profiles, false);
     if let Some(p) = report.problems.first() {
         anyhow::bail!(
             "the generated reports do not validate: {}:{}: {}",

@@ -1,9 +1,15 @@
 //! One module per verb.
 
+pub mod audit;
 pub mod bench;
 pub mod check;
+pub mod db;
 pub mod demo;
+pub mod import;
+pub mod init;
 pub mod link;
+pub mod maintain;
 pub mod score;
 pub mod synth;
 pub mod validate;
+pub mod verify;

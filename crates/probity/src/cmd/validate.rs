@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use probity_model::Profile;
 use probity_model::validation::{Issue, parse_and_validate};
+use probity_model::{Declaration, Profile};
 use serde_json::{Value, json};
 
 use crate::output::{Output, SummaryFormat};
@@ -42,6 +42,8 @@ pub struct FileReport {
     pub valid: usize,
     /// Every problem.
     pub problems: Vec<Located>,
+    /// When asked for: each valid report with its line and its JSON text as filed.
+    pub reports: Vec<(usize, Declaration, String)>,
 }
 
 /// Loads the built-in profiles and any given as files.
@@ -60,14 +62,22 @@ pub fn load_profiles(extra: &[PathBuf]) -> Result<Vec<Profile>> {
     Ok(profiles)
 }
 
-/// Validates every report in one file's text.
-pub fn validate_text(path: &Path, text: &str, profiles: &[Profile]) -> FileReport {
+/// Validates every report in one file's text; with `keep`, also returns the valid reports.
+pub fn validate_text(path: &Path, text: &str, profiles: &[Profile], keep: bool) -> FileReport {
     let find = |id: &str| profiles.iter().find(|p| p.id == id);
     let mut report = FileReport::default();
-    let check = |value: &Value, line_of: &dyn Fn(&str) -> usize, report: &mut FileReport| {
+    let check = |value: &Value,
+                 as_filed: &dyn Fn() -> String,
+                 line_of: &dyn Fn(&str) -> usize,
+                 report: &mut FileReport| {
         report.declarations += 1;
         match parse_and_validate(value, find) {
-            Ok(_) => report.valid += 1,
+            Ok(d) => {
+                report.valid += 1;
+                if keep {
+                    report.reports.push((line_of("$"), d, as_filed()));
+                }
+            }
             Err(issues) => report
                 .problems
                 .extend(issues.into_iter().map(|issue| Located {
@@ -83,7 +93,7 @@ pub fn validate_text(path: &Path, text: &str, profiles: &[Profile]) -> FileRepor
                 continue;
             }
             match serde_json::from_str::<Value>(line) {
-                Ok(value) => check(&value, &|_| i + 1, &mut report),
+                Ok(value) => check(&value, &|| line.to_owned(), &|_| i + 1, &mut report),
                 Err(e) => {
                     report.declarations += 1;
                     report.problems.push(syntax_problem(i + 1, &e));
@@ -100,12 +110,12 @@ pub fn validate_text(path: &Path, text: &str, profiles: &[Profile]) -> FileRepor
                     let whole = format!("$[{i}]{}", path.strip_prefix('$').unwrap_or(path));
                     probity_model::locate::line_of(text, &whole).unwrap_or(1)
                 };
-                check(value, &line_of, &mut report);
+                check(value, &|| value.to_string(), &line_of, &mut report);
             }
         }
         Ok(value) => {
             let line_of = |path: &str| probity_model::locate::line_of(text, path).unwrap_or(1);
-            check(&value, &line_of, &mut report);
+            check(&value, &|| text.trim().to_owned(), &line_of, &mut report);
         }
         Err(e) => {
             report.declarations += 1;
@@ -142,7 +152,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     for path in &args.files {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let report = validate_text(path, &text, &profiles);
+        let report = validate_text(path, &text, &profiles, false);
         declarations += report.declarations;
         valid += report.valid;
         for p in report.problems {

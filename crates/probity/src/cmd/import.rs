@@ -1,0 +1,226 @@
+//! Loading files into the database, all or nothing per file: `probity roster import`,
+//! `probity cycle open`, `probity declaration import`, `probity registry import`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use probity_check::RegistryExtracts;
+use probity_model::registry::Source;
+use probity_model::{Date, Profile};
+use probity_store::{Imported, RegistryFile};
+use serde_json::json;
+
+use crate::cmd::db::{self, Database};
+use crate::cmd::validate::{load_profiles, validate_text};
+use crate::output::{Output, SummaryFormat};
+
+/// Arguments of `probity roster import`.
+#[derive(Debug, clap::Args)]
+pub struct RosterArgs {
+    /// The roster (`roster.csv`, FORMATS.md): the whole list of reporting subjects.
+    file: PathBuf,
+    /// How the summary is printed.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+/// Arguments of `probity cycle open`.
+#[derive(Debug, clap::Args)]
+pub struct CycleArgs {
+    /// The year reported on.
+    #[arg(long)]
+    year: i32,
+    /// The deadline (default: the profile's, 31 January of the next year under `cn`).
+    #[arg(long)]
+    deadline: Option<String>,
+    /// The profile whose deadline applies.
+    #[arg(long, default_value = "cn")]
+    profile: String,
+    /// How the summary is printed.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+/// Arguments of `probity declaration import`.
+#[derive(Debug, clap::Args)]
+pub struct DeclarationArgs {
+    /// Declarations: JSONL (one a line), one JSON object, or a JSON array.
+    file: PathBuf,
+    /// Further profiles (TOML) that reports may name.
+    #[arg(long = "profile", value_name = "FILE")]
+    profiles: Vec<PathBuf>,
+    /// How the summary is printed.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+/// Arguments of `probity registry import`.
+#[derive(Debug, clap::Args)]
+pub struct RegistryArgs {
+    /// Folder of registry extracts (one CSV or Parquet file per source, FORMATS.md).
+    dir: PathBuf,
+    /// How the summary is printed.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+fn report(out: &Output, what: &str, file: &str, r: &Imported) {
+    if r.already {
+        out.say(format!("{file}: imported before; nothing changed"));
+    } else {
+        out.say(format!(
+            "{file}: {} {what} added, {} changed, {} removed, {} unchanged",
+            r.added, r.changed, r.removed, r.unchanged
+        ));
+    }
+    out.summary(
+        &json!({"file": file, "already_imported": r.already, "added": r.added,
+        "changed": r.changed, "removed": r.removed, "unchanged": r.unchanged}),
+    );
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// `probity roster import FILE`.
+pub fn roster(args: RosterArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
+    let out = Output::new(quiet, args.format);
+    let bytes = read(&args.file)?;
+    let name = args.file.display().to_string();
+    let r = db::runtime()?.block_on(async {
+        let store = db::open(database).await?;
+        let r = store.import_roster(&db::stamp(), &name, &bytes).await?;
+        store.close().await;
+        anyhow::Ok(r)
+    })?;
+    report(&out, "subjects", &name, &r);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `probity cycle open --year Y`.
+pub fn cycle_open(args: CycleArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
+    let out = Output::new(quiet, args.format);
+    let deadline = match &args.deadline {
+        Some(text) => Date::parse(text).map_err(|e| anyhow::anyhow!("--deadline {text}: {e}"))?,
+        None => Profile::builtin(&args.profile)?
+            .annual_deadline(args.year)
+            .with_context(|| format!("no deadline for {}", args.year))?,
+    };
+    let r = db::runtime()?.block_on(async {
+        let store = db::open(database).await?;
+        let r = store.open_cycle(&db::stamp(), args.year, deadline).await?;
+        store.close().await;
+        anyhow::Ok(r)
+    })?;
+    if r.already {
+        out.say(format!(
+            "cycle {} is open already; nothing changed",
+            args.year
+        ));
+    } else {
+        out.say(format!("cycle {} open, due {deadline}", args.year));
+    }
+    out.summary(
+        &json!({"year": args.year, "deadline": deadline.to_string(), "already_open": r.already}),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `probity declaration import FILE`: every report must be valid, or nothing is stored.
+pub fn declarations(args: DeclarationArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
+    let out = Output::new(quiet, args.format);
+    let profiles = load_profiles(&args.profiles)?;
+    let bytes = read(&args.file)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", args.file.display()))?;
+    let parsed = validate_text(&args.file, &text, &profiles, true);
+    if !parsed.problems.is_empty() {
+        for p in &parsed.problems {
+            eprintln!(
+                "{}:{}: {}: {}",
+                args.file.display(),
+                p.line,
+                p.issue.path,
+                p.issue.message
+            );
+        }
+        bail!(
+            "{}: {} of {} reports have errors; nothing was stored",
+            args.file.display(),
+            parsed.declarations - parsed.valid,
+            parsed.declarations
+        );
+    }
+    let name = args.file.display().to_string();
+    let r = db::runtime()?.block_on(async {
+        let store = db::open(database).await?;
+        let r = store
+            .import_declarations(&db::stamp(), &name, text.as_bytes(), &parsed.reports)
+            .await?;
+        store.close().await;
+        anyhow::Ok(r)
+    })?;
+    report(&out, "reports", &name, &r);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rows_of(extracts: &RegistryExtracts, source: Source) -> Option<usize> {
+    fn n<T>(v: &Option<Vec<T>>) -> Option<usize> {
+        v.as_ref().map(Vec::len)
+    }
+    match source {
+        Source::Marriages => n(&extracts.marriages),
+        Source::TravelDocuments => n(&extracts.travel_documents),
+        Source::BorderCrossings => n(&extracts.border_crossings),
+        Source::ResidenceAbroad => n(&extracts.residence_abroad),
+        Source::Employment => n(&extracts.employment),
+        Source::CriminalCases => n(&extracts.criminal_cases),
+        Source::TaxIncome => n(&extracts.tax_income),
+        Source::RealEstate => n(&extracts.real_estate),
+        Source::Stocks => n(&extracts.stocks),
+        Source::Funds => n(&extracts.funds),
+        Source::Insurance => n(&extracts.insurance),
+        Source::Companies => n(&extracts.companies),
+    }
+}
+
+/// `probity registry import DIR`: every file is read and checked before anything is stored.
+pub fn registry(args: RegistryArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
+    let out = Output::new(quiet, args.format);
+    let extracts = RegistryExtracts::read_dir(&args.dir)?;
+    let mut files = Vec::new();
+    for source in Source::ALL {
+        let Some(rows) = rows_of(&extracts, source) else {
+            continue;
+        };
+        let path = ["csv", "parquet"]
+            .iter()
+            .map(|ext| args.dir.join(format!("{}.{ext}", source.file_stem())))
+            .find(|p| p.is_file())
+            .with_context(|| format!("{}: file vanished while importing", source.file_stem()))?;
+        files.push(RegistryFile {
+            source: source.file_stem().to_owned(),
+            file_name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            rows,
+            bytes: read(&path)?,
+        });
+    }
+    if files.is_empty() {
+        bail!("{}: no registry extract files in it", args.dir.display());
+    }
+    drop(extracts);
+    let name = args.dir.display().to_string();
+    let r = db::runtime()?.block_on(async {
+        let store = db::open(database).await?;
+        let r = store.import_registry(&db::stamp(), &files).await?;
+        store.close().await;
+        anyhow::Ok(r)
+    })?;
+    report(&out, "files", &name, &r);
+    Ok(ExitCode::SUCCESS)
+}
