@@ -434,34 +434,41 @@ impl Store {
         let file_sha256 = sha256_hex(file_bytes);
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
-        let subjects: BTreeSet<String> = sqlx::query("SELECT person_key FROM subjects")
-            .fetch_all(w.conn())
-            .await?
-            .iter()
-            .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
-            .collect::<Result<_, _>>()?;
+        // What the checks need to know of the stored state: all of it for a large file, only the
+        // rows the reports name for a few (a single submit must not read every report).
         let cycles: BTreeSet<i64> = sqlx::query("SELECT year FROM cycles")
             .fetch_all(w.conn())
             .await?
             .iter()
             .map(|r| sqlx::Row::try_get::<i64, _>(r, 0))
             .collect::<Result<_, _>>()?;
-        // Ids already stored, with their person and content hash.
-        let stored: HashMap<String, (String, String)> =
-            sqlx::query("SELECT declaration_id, person_key, content_sha256 FROM declarations")
+        let (subjects, stored) = if reports.len() > 64 {
+            let subjects: BTreeSet<String> = sqlx::query("SELECT person_key FROM subjects")
                 .fetch_all(w.conn())
                 .await?
                 .iter()
-                .map(|r| {
-                    Ok((
-                        sqlx::Row::try_get::<String, _>(r, 0)?,
-                        (
-                            sqlx::Row::try_get::<String, _>(r, 1)?,
-                            sqlx::Row::try_get::<String, _>(r, 2)?,
-                        ),
-                    ))
-                })
-                .collect::<Result<_, sqlx::Error>>()?;
+                .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
+                .collect::<Result<_, _>>()?;
+            let stored = stored_ids(w.conn(), None).await?;
+            (subjects, stored)
+        } else {
+            let mut subjects = BTreeSet::new();
+            let mut stored = HashMap::new();
+            for (_, d, _) in reports {
+                let person_key = keys.blind_index(RESIDENT_ID, &d.declarant_id.to_string());
+                let found = sqlx::query("SELECT person_key FROM subjects WHERE person_key = $1")
+                    .bind(person_key.as_str())
+                    .fetch_optional(w.conn())
+                    .await?;
+                if found.is_some() {
+                    subjects.insert(person_key);
+                }
+                for id in std::iter::once(&d.declaration_id).chain(d.supersedes.as_ref()) {
+                    stored.extend(stored_ids(w.conn(), Some(id)).await?);
+                }
+            }
+            (subjects, stored)
+        };
         let mut outcome = Imported::default();
         let mut fresh: BTreeMap<String, String> = BTreeMap::new();
         let mut to_store = Vec::new();
@@ -621,6 +628,33 @@ impl Store {
         }
         Ok(outcome)
     }
+}
+
+/// Reports stored, by id, with their person and content hash: all, or the one with `id`.
+async fn stored_ids(
+    conn: &mut sqlx::AnyConnection,
+    id: Option<&str>,
+) -> Result<HashMap<String, (String, String)>, StoreError> {
+    let query = match id {
+        Some(id) => sqlx::query(
+            "SELECT declaration_id, person_key, content_sha256 FROM declarations WHERE declaration_id = $1",
+        )
+        .bind(id),
+        None => sqlx::query("SELECT declaration_id, person_key, content_sha256 FROM declarations"),
+    };
+    let rows = query.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                sqlx::Row::try_get::<String, _>(r, 0)?,
+                (
+                    sqlx::Row::try_get::<String, _>(r, 1)?,
+                    sqlx::Row::try_get::<String, _>(r, 2)?,
+                ),
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
 }
 
 /// One registry extract file to import.

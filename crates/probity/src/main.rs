@@ -104,6 +104,9 @@ enum BenchVerb {
     /// The cross-check on synthetic data: declarations per second, MB/s, peak memory, against the
     /// time merely to parse the same files.
     Check(cmd::bench::CheckArgs),
+    /// The store on synthetic data: bulk import of every report, then single-report submits
+    /// per second, on SQLite or PostgreSQL.
+    Store(cmd::bench_store::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +129,7 @@ fn main() -> ExitCode {
         Verb::Score(args) => cmd::score::run(args, quiet),
         Verb::Link(args) => cmd::link::run(args, quiet),
         Verb::Bench(BenchVerb::Check(args)) => cmd::bench::check(args, quiet),
+        Verb::Bench(BenchVerb::Store(args)) => cmd::bench_store::run(args, quiet),
         Verb::Declaration(DeclarationVerb::Import(args)) => {
             cmd::import::declarations(args, db, quiet)
         }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod bench_store;
 pub mod check;
 pub mod db;
 pub mod demo;
