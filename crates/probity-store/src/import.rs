@@ -287,6 +287,8 @@ impl Store {
             .filter_map(|r| Some((r[0].as_text()?.to_owned(), r)))
             .collect();
         let mut outcome = Imported::default();
+        let mut subject_rows = Vec::new();
+        let mut change_rows = Vec::new();
         let mut new_units = BTreeSet::new();
         let mut listed = BTreeSet::new();
         for (_, entry) in &entries {
@@ -326,18 +328,13 @@ impl Store {
             } else {
                 outcome.changed += 1;
             }
-            w.upsert(&SUBJECTS, "subject.update", row).await?;
-            w.insert(
-                &ROSTER_CHANGES,
-                "roster.change",
-                vec![
-                    Value::Int(batch),
-                    person_key.as_str().into(),
-                    change.into(),
-                    fields.into(),
-                ],
-            )
-            .await?;
+            subject_rows.push(row);
+            change_rows.push(vec![
+                Value::Int(batch),
+                person_key.as_str().into(),
+                change.into(),
+                fields.into(),
+            ]);
             listed.insert(person_key);
         }
         for (person_key, old) in &current {
@@ -347,20 +344,19 @@ impl Store {
             let mut row = old.clone();
             row[10] = Value::Int(0);
             row[11] = Value::Int(batch);
-            w.upsert(&SUBJECTS, "subject.update", row).await?;
-            w.insert(
-                &ROSTER_CHANGES,
-                "roster.change",
-                vec![
-                    Value::Int(batch),
-                    person_key.as_str().into(),
-                    "removed".into(),
-                    "*".into(),
-                ],
-            )
-            .await?;
+            subject_rows.push(row);
+            change_rows.push(vec![
+                Value::Int(batch),
+                person_key.as_str().into(),
+                "removed".into(),
+                "*".into(),
+            ]);
             outcome.removed += 1;
         }
+        w.upsert_all(&SUBJECTS, "subject.update", subject_rows)
+            .await?;
+        w.insert_all(&ROSTER_CHANGES, "roster.change", change_rows)
+            .await?;
         w.commit().await?;
         Ok(outcome)
     }
@@ -431,151 +427,13 @@ impl Store {
         file_bytes: &[u8],
         reports: &[(usize, Declaration, String)],
     ) -> Result<Imported, StoreError> {
-        let file_sha256 = sha256_hex(file_bytes);
         let mut w = self.writer(stamp).await?;
-        let keys = w.keys.clone();
-        // What the checks need to know of the stored state: all of it for a large file, only the
-        // rows the reports name for a few (a single submit must not read every report).
-        let cycles: BTreeSet<i64> = sqlx::query("SELECT year FROM cycles")
-            .fetch_all(w.conn())
-            .await?
-            .iter()
-            .map(|r| sqlx::Row::try_get::<i64, _>(r, 0))
-            .collect::<Result<_, _>>()?;
-        let (subjects, stored) = if reports.len() > 64 {
-            let subjects: BTreeSet<String> = sqlx::query("SELECT person_key FROM subjects")
-                .fetch_all(w.conn())
-                .await?
-                .iter()
-                .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
-                .collect::<Result<_, _>>()?;
-            let stored = stored_ids(w.conn(), None).await?;
-            (subjects, stored)
+        let outcome = import_declarations_in(&mut w, file, file_bytes, reports).await?;
+        if outcome.added > 0 {
+            w.commit().await?;
         } else {
-            let mut subjects = BTreeSet::new();
-            let mut stored = HashMap::new();
-            for (_, d, _) in reports {
-                let person_key = keys.blind_index(RESIDENT_ID, &d.declarant_id.to_string());
-                let found = sqlx::query("SELECT person_key FROM subjects WHERE person_key = $1")
-                    .bind(person_key.as_str())
-                    .fetch_optional(w.conn())
-                    .await?;
-                if found.is_some() {
-                    subjects.insert(person_key);
-                }
-                for id in std::iter::once(&d.declaration_id).chain(d.supersedes.as_ref()) {
-                    stored.extend(stored_ids(w.conn(), Some(id)).await?);
-                }
-            }
-            (subjects, stored)
-        };
-        let mut outcome = Imported::default();
-        let mut fresh: BTreeMap<String, String> = BTreeMap::new();
-        let mut to_store = Vec::new();
-        for (line, d, json) in reports {
-            let line = *line;
-            if d.declaration_id.chars().any(char::is_control) || d.declaration_id.is_empty() {
-                return Err(rejected(
-                    file,
-                    line,
-                    "$.declaration_id",
-                    "must be non-empty, without control characters",
-                ));
-            }
-            let person_key = keys.blind_index(RESIDENT_ID, &d.declarant_id.to_string());
-            if !subjects.contains(&person_key) {
-                return Err(rejected(
-                    file,
-                    line,
-                    "$.declarant_id",
-                    "the declarant is not on the roster",
-                ));
-            }
-            if d.kind == probity_model::declaration::ReportKind::Annual
-                && !cycles.contains(&i64::from(d.year))
-            {
-                return Err(rejected(
-                    file,
-                    line,
-                    "$.year",
-                    format!("the {} cycle is not open", d.year),
-                ));
-            }
-            let content_sha256 = sha256_hex(json.as_bytes());
-            if let Some((_, hash)) = stored.get(&d.declaration_id) {
-                if *hash == content_sha256 {
-                    outcome.unchanged += 1;
-                    continue;
-                }
-                return Err(rejected(
-                    file,
-                    line,
-                    "$.declaration_id",
-                    "a different report with this id is stored: a correction needs its own id \
-                     and \"supersedes\"",
-                ));
-            }
-            if fresh
-                .insert(d.declaration_id.clone(), person_key.clone())
-                .is_some()
-            {
-                return Err(rejected(
-                    file,
-                    line,
-                    "$.declaration_id",
-                    "appears twice in the file",
-                ));
-            }
-            if let Some(old) = &d.supersedes {
-                let owner = stored
-                    .get(old)
-                    .map(|(p, _)| p)
-                    .or_else(|| fresh.get(old).filter(|_| old != &d.declaration_id));
-                match owner {
-                    None => {
-                        return Err(rejected(
-                            file,
-                            line,
-                            "$.supersedes",
-                            "no such report is stored or earlier in the file",
-                        ));
-                    }
-                    Some(p) if *p != person_key => {
-                        return Err(rejected(
-                            file,
-                            line,
-                            "$.supersedes",
-                            "the superseded report is another declarant's",
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
-            to_store.push((d, json, person_key, content_sha256));
-        }
-        if to_store.is_empty() {
             w.rollback().await?;
-            outcome.already = true;
-            return Ok(outcome);
         }
-        let batch = w.next_id(&DECLARATION_BATCHES).await?;
-        w.insert(
-            &DECLARATION_BATCHES,
-            "declaration.import",
-            vec![
-                Value::Int(batch),
-                file_name_of(file).into(),
-                file_sha256.as_str().into(),
-                Value::Int(to_store.len() as i64),
-                stamp.at.as_str().into(),
-            ],
-        )
-        .await?;
-        for (d, json, person_key, content_sha256) in to_store {
-            store_declaration(&mut w, d, json, &person_key, &content_sha256, Some(batch)).await?;
-            outcome.added += 1;
-        }
-        w.commit().await?;
         Ok(outcome)
     }
 
@@ -630,6 +488,168 @@ impl Store {
     }
 }
 
+/// The checks and writes of a declarations import, inside a write the caller commits.
+pub(crate) async fn import_declarations_in(
+    w: &mut Writer,
+    file: &str,
+    file_bytes: &[u8],
+    reports: &[(usize, Declaration, String)],
+) -> Result<Imported, StoreError> {
+    let file_sha256 = sha256_hex(file_bytes);
+    let keys = w.keys.clone();
+    // What the checks need to know of the stored state: all of it for a large file, only the
+    // rows the reports name for a few (a single submit must not read every report).
+    let cycles: BTreeSet<i64> = sqlx::query("SELECT year FROM cycles")
+        .fetch_all(w.conn())
+        .await?
+        .iter()
+        .map(|r| sqlx::Row::try_get::<i64, _>(r, 0))
+        .collect::<Result<_, _>>()?;
+    let (subjects, stored) = if reports.len() > 64 {
+        let subjects: BTreeSet<String> = sqlx::query("SELECT person_key FROM subjects")
+            .fetch_all(w.conn())
+            .await?
+            .iter()
+            .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
+            .collect::<Result<_, _>>()?;
+        let stored = stored_ids(w.conn(), None).await?;
+        (subjects, stored)
+    } else {
+        let mut subjects = BTreeSet::new();
+        let mut stored = HashMap::new();
+        for (_, d, _) in reports {
+            let person_key = keys.blind_index(RESIDENT_ID, &d.declarant_id.to_string());
+            let found = sqlx::query("SELECT person_key FROM subjects WHERE person_key = $1")
+                .bind(person_key.as_str())
+                .fetch_optional(w.conn())
+                .await?;
+            if found.is_some() {
+                subjects.insert(person_key);
+            }
+            for id in std::iter::once(&d.declaration_id).chain(d.supersedes.as_ref()) {
+                stored.extend(stored_ids(w.conn(), Some(id)).await?);
+            }
+        }
+        (subjects, stored)
+    };
+    let mut outcome = Imported::default();
+    let mut fresh: BTreeMap<String, String> = BTreeMap::new();
+    let mut to_store = Vec::new();
+    for (line, d, json) in reports {
+        let line = *line;
+        if d.declaration_id.chars().any(char::is_control) || d.declaration_id.is_empty() {
+            return Err(rejected(
+                file,
+                line,
+                "$.declaration_id",
+                "must be non-empty, without control characters",
+            ));
+        }
+        let person_key = keys.blind_index(RESIDENT_ID, &d.declarant_id.to_string());
+        if !subjects.contains(&person_key) {
+            return Err(rejected(
+                file,
+                line,
+                "$.declarant_id",
+                "the declarant is not on the roster",
+            ));
+        }
+        if d.kind == probity_model::declaration::ReportKind::Annual
+            && !cycles.contains(&i64::from(d.year))
+        {
+            return Err(rejected(
+                file,
+                line,
+                "$.year",
+                format!("the {} cycle is not open", d.year),
+            ));
+        }
+        let content_sha256 = sha256_hex(json.as_bytes());
+        if let Some((_, hash)) = stored.get(&d.declaration_id) {
+            if *hash == content_sha256 {
+                outcome.unchanged += 1;
+                continue;
+            }
+            return Err(rejected(
+                file,
+                line,
+                "$.declaration_id",
+                "a different report with this id is stored: a correction needs its own id \
+                     and \"supersedes\"",
+            ));
+        }
+        if fresh
+            .insert(d.declaration_id.clone(), person_key.clone())
+            .is_some()
+        {
+            return Err(rejected(
+                file,
+                line,
+                "$.declaration_id",
+                "appears twice in the file",
+            ));
+        }
+        if let Some(old) = &d.supersedes {
+            let owner = stored
+                .get(old)
+                .map(|(p, _)| p)
+                .or_else(|| fresh.get(old).filter(|_| old != &d.declaration_id));
+            match owner {
+                None => {
+                    return Err(rejected(
+                        file,
+                        line,
+                        "$.supersedes",
+                        "no such report is stored or earlier in the file",
+                    ));
+                }
+                Some(p) if *p != person_key => {
+                    return Err(rejected(
+                        file,
+                        line,
+                        "$.supersedes",
+                        "the superseded report is another declarant's",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        to_store.push((d, json, person_key, content_sha256));
+    }
+    if to_store.is_empty() {
+        outcome.already = true;
+        return Ok(outcome);
+    }
+    let batch = w.next_id(&DECLARATION_BATCHES).await?;
+    w.insert(
+        &DECLARATION_BATCHES,
+        "declaration.import",
+        vec![
+            Value::Int(batch),
+            file_name_of(file).into(),
+            file_sha256.as_str().into(),
+            Value::Int(to_store.len() as i64),
+            w.stamp().at.as_str().into(),
+        ],
+    )
+    .await?;
+    let mut rows = Vec::with_capacity(to_store.len());
+    for (d, json, person_key, content_sha256) in to_store {
+        rows.push(declaration_row(
+            w,
+            d,
+            json,
+            &person_key,
+            &content_sha256,
+            Some(batch),
+        )?);
+        outcome.added += 1;
+    }
+    w.insert_all(&DECLARATIONS, "declaration.file", rows)
+        .await?;
+    Ok(outcome)
+}
+
 /// Reports stored, by id, with their person and content hash: all, or the one with `id`.
 async fn stored_ids(
     conn: &mut sqlx::AnyConnection,
@@ -677,34 +697,27 @@ fn file_name_of(path: &str) -> String {
         .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Stores one report inside a write.
-pub(crate) async fn store_declaration(
-    w: &mut Writer,
+/// The `declarations` row of one report, in clear.
+fn declaration_row(
+    w: &Writer,
     d: &Declaration,
     json: &str,
     person_key: &str,
     content_sha256: &str,
     batch: Option<i64>,
-) -> Result<(), StoreError> {
-    let kind = enum_name(&d.kind)?;
-    let at = w.stamp().at.clone();
-    w.insert(
-        &DECLARATIONS,
-        "declaration.file",
-        vec![
-            d.declaration_id.as_str().into(),
-            person_key.into(),
-            Value::Int(d.year.into()),
-            kind.into(),
-            d.filed_on.to_string().into(),
-            Value::opt_text(d.supersedes.as_deref()),
-            content_sha256.into(),
-            Value::Bytes(json.as_bytes().to_vec()),
-            batch.map_or(Value::Null, Value::Int),
-            at.into(),
-        ],
-    )
-    .await
+) -> Result<Vec<Value>, StoreError> {
+    Ok(vec![
+        d.declaration_id.as_str().into(),
+        person_key.into(),
+        Value::Int(d.year.into()),
+        enum_name(&d.kind)?.into(),
+        d.filed_on.to_string().into(),
+        Value::opt_text(d.supersedes.as_deref()),
+        content_sha256.into(),
+        Value::Bytes(json.as_bytes().to_vec()),
+        batch.map_or(Value::Null, Value::Int),
+        w.stamp().at.as_str().into(),
+    ])
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! The schema is described once, as data ([`schema`]), and everything that treats all tables
 //! alike — audit walk, key rotation, backup and restore — reads that description.
 
+pub mod accounts;
 pub mod audit;
 mod backup;
 mod error;
@@ -24,6 +25,7 @@ mod store;
 mod verification;
 mod write;
 
+pub use accounts::{Role, User};
 pub use audit::{Checkpoint, Unfit, Verified};
 pub use backup::Copied;
 pub use error::StoreError;

@@ -120,51 +120,45 @@ impl Store {
         };
         let mut case_id = w.next_id(&CASES).await?;
         let mut finding_id = w.next_id(&FINDINGS).await?;
+        let (mut case_rows, mut finding_rows) = (Vec::new(), Vec::new());
         for (declaration_id, list) in by_report {
             if open_cases.contains_key(declaration_id) {
                 recorded.already_open += 1;
                 continue;
             }
             let person_key = keys.blind_index(RESIDENT_ID, &list[0].declarant_id);
-            w.insert(
-                &CASES,
-                "case.open",
-                vec![
-                    Value::Int(case_id),
-                    Value::Int(cycle.into()),
-                    person_key.into(),
-                    declaration_id.into(),
-                    Value::Int(run),
-                    "open".into(),
-                    stamp.at.as_str().into(),
-                ],
-            )
-            .await?;
+            case_rows.push(vec![
+                Value::Int(case_id),
+                Value::Int(cycle.into()),
+                person_key.into(),
+                declaration_id.into(),
+                Value::Int(run),
+                "open".into(),
+                stamp.at.as_str().into(),
+            ]);
             for f in list {
                 let detail = serde_json::to_vec(f).map_err(|e| {
                     StoreError::Corrupt(format!("a finding does not serialise: {e}"))
                 })?;
-                w.insert(
-                    &FINDINGS,
-                    "finding.record",
-                    vec![
-                        Value::Int(finding_id),
-                        Value::Int(case_id),
-                        f.category.as_str().into(),
-                        f.kind.as_str().into(),
-                        f.classification.as_str().into(),
-                        f.rule.as_str().into(),
-                        Value::opt_text(Some(f.field.as_str()).filter(|s| !s.is_empty())),
-                        Value::Bytes(detail),
-                    ],
-                )
-                .await?;
+                finding_rows.push(vec![
+                    Value::Int(finding_id),
+                    Value::Int(case_id),
+                    f.category.as_str().into(),
+                    f.kind.as_str().into(),
+                    f.classification.as_str().into(),
+                    f.rule.as_str().into(),
+                    Value::opt_text(Some(f.field.as_str()).filter(|s| !s.is_empty())),
+                    Value::Bytes(detail),
+                ]);
                 finding_id += 1;
                 recorded.findings += 1;
             }
             case_id += 1;
             recorded.cases += 1;
         }
+        w.insert_all(&CASES, "case.open", case_rows).await?;
+        w.insert_all(&FINDINGS, "finding.record", finding_rows)
+            .await?;
         w.commit().await?;
         Ok(recorded)
     }

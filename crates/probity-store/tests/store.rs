@@ -787,3 +787,123 @@ async fn backup_case(db: &Fresh) {
     ));
     restored.close().await;
 }
+
+on_both!(drafts_users_and_submits, drafts_case);
+async fn drafts_case(db: &Fresh) {
+    use probity_store::{Role, User};
+    load_small(&db.store).await;
+    let s = stamp();
+    let admin = User {
+        username: "admin".into(),
+        role: Role::Administrator,
+        person_key: None,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        disabled: false,
+    };
+    db.store.create_user(&s, &admin).await.unwrap();
+    assert!(matches!(
+        db.store.create_user(&s, &admin).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let disabled = User {
+        disabled: true,
+        ..admin.clone()
+    };
+    db.store.update_user(&s, &disabled).await.unwrap();
+    assert_eq!(db.store.user("admin").await.unwrap(), Some(disabled));
+    assert_eq!(db.store.user("nobody").await.unwrap(), None);
+
+    // A draft is saved as typed, overwritten, and gone once the report is filed.
+    let text = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    let (_, mut d, _) = parse_declarations(&text).remove(1);
+    let person = db.store.person_key(&d.declarant_id);
+    db.store
+        .save_draft(&s, &person, 2025, "change", "{\"half\":")
+        .await
+        .unwrap();
+    db.store
+        .save_draft(&s, &person, 2025, "change", "{\"half\": 2")
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store
+            .draft(&person, 2025, "change")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"half\": 2")
+    );
+    d.kind = probity_model::declaration::ReportKind::Change;
+    d.declaration_id = "C2025-1".into();
+    let json = serde_json::to_string(&d).unwrap();
+    let filed = db.store.submit_declaration(&s, &d, &json).await.unwrap();
+    assert_eq!(filed.added, 1);
+    assert_eq!(db.store.draft(&person, 2025, "change").await.unwrap(), None);
+    // Filing the same report again changes nothing.
+    let head = db.store.checkpoint().await.unwrap();
+    assert!(
+        db.store
+            .submit_declaration(&s, &d, &json)
+            .await
+            .unwrap()
+            .already
+    );
+    assert_eq!(db.store.checkpoint().await.unwrap(), head);
+    verify_ok(db).await;
+}
+
+on_both!(rotation_and_backup_while_others_write, concurrent_case);
+async fn concurrent_case(db: &Fresh) {
+    load_small(&db.store).await;
+    let store = std::sync::Arc::new(db.reopen().await);
+    let person = store
+        .keys()
+        .blind_index("resident_id", "350111199006074875");
+    // A declarant saves drafts all along, from another task.
+    let writer = {
+        let store = std::sync::Arc::clone(&store);
+        let person = person.clone();
+        tokio::spawn(async move {
+            for i in 0..150 {
+                let json = format!("{{\"draft\": {i}}}");
+                store
+                    .save_draft(&stamp(), &person, 2026, "annual", &json)
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let file = db.dir.path().join("during.probity");
+    let keys_then = db.dir.path().join("keys-before-rotation");
+    std::fs::copy(&db.key_file, &keys_then).unwrap();
+    let backup = db.store.backup(&file).await.unwrap();
+    let rotated = db.store.rotate_key(&stamp(), &|_| {}).await.unwrap();
+    writer.await.unwrap();
+    assert_eq!(rotated.retired, vec![1]);
+    // The draft written last is there and opens under the new key alone.
+    let reopened = db.reopen().await;
+    assert_eq!(reopened.keys().data_key_ids(), vec![2]);
+    assert_eq!(
+        reopened
+            .draft(&person, 2026, "annual")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"draft\": 149}")
+    );
+    assert!(reopened.verify_audit(None).await.unwrap().is_ok());
+    // The backup taken mid-way is a consistent state: restored with the key file of its time,
+    // it verifies.
+    assert!(backup.iter().any(|(t, n)| *t == "audit_events" && *n > 0));
+    let target = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", target.path().join("r.db").display());
+    let restored =
+        probity_store::Store::open(&url, probity_store::Keyring::load(&keys_then).unwrap())
+            .await
+            .unwrap();
+    restored.restore(&file).await.unwrap();
+    assert!(restored.verify_audit(None).await.unwrap().is_ok());
+    restored.close().await;
+    reopened.close().await;
+    store.close().await;
+}

@@ -1,0 +1,268 @@
+//! Accounts and drafts: who may sign in, in which role, and the reports they are still writing.
+//!
+//! Password hashing is the web layer's (argon2id); the store keeps the PHC string it is given.
+//! Drafts are the one mutable kind of report: saved as often as the declarant likes, sealed, and
+//! removed in the same transaction that files the report.
+
+use std::fmt;
+use std::str::FromStr;
+
+use probity_model::Declaration;
+
+use crate::error::StoreError;
+use crate::import::{Imported, RESIDENT_ID, import_declarations_in};
+use crate::record::{Value, fetch};
+use crate::schema::{DRAFTS, USERS};
+use crate::store::{Stamp, Store};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Files their own reports and sees their own history.
+    Declarant,
+    /// Keeps the roster, opens cycles, imports registry extracts, manages accounts.
+    Administrator,
+    /// Reviews cases, asks for explanations, records determinations.
+    Verifier,
+    /// Reads the audit log and verifies it; changes nothing.
+    Auditor,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 4] = [
+        Role::Declarant,
+        Role::Administrator,
+        Role::Verifier,
+        Role::Auditor,
+    ];
+
+    /// The role as stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Declarant => "declarant",
+            Role::Administrator => "administrator",
+            Role::Verifier => "verifier",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = StoreError;
+
+    fn from_str(text: &str) -> Result<Role, StoreError> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown role {text:?}")))
+    }
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Sign-in name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// For a declarant: the blind index of their resident ID.
+    pub person_key: Option<String>,
+    /// The password hash (PHC string).
+    pub password_hash: String,
+    /// Whether the account is disabled.
+    pub disabled: bool,
+}
+
+fn user_row(u: &User, created_at: &str) -> Vec<Value> {
+    vec![
+        u.username.as_str().into(),
+        u.role.as_str().into(),
+        Value::opt_text(u.person_key.as_deref()),
+        u.password_hash.as_str().into(),
+        created_at.into(),
+        Value::Int(i64::from(u.disabled)),
+    ]
+}
+
+fn user_from(row: &[Value]) -> Result<User, StoreError> {
+    Ok(User {
+        username: row[0].as_text().unwrap_or_default().to_owned(),
+        role: row[1].as_text().unwrap_or_default().parse()?,
+        person_key: row[2].as_text().map(str::to_owned),
+        password_hash: row[3].as_text().unwrap_or_default().to_owned(),
+        disabled: row[5].as_int() == Some(1),
+    })
+}
+
+impl Store {
+    /// The blind index of a resident ID, to find a person's rows.
+    pub fn person_key(&self, resident_id: &probity_model::ResidentId) -> String {
+        self.keys()
+            .blind_index(RESIDENT_ID, &resident_id.to_string())
+    }
+
+    /// Creates an account; refuses a taken username.
+    pub async fn create_user(&self, stamp: &Stamp, user: &User) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let taken = fetch(
+            w.conn(),
+            &keys,
+            &USERS,
+            "username = $1",
+            &[user.username.as_str().into()],
+        )
+        .await?;
+        if !taken.is_empty() {
+            w.rollback().await?;
+            return Err(StoreError::Conflict(format!(
+                "the username {:?} is taken",
+                user.username
+            )));
+        }
+        w.insert(&USERS, "user.create", user_row(user, &stamp.at))
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// Changes an account's password hash or disabled flag.
+    pub async fn update_user(&self, stamp: &Stamp, user: &User) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let old = fetch(
+            w.conn(),
+            &keys,
+            &USERS,
+            "username = $1",
+            &[user.username.as_str().into()],
+        )
+        .await?;
+        let Some(old) = old.into_iter().next() else {
+            w.rollback().await?;
+            return Err(StoreError::Conflict(format!(
+                "no account {:?}",
+                user.username
+            )));
+        };
+        let created_at = old[4].as_text().unwrap_or_default().to_owned();
+        w.upsert(&USERS, "user.update", user_row(user, &created_at))
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The account of this username.
+    pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let mut conn = self.connection().await?;
+        let keys = self.keys();
+        let rows = fetch(
+            &mut conn,
+            &keys,
+            &USERS,
+            "username = $1",
+            &[username.into()],
+        )
+        .await?;
+        rows.first().map(|r| user_from(r)).transpose()
+    }
+
+    /// Saves a draft (JSON as typed so far, valid or not) for a person, year and kind.
+    pub async fn save_draft(
+        &self,
+        stamp: &Stamp,
+        person_key: &str,
+        year: i32,
+        kind: &str,
+        json: &str,
+    ) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        w.upsert(
+            &DRAFTS,
+            "draft.save",
+            vec![
+                person_key.into(),
+                Value::Int(year.into()),
+                kind.into(),
+                Value::Bytes(json.as_bytes().to_vec()),
+                stamp.at.as_str().into(),
+            ],
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// A person's draft, if any (their own read: not a staff read of a report).
+    pub async fn draft(
+        &self,
+        person_key: &str,
+        year: i32,
+        kind: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mut conn = self.connection().await?;
+        let keys = self.keys();
+        let rows = fetch(
+            &mut conn,
+            &keys,
+            &DRAFTS,
+            "person_key = $1 AND year = $2 AND kind = $3",
+            &[person_key.into(), Value::Int(year.into()), kind.into()],
+        )
+        .await?;
+        rows.first()
+            .map(|r| {
+                String::from_utf8(r[3].as_bytes().unwrap_or_default().to_vec())
+                    .map_err(|_| StoreError::Corrupt("a draft is not UTF-8".into()))
+            })
+            .transpose()
+    }
+
+    /// Files one report, as from the web form: stored immutably and its draft removed, in one
+    /// transaction. The report must be validated by the caller.
+    pub async fn submit_declaration(
+        &self,
+        stamp: &Stamp,
+        declaration: &Declaration,
+        json: &str,
+    ) -> Result<Imported, StoreError> {
+        let kind = match serde_json::to_value(declaration.kind) {
+            Ok(serde_json::Value::String(k)) => k,
+            _ => return Err(StoreError::Corrupt("report kind is not a name".into())),
+        };
+        let person_key = self.person_key(&declaration.declarant_id);
+        let reports = [(1, declaration.clone(), json.to_owned())];
+        let mut w = self.writer(stamp).await?;
+        let outcome = import_declarations_in(&mut w, "submit", json.as_bytes(), &reports).await?;
+        if outcome.added == 0 {
+            w.rollback().await?;
+            return Ok(outcome);
+        }
+        let key = vec![
+            person_key.as_str().into(),
+            Value::Int(declaration.year.into()),
+            kind.as_str().into(),
+        ];
+        let keys = w.keys.clone();
+        let draft = fetch(
+            w.conn(),
+            &keys,
+            &DRAFTS,
+            "person_key = $1 AND year = $2 AND kind = $3",
+            &key,
+        )
+        .await?;
+        if !draft.is_empty() {
+            w.delete(&DRAFTS, "draft.delete", key).await?;
+        }
+        w.commit().await?;
+        Ok(outcome)
+    }
+}
