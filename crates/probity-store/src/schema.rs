@@ -382,6 +382,35 @@ pub const TABLES: &[&Table] = &[
     &MEASURES,
 ];
 
+/// Sign-in sessions: the SHA-256 of the cookie's token, never the token.
+pub const SESSIONS: Table = Table {
+    name: "sessions",
+    columns: &[
+        ("token_sha256", Text),
+        ("username", Text),
+        ("csrf", Text),
+        ("created_at", Text),
+        ("expires_at", Text),
+    ],
+    key_len: 1,
+    covered: false,
+};
+
+/// Failed sign-ins in a row, and the lockout they caused.
+pub const LOGIN_FAILURES: Table = Table {
+    name: "login_failures",
+    columns: &[
+        ("username", Text),
+        ("failures", Int),
+        ("locked_until", Text),
+    ],
+    key_len: 1,
+    covered: false,
+};
+
+/// Bookkeeping of sign-ins: described, but neither audited record by record nor backed up.
+pub const EPHEMERAL: &[&Table] = &[&SESSIONS, &LOGIN_FAILURES];
+
 /// The table of this name.
 pub fn table(name: &str) -> Option<&'static Table> {
     TABLES.iter().copied().find(|t| t.name == name)

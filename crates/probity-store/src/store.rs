@@ -34,8 +34,14 @@ impl Backend {
 
     pub(crate) fn migrations(self) -> &'static [(i64, &'static str)] {
         match self {
-            Backend::Sqlite => &[(1, include_str!("../migrations/sqlite/0001_init.sql"))],
-            Backend::Postgres => &[(1, include_str!("../migrations/postgres/0001_init.sql"))],
+            Backend::Sqlite => &[
+                (1, include_str!("../migrations/sqlite/0001_init.sql")),
+                (2, include_str!("../migrations/sqlite/0002_sessions.sql")),
+            ],
+            Backend::Postgres => &[
+                (1, include_str!("../migrations/postgres/0001_init.sql")),
+                (2, include_str!("../migrations/postgres/0002_sessions.sql")),
+            ],
         }
     }
 }

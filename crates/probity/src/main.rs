@@ -61,10 +61,21 @@ enum Verb {
     Key(KeyVerb),
     /// Cross-check a cycle's stored reports against the latest registry imports; open cases.
     Verify(cmd::verify::Args),
+    /// Serve the web application.
+    Serve(cmd::serve::Args),
+    /// Accounts of the web application.
+    #[command(subcommand)]
+    User(UserVerb),
     /// Take a consistent snapshot of the database into a new file, while it runs.
     Backup(cmd::maintain::FileArgs),
     /// Bring a backup back into an empty database.
     Restore(cmd::maintain::FileArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserVerb {
+    /// Create an account (the password is read from standard input).
+    Add(cmd::serve::UserArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +152,8 @@ fn main() -> ExitCode {
         Verb::Audit(AuditVerb::Checkpoint(args)) => cmd::audit::checkpoint(args, db, quiet),
         Verb::Key(KeyVerb::Rotate(args)) => cmd::maintain::rotate(args, db, quiet),
         Verb::Verify(args) => cmd::verify::run(args, db, quiet),
+        Verb::Serve(args) => cmd::serve::run(args, db, quiet),
+        Verb::User(UserVerb::Add(args)) => cmd::serve::add_user(args, db, quiet),
         Verb::Backup(args) => cmd::maintain::backup(args, db, quiet),
         Verb::Restore(args) => cmd::maintain::restore(args, db, quiet),
     };

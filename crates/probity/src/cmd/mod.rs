@@ -11,6 +11,7 @@ pub mod init;
 pub mod link;
 pub mod maintain;
 pub mod score;
+pub mod serve;
 pub mod synth;
 pub mod validate;
 pub mod verify;

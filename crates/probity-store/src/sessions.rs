@@ -1,0 +1,159 @@
+//! Sign-in sessions and lockout. The cookie holds a random token; the database holds its
+//! SHA-256 only, so a copy of the database signs nobody in. Signing in and out are audit events.
+
+use sqlx::Row;
+
+use crate::accounts::User;
+use crate::error::StoreError;
+use crate::store::{Stamp, Store};
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The account.
+    pub user: User,
+    /// The session's CSRF token, to be echoed by every form.
+    pub csrf: String,
+    /// When it ends (RFC 3339).
+    pub expires_at: String,
+}
+
+impl Store {
+    /// Opens a session for `username` (already authenticated by the caller).
+    pub async fn open_session(
+        &self,
+        stamp: &Stamp,
+        username: &str,
+        token_sha256: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_sha256)
+        .bind(username)
+        .bind(csrf)
+        .bind(stamp.at.as_str())
+        .bind(expires_at)
+        .execute(w.conn())
+        .await?;
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(username)
+            .execute(w.conn())
+            .await?;
+        w.event("session.open", &format!("users/{username}"), "signed in")
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The session of a token, if it is live at `now`.
+    pub async fn session(
+        &self,
+        token_sha256: &str,
+        now: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT username, csrf, expires_at FROM sessions WHERE token_sha256 = $1 AND expires_at > $2",
+        )
+        .bind(token_sha256)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let username: String = row.try_get(0)?;
+        let Some(user) = self.user(&username).await? else {
+            return Ok(None);
+        };
+        if user.disabled {
+            return Ok(None);
+        }
+        Ok(Some(Session {
+            user,
+            csrf: row.try_get(1)?,
+            expires_at: row.try_get(2)?,
+        }))
+    }
+
+    /// Ends a session (sign-out).
+    pub async fn close_session(&self, stamp: &Stamp, token_sha256: &str) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let row = sqlx::query("SELECT username FROM sessions WHERE token_sha256 = $1")
+            .bind(token_sha256)
+            .fetch_optional(w.conn())
+            .await?;
+        let Some(row) = row else {
+            w.rollback().await?;
+            return Ok(());
+        };
+        let username: String = row.try_get(0)?;
+        sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1")
+            .bind(token_sha256)
+            .execute(w.conn())
+            .await?;
+        w.event("session.close", &format!("users/{username}"), "signed out")
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// Until when an account is locked, if it is at `now`.
+    pub async fn locked_until(
+        &self,
+        username: &str,
+        now: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT locked_until FROM login_failures WHERE username = $1 AND locked_until > $2",
+        )
+        .bind(username)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Counts a failed sign-in; after `max` in a row the account is locked until `lock_until`.
+    /// Returns the lock, if this failure caused one. Only names of real accounts are recorded:
+    /// a mistyped name may be anything, a resident ID even.
+    pub async fn login_failed(
+        &self,
+        stamp: &Stamp,
+        username: &str,
+        max: i64,
+        lock_until: &str,
+    ) -> Result<Option<String>, StoreError> {
+        if self.user(username).await?.is_none() {
+            return Ok(None);
+        }
+        let mut w = self.writer(stamp).await?;
+        let failures: i64 = sqlx::query("SELECT failures FROM login_failures WHERE username = $1")
+            .bind(username)
+            .fetch_optional(w.conn())
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or(0)
+            + 1;
+        let locked = (failures >= max).then(|| lock_until.to_owned());
+        sqlx::query(
+            "INSERT INTO login_failures (username, failures, locked_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+        )
+        .bind(username)
+        .bind(if locked.is_some() { 0 } else { failures })
+        .bind(locked.clone())
+        .execute(w.conn())
+        .await?;
+        let note = match &locked {
+            Some(until) => format!("failed sign-in {failures}; locked until {until}"),
+            None => format!("failed sign-in {failures}"),
+        };
+        w.event("session.refused", &format!("users/{username}"), &note)
+            .await?;
+        w.commit().await?;
+        Ok(locked)
+    }
+}

@@ -1,0 +1,172 @@
+//! Passwords, sessions and CSRF.
+//!
+//! - Passwords: argon2id (PHC strings), hashed and verified on a blocking thread; an unknown
+//!   username is verified against a dummy hash so its answer takes as long as a real one.
+//! - Sessions: a random token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` behind TLS); the
+//!   database keeps only its SHA-256.
+//! - CSRF: every form carries the session's token (synchronizer token), checked on every POST,
+//!   together with `Sec-Fetch-Site`/`Origin` when the browser sends them. The sign-in form, which
+//!   has no session yet, uses a double-submit cookie.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::http::HeaderMap;
+use chacha20poly1305::aead::{OsRng, rand_core::RngCore};
+use sha2::{Digest, Sha256};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "probity_session";
+/// The sign-in form's double-submit cookie.
+pub const LOGIN_COOKIE: &str = "probity_login";
+/// The language cookie.
+pub const LANG_COOKIE: &str = "lang";
+
+/// Failed sign-ins in a row before the account locks.
+pub const MAX_FAILURES: i64 = 5;
+/// How long a lock lasts, in minutes.
+pub const LOCK_MINUTES: i64 = 15;
+/// How long a session lasts, in hours.
+pub const SESSION_HOURS: i64 = 8;
+/// Shortest password accepted.
+pub const MIN_PASSWORD: usize = 12;
+
+/// A fresh random token, hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// SHA-256 of a token, hex: what the database keeps.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// An argon2id hash (PHC string) of a password.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    OsRng.fill_bytes(&mut salt);
+    let hash: PasswordHash = Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map_err(|e| e.to_string())?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches `phc`; a malformed hash matches nothing.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A valid hash of nothing anyone types, verified for unknown usernames.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
+/// A cookie's value from the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` value.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_s: i64,
+    secure: bool,
+    http_only: bool,
+) -> String {
+    let mut c = format!("{name}={value}; Path=/; Max-Age={max_age_s}; SameSite=Lax");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// Whether a state-changing request comes from our own pages, as far as the browser says:
+/// `Sec-Fetch-Site` must be same-origin (or absent), and `Origin`, if sent, must be ours.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let site_ok = site.is_none_or(|v| v == "same-origin" || v == "none");
+    let origin_ok = match (
+        headers.get("origin").and_then(|v| v.to_str().ok()),
+        headers.get("host").and_then(|v| v.to_str().ok()),
+    ) {
+        // An opaque origin (a strict referrer policy can cause one) is ours only if the browser
+        // also says the request is same-origin.
+        (Some("null"), _) => site == Some("same-origin"),
+        (Some(origin), Some(host)) => {
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
+        }
+        _ => true,
+    };
+    site_ok && origin_ok
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn equal_secrets(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterz", &h));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(!verify_password("", dummy_hash()));
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        let mut h = HeaderMap::new();
+        h.insert("host", "127.0.0.1:8080".parse().unwrap());
+        assert!(same_origin(&h));
+        h.insert("origin", "http://127.0.0.1:8080".parse().unwrap());
+        assert!(same_origin(&h));
+        h.insert("origin", "http://evil.example".parse().unwrap());
+        assert!(!same_origin(&h));
+        h.insert("origin", "http://127.0.0.1:8080".parse().unwrap());
+        h.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert!(!same_origin(&h));
+        h.insert("origin", "null".parse().unwrap());
+        assert!(!same_origin(&h));
+        h.insert("sec-fetch-site", "same-origin".parse().unwrap());
+        assert!(same_origin(&h));
+        assert!(
+            equal_secrets("abc", "abc")
+                && !equal_secrets("abc", "abd")
+                && !equal_secrets("a", "ab")
+        );
+    }
+}

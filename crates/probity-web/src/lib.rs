@@ -1,0 +1,727 @@
+//! Probity's web application: pages rendered on the server (they work without JavaScript) and a
+//! JSON API over the same actions, on top of `probity-store`.
+//!
+//! Every handler starts from [`Ctx`]: the language, the signed-in account if any, and its CSRF
+//! token. Role and scope are checked in the handler that serves the data, next to the query, so
+//! no route can forget them: a declarant reaches only reports whose `person_key` is theirs; staff
+//! reads of a report go through `Store::read_declaration`, which records them in the audit log.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use probity_store::{Progress, ProgressRow, ReportSummary, Role, Stamp, Standing, Store, User};
+use serde::Deserialize;
+
+pub mod api;
+pub mod auth;
+pub mod i18n;
+
+use auth::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE};
+use i18n::{Lang, Tr};
+
+/// The running application.
+#[derive(Debug)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    /// Whether cookies carry `Secure` (served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// The language when the browser has not chosen one.
+    pub default_lang: Lang,
+}
+
+type Shared = Arc<App>;
+
+/// The router of every page and API endpoint.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/password", get(password_page).post(change_password))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/me", get(my_reports))
+        .route("/reports/{id}", get(report_page))
+        .route("/progress", get(progress_page))
+        .route("/progress.csv", get(progress_csv))
+        .route("/static/probity.css", get(stylesheet))
+        .merge(api::routes())
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(app)
+}
+
+/// Serves until the process ends.
+pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).await
+}
+
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "content-security-policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; frame-ancestors 'none'",
+        ),
+        ("cache-control", "no-store"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/probity.css"),
+    )
+}
+
+/// Now, at the edge (the store reads no clock).
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Who is asking, in which language.
+pub struct Ctx {
+    /// Messages.
+    pub t: Tr,
+    /// The signed-in account.
+    pub user: Option<User>,
+    /// The session's CSRF token (empty without a session).
+    pub csrf: String,
+    token_hash: Option<String>,
+}
+
+impl Ctx {
+    async fn of(app: &App, headers: &HeaderMap) -> Result<Ctx, WebError> {
+        let lang = auth::cookie(headers, LANG_COOKIE)
+            .and_then(|c| Lang::parse(&c))
+            .unwrap_or(app.default_lang);
+        let t = Tr { lang };
+        let mut ctx = Ctx {
+            t,
+            user: None,
+            csrf: String::new(),
+            token_hash: None,
+        };
+        if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
+            let hash = auth::token_hash(&token);
+            if let Some(session) = app
+                .store
+                .session(&hash, &rfc3339(now()))
+                .await
+                .map_err(|e| WebError::internal(t, e))?
+            {
+                ctx.user = Some(session.user);
+                ctx.csrf = session.csrf;
+                ctx.token_hash = Some(hash);
+            }
+        }
+        Ok(ctx)
+    }
+
+    /// The account, or a redirect to the sign-in page.
+    fn signed_in(&self) -> Result<&User, WebError> {
+        self.user.as_ref().ok_or(WebError::SignIn)
+    }
+
+    /// The account if it has one of `roles`.
+    fn with_role(&self, roles: &[Role]) -> Result<&User, WebError> {
+        let user = self.signed_in()?;
+        if roles.contains(&user.role) {
+            Ok(user)
+        } else {
+            Err(WebError::Forbidden(self.t))
+        }
+    }
+
+    /// Checks a form's CSRF token and origin.
+    fn check_form(&self, headers: &HeaderMap, token: &str) -> Result<(), WebError> {
+        if self.csrf.is_empty()
+            || !auth::equal_secrets(&self.csrf, token)
+            || !auth::same_origin(headers)
+        {
+            return Err(WebError::Forbidden(self.t));
+        }
+        Ok(())
+    }
+
+    fn stamp(&self) -> Stamp {
+        let actor = self.user.as_ref().map_or_else(
+            || "web:anonymous".to_owned(),
+            |u| format!("web:{}", u.username),
+        );
+        Stamp::new(rfc3339(now()), actor)
+    }
+}
+
+/// What a handler can fail with; rendered as a page in the reader's language.
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in: go to the sign-in page.
+    SignIn,
+    /// Signed in, but not allowed.
+    Forbidden(Tr),
+    /// Nothing there.
+    NotFound(Tr),
+    /// A bad request.
+    BadRequest(Tr, String),
+    /// Something failed on our side; the detail goes to the log, not the page.
+    Internal(Tr),
+}
+
+impl WebError {
+    fn internal(t: Tr, e: impl std::fmt::Display) -> WebError {
+        // The store's messages name rows by id or blind index, never personal data.
+        eprintln!("probity serve: {e}");
+        WebError::Internal(t)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "message.html")]
+struct MessagePage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    heading: String,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, t, message) = match self {
+            WebError::SignIn => return Redirect::to("/login").into_response(),
+            WebError::Forbidden(t) => (StatusCode::FORBIDDEN, t, t.get("forbidden")),
+            WebError::NotFound(t) => (StatusCode::NOT_FOUND, t, t.get("not-found")),
+            WebError::BadRequest(t, m) => (StatusCode::BAD_REQUEST, t, m),
+            WebError::Internal(t) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                t,
+                "internal error".to_owned(),
+            ),
+        };
+        let page = MessagePage {
+            t,
+            user: None,
+            csrf: String::new(),
+            heading: status.canonical_reason().unwrap_or("error").to_owned(),
+            message,
+        };
+        (status, page).into_response()
+    }
+}
+
+async fn home(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let user = ctx.signed_in()?;
+    Ok(match user.role {
+        Role::Declarant => Redirect::to("/me"),
+        _ => Redirect::to("/progress"),
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    error: Option<String>,
+    username: String,
+}
+
+async fn login_page(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    Ok(login_form(&app, ctx.t, None, String::new()))
+}
+
+fn login_form(app: &App, t: Tr, error: Option<String>, username: String) -> Response {
+    let token = auth::random_token();
+    let cookie = auth::set_cookie(LOGIN_COOKIE, &token, 3600, app.secure_cookies, true);
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        [(header::SET_COOKIE, cookie)],
+        LoginPage {
+            t,
+            user: None,
+            csrf: token,
+            error,
+            username,
+        },
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let t = ctx.t;
+    let expected = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty()
+        || !auth::equal_secrets(&expected, &form.csrf)
+        || !auth::same_origin(&headers)
+    {
+        return Err(WebError::Forbidden(t));
+    }
+    let username = form.username.trim().to_owned();
+    let at = now();
+    if app
+        .store
+        .locked_until(&username, &rfc3339(at))
+        .await
+        .map_err(|e| WebError::internal(t, e))?
+        .is_some()
+    {
+        return Ok(login_form(&app, t, Some(t.get("locked")), username));
+    }
+    let user = app
+        .store
+        .user(&username)
+        .await
+        .map_err(|e| WebError::internal(t, e))?;
+    let phc = user.as_ref().filter(|u| !u.disabled).map_or_else(
+        || auth::dummy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let password = form.password;
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|u| ok && !u.disabled) else {
+        let stamp = Stamp::new(rfc3339(at), "web:anonymous");
+        let lock_until = rfc3339(at + chrono::Duration::minutes(auth::LOCK_MINUTES));
+        let locked = app
+            .store
+            .login_failed(&stamp, &username, auth::MAX_FAILURES, &lock_until)
+            .await
+            .map_err(|e| WebError::internal(t, e))?;
+        let message = if locked.is_some() {
+            t.get("locked")
+        } else {
+            t.get("bad-login")
+        };
+        return Ok(login_form(&app, t, Some(message), username));
+    };
+    let token = auth::random_token();
+    let expires = at + chrono::Duration::hours(auth::SESSION_HOURS);
+    let stamp = Stamp::new(rfc3339(at), format!("web:{}", user.username));
+    app.store
+        .open_session(
+            &stamp,
+            &user.username,
+            &auth::token_hash(&token),
+            &auth::random_token(),
+            &rfc3339(expires),
+        )
+        .await
+        .map_err(|e| WebError::internal(t, e))?;
+    let cookie = auth::set_cookie(
+        SESSION_COOKIE,
+        &token,
+        auth::SESSION_HOURS * 3600,
+        app.secure_cookies,
+        true,
+    );
+    let clear = auth::set_cookie(LOGIN_COOKIE, "", 0, app.secure_cookies, true);
+    let mut response = Redirect::to("/").into_response();
+    let h = response.headers_mut();
+    for c in [cookie, clear] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.signed_in()?;
+    ctx.check_form(&headers, &form.csrf)?;
+    if let Some(hash) = &ctx.token_hash {
+        app.store
+            .close_session(&ctx.stamp(), hash)
+            .await
+            .map_err(|e| WebError::internal(ctx.t, e))?;
+    }
+    let clear = auth::set_cookie(SESSION_COOKIE, "", 0, app.secure_cookies, true);
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+}
+
+async fn switch_lang(
+    State(app): State<Shared>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::parse(&code).unwrap_or(app.default_lang);
+    let cookie = auth::set_cookie(
+        LANG_COOKIE,
+        lang.code(),
+        365 * 86400,
+        app.secure_cookies,
+        false,
+    );
+    // Back where the reader was, if that was one of our pages.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    error: Option<String>,
+    done: bool,
+}
+
+async fn password_page(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+) -> Result<PasswordPage, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.signed_in()?;
+    Ok(PasswordPage {
+        t: ctx.t,
+        user: ctx.user.clone(),
+        csrf: ctx.csrf.clone(),
+        error: None,
+        done: false,
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+}
+
+async fn change_password(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let user = ctx.signed_in()?.clone();
+    ctx.check_form(&headers, &form.csrf)?;
+    let t = ctx.t;
+    let page = |error: Option<String>, done: bool| PasswordPage {
+        t,
+        user: Some(user.clone()),
+        csrf: ctx.csrf.clone(),
+        error,
+        done,
+    };
+    if form.new.chars().count() < auth::MIN_PASSWORD {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            page(Some(t.get("password-too-short")), false),
+        )
+            .into_response());
+    }
+    let phc = user.password_hash.clone();
+    let (current, new) = (form.current, form.new);
+    let hashed = tokio::task::spawn_blocking(move || {
+        auth::verify_password(&current, &phc).then(|| auth::hash_password(&new))
+    })
+    .await
+    .map_err(|e| WebError::internal(t, e))?;
+    let Some(hashed) = hashed else {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            page(Some(t.get("bad-login")), false),
+        )
+            .into_response());
+    };
+    let hashed = hashed.map_err(|e| WebError::internal(t, e))?;
+    let updated = User {
+        password_hash: hashed,
+        ..user.clone()
+    };
+    app.store
+        .update_user(&ctx.stamp(), &updated)
+        .await
+        .map_err(|e| WebError::internal(t, e))?;
+    Ok(page(None, true).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "me.html")]
+struct MyReports {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    reports: Vec<ReportSummary>,
+}
+
+async fn my_reports(State(app): State<Shared>, headers: HeaderMap) -> Result<MyReports, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let user = ctx.with_role(&[Role::Declarant])?;
+    let person = user.person_key.clone().unwrap_or_default();
+    let reports = app
+        .store
+        .reports_of(&person)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    Ok(MyReports {
+        t: ctx.t,
+        user: ctx.user.clone(),
+        csrf: ctx.csrf.clone(),
+        reports,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report.html")]
+struct ReportPage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    summary: ReportSummary,
+    pretty: String,
+}
+
+/// A report, for its declarant or for staff (whose read is audited by the store).
+pub(crate) async fn readable_report(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<(ReportSummary, String), WebError> {
+    let user = ctx.signed_in()?;
+    let summary = app
+        .store
+        .report_summary(id)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    // The same answer whether the report is someone else's or does not exist.
+    let Some(summary) = summary else {
+        return Err(WebError::Forbidden(ctx.t));
+    };
+    let allowed = match user.role {
+        Role::Declarant => user.person_key.as_deref() == Some(summary.person_key.as_str()),
+        Role::Administrator | Role::Verifier | Role::Auditor => true,
+    };
+    if !allowed {
+        return Err(WebError::Forbidden(ctx.t));
+    }
+    let stored = app
+        .store
+        .read_declaration(&ctx.stamp(), id)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?
+        .ok_or(WebError::NotFound(ctx.t))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&stored.json).map_err(|e| WebError::internal(ctx.t, e))?;
+    let pretty = serde_json::to_string_pretty(&value).unwrap_or(stored.json);
+    Ok((summary, pretty))
+}
+
+async fn report_page(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<ReportPage, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let (summary, pretty) = readable_report(&app, &ctx, &id).await?;
+    Ok(ReportPage {
+        t: ctx.t,
+        user: ctx.user.clone(),
+        csrf: ctx.csrf.clone(),
+        summary,
+        pretty,
+    })
+}
+
+#[derive(Deserialize)]
+struct ProgressQuery {
+    cycle: Option<i32>,
+    sort: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "progress.html")]
+struct ProgressPage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    progress: Option<Progress>,
+    standings: Vec<Standing>,
+    units: Vec<(String, Vec<usize>, usize)>,
+    rows: Vec<ProgressRow>,
+}
+
+/// The cycle asked for, or the latest; its progress as of today.
+pub(crate) async fn load_progress(
+    app: &App,
+    ctx: &Ctx,
+    cycle: Option<i32>,
+) -> Result<Option<Progress>, WebError> {
+    ctx.with_role(&[Role::Administrator, Role::Verifier, Role::Auditor])?;
+    let year = match cycle {
+        Some(y) => Some(y),
+        None => app
+            .store
+            .cycles()
+            .await
+            .map_err(|e| WebError::internal(ctx.t, e))?
+            .first()
+            .map(|c| c.0),
+    };
+    let Some(year) = year else { return Ok(None) };
+    let today = now().format("%Y-%m-%d").to_string();
+    app.store
+        .progress(year, &today)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))
+}
+
+async fn progress_page(
+    State(app): State<Shared>,
+    Query(q): Query<ProgressQuery>,
+    headers: HeaderMap,
+) -> Result<ProgressPage, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let progress = load_progress(&app, &ctx, q.cycle).await?;
+    let mut rows = progress
+        .as_ref()
+        .map(|p| p.rows.clone())
+        .unwrap_or_default();
+    match q.sort.as_deref() {
+        Some("name") => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        Some("standing") => rows.sort_by(|a, b| (b.standing, &a.unit).cmp(&(a.standing, &b.unit))),
+        _ => rows.sort_by(|a, b| (&a.unit, &a.name).cmp(&(&b.unit, &b.name))),
+    }
+    let mut units: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for r in &rows {
+        let counts = units
+            .entry(r.unit.clone())
+            .or_insert_with(|| vec![0; Standing::ALL.len()]);
+        if let Some(i) = Standing::ALL.iter().position(|s| *s == r.standing) {
+            counts[i] += 1;
+        }
+    }
+    Ok(ProgressPage {
+        t: ctx.t,
+        user: ctx.user.clone(),
+        csrf: ctx.csrf.clone(),
+        progress,
+        standings: Standing::ALL.to_vec(),
+        units: units
+            .into_iter()
+            .map(|(u, c)| {
+                let total = c.iter().sum();
+                (u, c, total)
+            })
+            .collect(),
+        rows,
+    })
+}
+
+async fn progress_csv(
+    State(app): State<Shared>,
+    Query(q): Query<ProgressQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let progress = load_progress(&app, &ctx, q.cycle)
+        .await?
+        .ok_or(WebError::NotFound(ctx.t))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| WebError::internal(ctx.t, e);
+    w.write_record([
+        "unit",
+        "name",
+        "position",
+        "standing",
+        "declaration_id",
+        "filed_on",
+    ])
+    .map_err(fail)?;
+    for r in &progress.rows {
+        w.write_record([
+            r.unit.as_str(),
+            &r.name,
+            &r.position,
+            r.standing.as_str(),
+            r.declaration_id.as_deref().unwrap_or(""),
+            r.filed_on.as_deref().unwrap_or(""),
+        ])
+        .map_err(fail)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| WebError::internal(ctx.t, e.error()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"progress-{}.csv\"", progress.year),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// JSON error bodies for the API.
+pub(crate) fn api_error(e: WebError) -> Response {
+    let (status, message) = match e {
+        WebError::SignIn => (StatusCode::UNAUTHORIZED, "sign in first".to_owned()),
+        WebError::Forbidden(t) => (StatusCode::FORBIDDEN, t.get("forbidden")),
+        WebError::NotFound(t) => (StatusCode::NOT_FOUND, t.get("not-found")),
+        WebError::BadRequest(_, m) => (StatusCode::BAD_REQUEST, m),
+        WebError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error".into()),
+    };
+    (status, Json(serde_json::json!({"error": message}))).into_response()
+}

@@ -1,0 +1,540 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The web application: requests straight into the router, and a real headless Chromium driven
+//! over WebDriver through the pages a declarant and an administrator use.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use probity_store::{Keyring, Role, Stamp, Store, User};
+use probity_web::App;
+use probity_web::i18n::Lang;
+use tower::ServiceExt;
+
+const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
+const PASSWORD: &str = "a long enough password";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small")
+}
+
+/// A store with the small example and two accounts: `chen` (declarant) and `admin`.
+async fn app() -> (tempfile::TempDir, Arc<App>) {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keyring::create(&dir.path().join("keys")).unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let store = Store::open(&url, keys).await.unwrap();
+    let s = Stamp::new("2026-01-10T08:00:00Z", "test");
+    store
+        .import_roster(
+            &s,
+            "roster.csv",
+            &std::fs::read(fixtures().join("roster.csv")).unwrap(),
+        )
+        .await
+        .unwrap();
+    store
+        .open_cycle(&s, 2025, probity_model::Date::parse("2026-01-31").unwrap())
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    let profile = probity_model::Profile::builtin("cn").unwrap();
+    let reports: Vec<_> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let d = probity_model::validation::parse_and_validate(&v, |_| Some(&profile)).unwrap();
+            (i + 1, d, l.to_owned())
+        })
+        .collect();
+    store
+        .import_declarations(&s, "declarations.jsonl", text.as_bytes(), &reports)
+        .await
+        .unwrap();
+    let hash = probity_web::auth::hash_password(PASSWORD).unwrap();
+    let person = store.person_key(&probity_model::ResidentId::parse(DECLARANT).unwrap());
+    for (username, role, person_key) in [
+        ("chen", Role::Declarant, Some(person)),
+        ("admin", Role::Administrator, None),
+    ] {
+        let user = User {
+            username: username.into(),
+            role,
+            person_key,
+            password_hash: hash.clone(),
+            disabled: false,
+        };
+        store.create_user(&s, &user).await.unwrap();
+    }
+    let app = Arc::new(App {
+        store,
+        secure_cookies: false,
+        default_lang: Lang::Zh,
+    });
+    (dir, app)
+}
+
+async fn send(app: &Arc<App>, request: Request<Body>) -> (StatusCode, Vec<String>, String) {
+    let response = probity_web::router(Arc::clone(app))
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, cookies, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Signs in through the form; returns the session cookie (or the failed page).
+async fn sign_in(
+    app: &Arc<App>,
+    username: &str,
+    password: &str,
+) -> Result<String, (StatusCode, String)> {
+    let (_, cookies, page) = send(app, Request::get("/login").body(Body::empty()).unwrap()).await;
+    let login_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("probity_login="))
+        .unwrap()
+        .clone();
+    let token = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let form = format!(
+        "csrf={token}&username={username}&password={}",
+        password.replace(' ', "+")
+    );
+    let (status, cookies, body) = send(
+        app,
+        Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", login_cookie)
+            .body(Body::from(form))
+            .unwrap(),
+    )
+    .await;
+    cookies
+        .into_iter()
+        .find(|c| c.starts_with("probity_session=") && c.len() > "probity_session=".len())
+        .ok_or((status, body))
+}
+
+fn get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header("cookie", cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn roles_and_scope_are_checked_on_every_page_and_endpoint() {
+    let (_dir, app) = app().await;
+    // Nobody signed in: pages send to the sign-in page, the API answers 401.
+    let (status, _, _) = send(&app, Request::get("/me").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(
+        &app,
+        Request::get("/api/reports/D2025-000001")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    let (status, _, page) = send(&app, get("/me", &chen)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("/reports/D2025-000001") && !page.contains("D2025-000002"));
+    // Their own report, with its receipt; someone else's is refused, page and API alike, and a
+    // report that does not exist gets the same answer.
+    let (status, _, page) = send(&app, get("/reports/D2025-000001", &chen)).await;
+    assert_eq!(status, StatusCode::OK);
+    let summary = app
+        .store
+        .report_summary("D2025-000001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(page.contains(&summary.content_sha256));
+    for path in [
+        "/reports/D2025-000002",
+        "/api/reports/D2025-000002",
+        "/reports/NOPE",
+    ] {
+        let (status, _, _) = send(&app, get(path, &chen)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Progress is for staff.
+    let (status, _, _) = send(&app, get("/progress", &chen)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(&app, get("/api/progress", &chen)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    let (status, _, body) = send(&app, get("/api/progress?cycle=2025", &admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let progress: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(progress["subjects"].as_array().unwrap().len(), 5);
+    let (status, _, csv) = send(&app, get("/progress.csv?cycle=2025", &admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("unit,name,position,standing,declaration_id,filed_on\n"));
+    assert_eq!(csv.lines().count(), 6);
+    // A staff read of a report is in the audit log, with who read it.
+    let (status, _, body) = send(&app, get("/api/reports/D2025-000018", &admin)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut conn = app.store.connection().await.unwrap();
+    let readers: Vec<String> = sqlx_rows(&mut conn, "SELECT actor FROM audit_events WHERE action = 'declaration.read' AND subject = 'declarations/D2025-000018'").await;
+    assert_eq!(readers, vec!["web:admin".to_owned()]);
+    drop(conn);
+    assert!(app.store.verify_audit(None).await.unwrap().is_ok());
+}
+
+async fn sqlx_rows(conn: &mut sqlx::AnyConnection, sql: &'static str) -> Vec<String> {
+    use sqlx::Row;
+    sqlx::query(sql)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn forms_need_their_token_and_accounts_lock_after_repeated_failures() {
+    let (_dir, app) = app().await;
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    // Sign-out without the form's token is refused; the session lives on.
+    let (status, _, _) = send(
+        &app,
+        Request::post("/logout")
+            .header("cookie", &chen)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from("csrf=forged"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get("/me", &chen)).await.0, StatusCode::OK);
+
+    for _ in 0..probity_web::auth::MAX_FAILURES {
+        let (status, page) = sign_in(&app, "admin", "wrong password!!")
+            .await
+            .unwrap_err();
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(page.contains("id=\"error\""));
+    }
+    // Locked: even the right password is refused for now.
+    let (_, page) = sign_in(&app, "admin", PASSWORD).await.unwrap_err();
+    assert!(
+        page.contains("锁定"),
+        "the lockout message, in Chinese by default"
+    );
+}
+
+// ---- In a real browser ---------------------------------------------------------------------------
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+struct Driver(std::process::Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Chromium through chromedriver, or `None` outside CI when they are not installed.
+async fn browser() -> Option<(Driver, fantoccini::Client)> {
+    let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(chromedriver) = chromedriver else {
+        if std::env::var_os("CI").is_some() {
+            panic!("under CI the browser tests must run: install chromium and chromium-driver");
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED (browser): chromedriver is not installed"
+        );
+        return None;
+    };
+    let port = free_port();
+    let child = std::process::Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let driver = Driver(child);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--window-size=1280,900"]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match fantoccini::ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    panic!("chromedriver did not answer on {url}");
+}
+
+async fn shot(client: &fantoccini::Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declarant_and_an_administrator_in_a_real_browser() {
+    use fantoccini::Locator;
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let (_dir, app) = app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(probity_web::serve(Arc::clone(&app), listener));
+
+    let sign_in = |user: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            client.goto(&format!("{base}/login")).await.unwrap();
+            client
+                .find(Locator::Id("username"))
+                .await
+                .unwrap()
+                .send_keys(user)
+                .await
+                .unwrap();
+            client
+                .find(Locator::Id("password"))
+                .await
+                .unwrap()
+                .send_keys(PASSWORD)
+                .await
+                .unwrap();
+            client
+                .find(Locator::Id("sign-in"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    // The sign-in page, in Chinese by default; a wrong password says so next to the form.
+    client.goto(&format!("{base}/login")).await.unwrap();
+    assert_eq!(
+        client
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("zh-CN")
+    );
+    shot(&client, "login").await;
+    client
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("chen")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("not the password")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = match client.wait().for_element(Locator::Id("error")).await {
+        Ok(e) => e.text().await.unwrap(),
+        Err(e) => panic!("{e}: {}", client.source().await.unwrap()),
+    };
+    assert_eq!(error, "用户名或密码错误。");
+
+    sign_in("chen").await;
+    client
+        .wait()
+        .for_element(Locator::Id("reports"))
+        .await
+        .unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("/me")
+    );
+    client
+        .find(Locator::LinkText("D2025-000001"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let receipt = client
+        .wait()
+        .for_element(Locator::Id("receipt"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let summary = app
+        .store
+        .report_summary("D2025-000001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(receipt, summary.content_sha256);
+    shot(&client, "report").await;
+    // Changing the URL to someone else's report is refused.
+    client
+        .goto(&format!("{base}/reports/D2025-000002"))
+        .await
+        .unwrap();
+    let message = client
+        .find(Locator::Id("message"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(message, "您无权查看此页面。");
+    assert!(!client.source().await.unwrap().contains("D2025-000002\""));
+    // Sign out with the form's button.
+    client.goto(&format!("{base}/me")).await.unwrap();
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("sign-in"))
+        .await
+        .unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("/login")
+    );
+
+    // The administrator sees the filing in the progress view, and switches to English.
+    sign_in("admin").await;
+    client
+        .wait()
+        .for_element(Locator::Id("people"))
+        .await
+        .unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("/progress")
+    );
+    let row = client
+        .find(Locator::XPath("//table[@id='people']//tr[td[2]='陈良生']"))
+        .await
+        .unwrap();
+    assert!(row.text().await.unwrap().contains("已报告"));
+    client
+        .find(Locator::LinkText("English"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//html[@lang='en']"))
+        .await
+        .unwrap();
+    let row = client
+        .find(Locator::XPath("//table[@id='people']//tr[td[2]='陈良生']"))
+        .await
+        .unwrap();
+    assert!(
+        row.text().await.unwrap().contains("Filed"),
+        "{}",
+        row.text().await.unwrap()
+    );
+    shot(&client, "progress").await;
+    // Keyboard: the first Tab reaches the skip link, which is then visible.
+    client.goto(&format!("{base}/progress")).await.unwrap();
+    client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{E004}")
+        .await
+        .unwrap();
+    let focused = client
+        .active_element()
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    assert_eq!(focused.as_deref(), Some("skip"));
+    client.close().await.unwrap();
+}

@@ -1,0 +1,115 @@
+//! `probity serve` and `probity user add`: the web application and its accounts.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use probity_store::{Role, User};
+use probity_web::App;
+use probity_web::i18n::Lang;
+
+use crate::cmd::db::{self, Database};
+
+/// Arguments of `probity serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+/// Arguments of `probity user add`.
+#[derive(Debug, clap::Args)]
+pub struct UserArgs {
+    /// Sign-in name.
+    username: String,
+    /// Role: declarant, administrator, verifier or auditor.
+    #[arg(long)]
+    role: String,
+    /// For a declarant: their resident ID (they must be on the roster).
+    #[arg(long)]
+    person: Option<String>,
+    /// Read the password from standard input (first line) instead of asking for it.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+/// Serves the web application until interrupted.
+pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
+    let rt = db::runtime()?;
+    rt.block_on(async {
+        let store = db::open(database).await?;
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        let app = Arc::new(App {
+            store,
+            secure_cookies: args.secure_cookies,
+            default_lang: Lang::Zh,
+        });
+        if !quiet {
+            println!("Probity at http://{}/", listener.local_addr()?);
+        }
+        probity_web::serve(app, listener).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates an account.
+pub fn add_user(args: UserArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
+    let role: Role = args.role.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--role {:?}: use declarant, administrator, verifier or auditor",
+            args.role
+        )
+    })?;
+    let password = if args.password_stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        text.lines().next().unwrap_or_default().to_owned()
+    } else {
+        bail!("give the password on standard input with --password-stdin");
+    };
+    if password.chars().count() < probity_web::auth::MIN_PASSWORD {
+        bail!(
+            "the password must have at least {} characters",
+            probity_web::auth::MIN_PASSWORD
+        );
+    }
+    let hash = probity_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+    db::runtime()?.block_on(async {
+        let store = db::open(database).await?;
+        let person_key = match (&args.person, role) {
+            (Some(id), _) => {
+                let id = probity_model::ResidentId::parse(id)
+                    .map_err(|e| anyhow::anyhow!("--person: {e}"))?;
+                let key = store.person_key(&id);
+                if store.subject(&key).await?.is_none() {
+                    bail!("--person: not on the roster");
+                }
+                Some(key)
+            }
+            (None, Role::Declarant) => bail!("a declarant account needs --person RESIDENT_ID"),
+            (None, _) => None,
+        };
+        let user = User {
+            username: args.username.clone(),
+            role,
+            person_key,
+            password_hash: hash,
+            disabled: false,
+        };
+        store.create_user(&db::stamp(), &user).await?;
+        store.close().await;
+        anyhow::Ok(())
+    })?;
+    if !quiet {
+        println!("account {} ({role}) created", args.username);
+    }
+    Ok(ExitCode::SUCCESS)
+}
