@@ -210,25 +210,46 @@ fn synth_is_deterministic_and_its_reports_validate() {
 }
 
 #[test]
-fn demo_builds_a_dataset_and_says_what_next() {
+fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("demo");
-    let o = probity(&["demo", "--dir", d.to_str().unwrap(), "--people", "120"]);
+    let o = probity(&[
+        "demo",
+        "--dir",
+        d.to_str().unwrap(),
+        "--people",
+        "120",
+        "--no-serve",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("120 reporting subjects"), "{out}");
-    assert!(
-        out.contains("Next:") && out.contains("probity check --declarations"),
-        "{out}"
-    );
+    for role in ["administrator", "verifier", "auditor", "declarant"] {
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(role)),
+            "{role}: {out}"
+        );
+    }
     for f in [
         "roster.csv",
         "declarations.jsonl",
         "truth.jsonl",
         "registries/companies.csv",
+        "probity.db",
+        "probity.keys",
     ] {
         assert!(d.join(f).exists(), "{f} missing");
     }
+    // The database holds the cycle, the reports and the verification run, and verifies.
+    use probity_store::schema::{CASES, DECLARATIONS, USERS, VERIFICATION_RUNS};
+    let c = counts(&d, &[&DECLARATIONS, &VERIFICATION_RUNS, &CASES, &USERS]);
+    let reports = std::fs::read_to_string(d.join("declarations.jsonl"))
+        .unwrap()
+        .lines()
+        .count() as i64;
+    assert_eq!((c[0], c[1], c[3]), (reports, 1, 4));
+    assert!(c[2] > 0, "cases were opened");
+    ok(probity_db(&d, &["audit", "verify"]));
 }
 
 #[test]

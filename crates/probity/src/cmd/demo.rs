@@ -1,8 +1,9 @@
 //! `probity demo`: everything a newcomer needs to see Probity work, in one step.
 //!
-//! Today the demo writes a synthetic organisation (roster, a year of reports, the registry extracts
-//! about the families, and the findings a correct cross-check must make), validates every report,
-//! and says what to run next: the cross-check and its score. The storage and web issues grow it into a running system.
+//! It writes a synthetic organisation (roster, a year of reports, the registry extracts about the
+//! families, and the findings a correct cross-check must make), validates every report, loads it
+//! all into a fresh database, runs a verification over the cycle, creates an account for each
+//! role, and serves the web application, printing the address and the logins.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +14,12 @@ use probity_model::Discrepancy;
 use probity_synth::{Noise, SynthConfig};
 use serde_json::json;
 
+use probity_model::Profile;
+use probity_store::{Keyring, Role, Stamp, User};
+use probity_web::App;
+use probity_web::i18n::Lang;
+
+use crate::cmd::db::{self, Database};
 use crate::cmd::validate::{load_profiles, validate_text};
 use crate::output::{Output, SummaryFormat};
 
@@ -28,6 +35,12 @@ pub struct Args {
     /// Seed of the synthetic organisation.
     #[arg(long, default_value_t = 2025)]
     seed: u64,
+    /// Address the web application listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Build everything but do not serve (for scripts).
+    #[arg(long)]
+    no_serve: bool,
     /// How the summary is printed.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
@@ -48,7 +61,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let text = std::fs::read_to_string(&declarations)
         .with_context(|| format!("cannot read {}", declarations.display()))?;
     let profiles = load_profiles(&[])?;
-    let report = validate_text(&declarations, &text, &profiles, false);
+    let report = validate_text(&declarations, &text, &profiles, true);
     if let Some(p) = report.problems.first() {
         anyhow::bail!(
             "the generated reports do not validate: {}:{}: {}",
@@ -70,10 +83,14 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         *by_class.entry(d.classification.to_string()).or_default() += 1;
     }
 
+    let built = build_system(&args, &text, &report.reports, out)?;
+
     let dir = args.dir.display();
     out.summary(
         &json!({"dir": dir.to_string(), "people": s.people, "declarations": s.declarations,
-        "valid": report.valid, "registry_rows": s.registry_rows, "truth": by_class}),
+        "valid": report.valid, "registry_rows": s.registry_rows, "truth": by_class,
+        "database": built.url, "cases": built.cases, "findings": built.findings,
+        "logins": built.logins.iter().map(|(r, u, p)| json!({"role": r, "username": u, "password": p})).collect::<Vec<_>>()}),
     );
     out.say(format!("Probity demo in {dir}/"));
     out.say(format!(
@@ -94,10 +111,20 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         s.truth_findings,
         classes.join(", ")
     ));
-    out.say("");
-    out.say("Next:");
     out.say(format!(
-        "  probity declaration validate {dir}/declarations.jsonl"
+        "  probity.db           all of it loaded; verification run: {} findings, {} cases",
+        built.findings, built.cases
+    ));
+    out.say("  probity.keys         the key file of the database (PROBITY_KEY_FILE)");
+    out.say("");
+    out.say("Sign in as:");
+    for (role, user, password) in &built.logins {
+        out.say(format!("  {role:<14} {user:<12} {password}"));
+    }
+    out.say("");
+    out.say("Also try:");
+    out.say(format!(
+        "  probity --db sqlite://{dir}/probity.db --key-file {dir}/probity.keys audit verify"
     ));
     out.say(format!(
         "  probity check --declarations {dir}/declarations.jsonl --registries {dir}/registries --out {dir}/found.jsonl"
@@ -105,8 +132,136 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     out.say(format!(
         "  probity score --truth {dir}/truth.jsonl --found {dir}/found.jsonl"
     ));
-    out.say(format!(
-        "  probity synth --people 100000 --noise high --out {dir}/large"
-    ));
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    serve(&args, out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the demo put in its database.
+struct Built {
+    url: String,
+    cases: usize,
+    findings: usize,
+    logins: Vec<(&'static str, String, String)>,
+}
+
+fn database(args: &Args) -> Database {
+    Database {
+        db: format!("sqlite://{}", args.dir.join("probity.db").display()),
+        key_file: args.dir.join("probity.keys"),
+    }
+}
+
+/// A fresh database with everything the demo generated, a verification run and an account per
+/// role.
+fn build_system(
+    args: &Args,
+    text: &str,
+    reports: &[(usize, probity_model::Declaration, String)],
+    out: &Output,
+) -> Result<Built> {
+    let database = database(args);
+    for name in [
+        "probity.db",
+        "probity.db-wal",
+        "probity.db-shm",
+        "probity.keys",
+    ] {
+        let path = args.dir.join(name);
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot replace {}", path.display()))?;
+        }
+    }
+    Keyring::create(&database.key_file)?;
+    let roster = std::fs::read(args.dir.join("roster.csv"))?;
+    let registry = crate::cmd::import::registry_files(&args.dir.join("registries"))?;
+    let first = reports.first().context("the demo has no reports")?;
+    let year = first.1.year;
+    let deadline = Profile::builtin("cn")?
+        .annual_deadline(year)
+        .context("no deadline")?;
+    let mut logins = Vec::new();
+    for (role, username) in [
+        (Role::Administrator, "admin"),
+        (Role::Verifier, "verifier"),
+        (Role::Auditor, "auditor"),
+        (Role::Declarant, "declarant"),
+    ] {
+        logins.push((role, username.to_owned(), demo_password()));
+    }
+    let hashes: Vec<String> = logins
+        .iter()
+        .map(|(_, _, p)| probity_web::auth::hash_password(p).map_err(|e| anyhow::anyhow!(e)))
+        .collect::<Result<_>>()?;
+    let (cases, findings) = db::runtime()?.block_on(async {
+        let store = db::open(&database).await?;
+        let stamp = Stamp::new(db::stamp().at, "cli:demo");
+        store.import_roster(&stamp, "roster.csv", &roster).await?;
+        store.open_cycle(&stamp, year, deadline).await?;
+        store
+            .import_declarations(&stamp, "declarations.jsonl", text.as_bytes(), reports)
+            .await?;
+        store.import_registry(&stamp, &registry).await?;
+        let (_, found, recorded) =
+            crate::cmd::verify::verify_cycle(&store, &stamp, year, out).await?;
+        for ((role, username, _), hash) in logins.iter().zip(&hashes) {
+            let person_key =
+                (*role == Role::Declarant).then(|| store.person_key(&first.1.declarant_id));
+            store
+                .create_user(
+                    &stamp,
+                    &User {
+                        username: username.clone(),
+                        role: *role,
+                        person_key,
+                        password_hash: hash.clone(),
+                        disabled: false,
+                    },
+                )
+                .await?;
+        }
+        store.close().await;
+        anyhow::Ok((recorded.cases, found))
+    })?;
+    Ok(Built {
+        url: database.db,
+        cases,
+        findings,
+        logins: logins
+            .into_iter()
+            .map(|(r, u, p)| (r.as_str(), u, p))
+            .collect(),
+    })
+}
+
+/// A password for a demo account: random, so a demo left running is not an open door.
+fn demo_password() -> String {
+    probity_web::auth::random_token()[..16].to_owned()
+}
+
+/// Serves the demo database until interrupted.
+fn serve(args: &Args, out: &Output) -> Result<()> {
+    let database = database(args);
+    db::runtime()?.block_on(async {
+        let store = db::open(&database).await?;
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        out.say("");
+        // Said even when quiet: it is where the demo is.
+        println!(
+            "Probity at http://{}/ (Ctrl-C to stop)",
+            listener.local_addr()?
+        );
+        let app = std::sync::Arc::new(App {
+            store,
+            secure_cookies: false,
+            default_lang: Lang::Zh,
+        });
+        probity_web::serve(app, listener).await?;
+        anyhow::Ok(())
+    })
 }

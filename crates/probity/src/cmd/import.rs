@@ -186,10 +186,9 @@ fn rows_of(extracts: &RegistryExtracts, source: Source) -> Option<usize> {
     }
 }
 
-/// `probity registry import DIR`: every file is read and checked before anything is stored.
-pub fn registry(args: RegistryArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
-    let out = Output::new(quiet, args.format);
-    let extracts = RegistryExtracts::read_dir(&args.dir)?;
+/// Reads and checks every registry file of a folder: what `registry import` stores.
+pub fn registry_files(dir: &Path) -> Result<Vec<RegistryFile>> {
+    let extracts = RegistryExtracts::read_dir(dir)?;
     let mut files = Vec::new();
     for source in Source::ALL {
         let Some(rows) = rows_of(&extracts, source) else {
@@ -197,7 +196,7 @@ pub fn registry(args: RegistryArgs, database: &Database, quiet: bool) -> Result<
         };
         let path = ["csv", "parquet"]
             .iter()
-            .map(|ext| args.dir.join(format!("{}.{ext}", source.file_stem())))
+            .map(|ext| dir.join(format!("{}.{ext}", source.file_stem())))
             .find(|p| p.is_file())
             .with_context(|| format!("{}: file vanished while importing", source.file_stem()))?;
         files.push(RegistryFile {
@@ -211,9 +210,15 @@ pub fn registry(args: RegistryArgs, database: &Database, quiet: bool) -> Result<
         });
     }
     if files.is_empty() {
-        bail!("{}: no registry extract files in it", args.dir.display());
+        bail!("{}: no registry extract files in it", dir.display());
     }
-    drop(extracts);
+    Ok(files)
+}
+
+/// `probity registry import DIR`: every file is read and checked before anything is stored.
+pub fn registry(args: RegistryArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
+    let out = Output::new(quiet, args.format);
+    let files = registry_files(&args.dir)?;
     let name = args.dir.display().to_string();
     let r = db::runtime()?.block_on(async {
         let store = db::open(database).await?;

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::cmd::db::{self, Database};
 use crate::output::{Output, SummaryFormat};
+use probity_store::{RunRecorded, Stamp, Store};
 
 /// Arguments of `probity verify`.
 #[derive(Debug, clap::Args)]
@@ -34,15 +35,44 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
             "only --all is available yet: the random and key-check sample comes with `probity sample draw`"
         );
     }
+    let rt = db::runtime()?;
+    let store = rt.block_on(db::open(database))?;
+    let (checked, found, recorded) =
+        rt.block_on(verify_cycle(&store, &db::stamp(), args.cycle, &out))?;
+    rt.block_on(store.close());
+    out.say(format!(
+        "verification run {} of cycle {}: {} reports checked, {} findings; {} cases opened with {} findings{}",
+        recorded.run,
+        args.cycle,
+        checked,
+        found,
+        recorded.cases,
+        recorded.findings,
+        if recorded.already_open > 0 {
+            format!("; {} reports with findings had a case already", recorded.already_open)
+        } else {
+            String::new()
+        }
+    ));
+    out.summary(&json!({"run": recorded.run, "cycle": args.cycle, "checked": checked,
+        "findings": found, "stored_findings": recorded.findings, "cases": recorded.cases, "already_open": recorded.already_open}));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cross-checks every current report of `cycle` against the latest registry imports and stores
+/// the run: (reports checked, findings, what was stored).
+pub async fn verify_cycle(
+    store: &Store,
+    stamp: &Stamp,
+    cycle: i32,
+    out: &Output,
+) -> Result<(usize, usize, RunRecorded)> {
     let profiles: Vec<Profile> = Profile::builtin_ids()
         .map(Profile::builtin)
         .collect::<Result<_, _>>()?;
-    let rt = db::runtime()?;
-    let store = rt.block_on(db::open(database))?;
-    let stamp = db::stamp();
-    let stored = rt.block_on(store.read_cycle_declarations(&stamp, args.cycle))?;
+    let stored = store.read_cycle_declarations(stamp, cycle).await?;
     if stored.is_empty() {
-        bail!("cycle {} has no reports stored", args.cycle);
+        bail!("cycle {cycle} has no reports stored");
     }
     let declarations: Vec<Declaration> = stored
         .iter()
@@ -51,7 +81,7 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
                 .with_context(|| format!("stored report {} does not parse", s.declaration_id))
         })
         .collect::<Result<_>>()?;
-    let files = rt.block_on(store.latest_registry_files(&stamp))?;
+    let files = store.latest_registry_files(stamp).await?;
     if files.is_empty() {
         bail!("no registry extracts imported: run `probity registry import DIR` first");
     }
@@ -73,29 +103,8 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         &extracts,
     );
     bar.finish_and_clear();
-    let recorded = rt.block_on(store.record_verification(
-        &stamp,
-        args.cycle,
-        "all",
-        declarations.len(),
-        &findings,
-    ))?;
-    rt.block_on(store.close());
-    out.say(format!(
-        "verification run {} of cycle {}: {} reports checked, {} findings; {} cases opened with {} findings{}",
-        recorded.run,
-        args.cycle,
-        declarations.len(),
-        findings.len(),
-        recorded.cases,
-        recorded.findings,
-        if recorded.already_open > 0 {
-            format!("; {} reports with findings had a case already", recorded.already_open)
-        } else {
-            String::new()
-        }
-    ));
-    out.summary(&json!({"run": recorded.run, "cycle": args.cycle, "checked": declarations.len(),
-        "findings": recorded.findings, "cases": recorded.cases, "already_open": recorded.already_open}));
-    Ok(ExitCode::SUCCESS)
+    let recorded = store
+        .record_verification(stamp, cycle, "all", declarations.len(), &findings)
+        .await?;
+    Ok((declarations.len(), findings.len(), recorded))
 }
