@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -82,8 +82,23 @@ pub struct ProgressParams {
         title = "Probity API",
         description = "Personal-matters reports: filing, progress, verification."
     ),
-    paths(my_reports, report, progress),
-    components(schemas(ReportReceipt, ReportWithContent, ProgressEntry, ProgressReply))
+    paths(
+        session,
+        my_reports,
+        report,
+        submit_report,
+        get_draft,
+        put_draft,
+        progress
+    ),
+    components(schemas(
+        ReportReceipt,
+        ReportWithContent,
+        ProgressEntry,
+        ProgressReply,
+        SessionInfo,
+        FieldIssue
+    ))
 )]
 struct ApiDoc;
 
@@ -95,9 +110,205 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
-        .route("/api/reports", get(my_reports))
+        .route("/api/session", get(session))
+        .route("/api/reports", get(my_reports).post(submit_report))
         .route("/api/reports/{id}", get(report))
+        .route("/api/drafts/{year}/{kind}", get(get_draft).put(put_draft))
         .route("/api/progress", get(progress))
+}
+
+/// Who is signed in, and the token state-changing calls must send as `X-CSRF-Token`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionInfo {
+    /// Username.
+    pub username: String,
+    /// Role.
+    pub role: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+/// A problem with one field of a report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldIssue {
+    /// JSON path of the field (`$.real_estate[0].area_m2`).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The signed-in account.
+#[utoipa::path(get, path = "/api/session", responses((status = 200, body = SessionInfo), (status = 401)))]
+async fn session(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let run = async {
+        let ctx = Ctx::of(&app, &headers).await?;
+        let user = ctx.signed_in()?;
+        Ok::<_, crate::WebError>(Json(SessionInfo {
+            username: user.username.clone(),
+            role: user.role.as_str().to_owned(),
+            csrf: ctx.csrf.clone(),
+        }))
+    };
+    match run.await {
+        Ok(r) => r.into_response(),
+        Err(e) => api_error(e),
+    }
+}
+
+/// Checks the `X-CSRF-Token` header and the origin of a state-changing call.
+fn check_api_write(ctx: &Ctx, headers: &HeaderMap) -> Result<(), crate::WebError> {
+    let token = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    ctx.check_form(headers, token)
+}
+
+fn issues(status: StatusCode, list: Vec<FieldIssue>) -> Response {
+    (status, Json(serde_json::json!({"issues": list}))).into_response()
+}
+
+/// Files a report (`probity.declaration/1`) as the signed-in declarant: validated field by
+/// field, stored immutably with its draft removed; the reply is the receipt.
+#[utoipa::path(post, path = "/api/reports", request_body(content = Object, description = "the report"),
+    responses((status = 201, body = ReportReceipt), (status = 422, description = "field issues"),
+    (status = 401), (status = 403)))]
+async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: String) -> Response {
+    let run = async {
+        let ctx = Ctx::of(&app, &headers).await?;
+        let user = ctx.with_role(&[Role::Declarant])?.clone();
+        check_api_write(&ctx, &headers)?;
+        let value: serde_json::Value = match serde_json::from_str(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                return Ok(issues(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    vec![FieldIssue {
+                        path: "$".into(),
+                        message: format!("not valid JSON: {e}"),
+                    }],
+                ));
+            }
+        };
+        let profiles: Vec<probity_model::Profile> = probity_model::Profile::builtin_ids()
+            .filter_map(|id| probity_model::Profile::builtin(id).ok())
+            .collect();
+        let declaration = match probity_model::validation::parse_and_validate(&value, |id| {
+            profiles.iter().find(|p| p.id == id)
+        }) {
+            Ok(d) => d,
+            Err(list) => {
+                return Ok(issues(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    list.into_iter()
+                        .map(|i| FieldIssue {
+                            path: i.path,
+                            message: i.message,
+                        })
+                        .collect(),
+                ));
+            }
+        };
+        // One's own reports only.
+        if user.person_key.as_deref()
+            != Some(app.store.person_key(&declaration.declarant_id).as_str())
+        {
+            return Err(crate::WebError::Forbidden(ctx.t));
+        }
+        match app
+            .store
+            .submit_declaration(&ctx.stamp(), &declaration, &body)
+            .await
+        {
+            Ok(_) => {}
+            Err(probity_store::StoreError::Rejected { field, message, .. }) => {
+                return Ok(issues(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    vec![FieldIssue {
+                        path: field,
+                        message,
+                    }],
+                ));
+            }
+            Err(e) => return Err(crate::WebError::internal(ctx.t, e)),
+        }
+        let summary = app
+            .store
+            .report_summary(&declaration.declaration_id)
+            .await
+            .map_err(|e| crate::WebError::internal(ctx.t, e))?
+            .ok_or(crate::WebError::NotFound(ctx.t))?;
+        Ok((StatusCode::CREATED, Json(receipt(summary))).into_response())
+    };
+    match run.await {
+        Ok(r) => r,
+        Err(e) => api_error(e),
+    }
+}
+
+/// The signed-in declarant's draft of a year and kind, as saved (any text).
+#[utoipa::path(get, path = "/api/drafts/{year}/{kind}", params(("year" = i32, Path), ("kind" = String, Path)),
+    responses((status = 200, description = "the draft"), (status = 404), (status = 401), (status = 403)))]
+async fn get_draft(
+    State(app): State<Arc<App>>,
+    Path((year, kind)): Path<(i32, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let run = async {
+        let ctx = Ctx::of(&app, &headers).await?;
+        let user = ctx.with_role(&[Role::Declarant])?;
+        let person = user.person_key.clone().unwrap_or_default();
+        let draft = app
+            .store
+            .draft(&person, year, &kind)
+            .await
+            .map_err(|e| crate::WebError::internal(ctx.t, e))?
+            .ok_or(crate::WebError::NotFound(ctx.t))?;
+        Ok::<_, crate::WebError>(
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                draft,
+            )
+                .into_response(),
+        )
+    };
+    match run.await {
+        Ok(r) => r,
+        Err(e) => api_error(e),
+    }
+}
+
+/// Saves the signed-in declarant's draft (whatever has been typed, valid or not).
+#[utoipa::path(put, path = "/api/drafts/{year}/{kind}", params(("year" = i32, Path), ("kind" = String, Path)),
+    request_body(content = String, description = "the draft"),
+    responses((status = 204), (status = 400), (status = 401), (status = 403)))]
+async fn put_draft(
+    State(app): State<Arc<App>>,
+    Path((year, kind)): Path<(i32, String)>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let run = async {
+        let ctx = Ctx::of(&app, &headers).await?;
+        let user = ctx.with_role(&[Role::Declarant])?;
+        check_api_write(&ctx, &headers)?;
+        if !["annual", "change", "initial"].contains(&kind.as_str()) || body.len() > 1 << 20 {
+            return Err(crate::WebError::BadRequest(
+                ctx.t,
+                "kind is annual, change or initial; a draft is at most 1 MiB".into(),
+            ));
+        }
+        let person = user.person_key.clone().unwrap_or_default();
+        app.store
+            .save_draft(&ctx.stamp(), &person, year, &kind, &body)
+            .await
+            .map_err(|e| crate::WebError::internal(ctx.t, e))?;
+        Ok::<_, crate::WebError>(StatusCode::NO_CONTENT.into_response())
+    };
+    match run.await {
+        Ok(r) => r,
+        Err(e) => api_error(e),
+    }
 }
 
 fn receipt(s: probity_store::ReportSummary) -> ReportReceipt {

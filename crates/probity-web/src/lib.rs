@@ -110,7 +110,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    async fn of(app: &App, headers: &HeaderMap) -> Result<Ctx, WebError> {
+    pub(crate) async fn of(app: &App, headers: &HeaderMap) -> Result<Ctx, WebError> {
         let lang = auth::cookie(headers, LANG_COOKIE)
             .and_then(|c| Lang::parse(&c))
             .unwrap_or(app.default_lang);
@@ -138,12 +138,12 @@ impl Ctx {
     }
 
     /// The account, or a redirect to the sign-in page.
-    fn signed_in(&self) -> Result<&User, WebError> {
+    pub(crate) fn signed_in(&self) -> Result<&User, WebError> {
         self.user.as_ref().ok_or(WebError::SignIn)
     }
 
     /// The account if it has one of `roles`.
-    fn with_role(&self, roles: &[Role]) -> Result<&User, WebError> {
+    pub(crate) fn with_role(&self, roles: &[Role]) -> Result<&User, WebError> {
         let user = self.signed_in()?;
         if roles.contains(&user.role) {
             Ok(user)
@@ -153,7 +153,7 @@ impl Ctx {
     }
 
     /// Checks a form's CSRF token and origin.
-    fn check_form(&self, headers: &HeaderMap, token: &str) -> Result<(), WebError> {
+    pub(crate) fn check_form(&self, headers: &HeaderMap, token: &str) -> Result<(), WebError> {
         if self.csrf.is_empty()
             || !auth::equal_secrets(&self.csrf, token)
             || !auth::same_origin(headers)
@@ -163,7 +163,7 @@ impl Ctx {
         Ok(())
     }
 
-    fn stamp(&self) -> Stamp {
+    pub(crate) fn stamp(&self) -> Stamp {
         let actor = self.user.as_ref().map_or_else(
             || "web:anonymous".to_owned(),
             |u| format!("web:{}", u.username),
@@ -188,7 +188,7 @@ pub enum WebError {
 }
 
 impl WebError {
-    fn internal(t: Tr, e: impl std::fmt::Display) -> WebError {
+    pub(crate) fn internal(t: Tr, e: impl std::fmt::Display) -> WebError {
         // The store's messages name rows by id or blind index, never personal data.
         eprintln!("probity serve: {e}");
         WebError::Internal(t)

@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode};
 use probity_store::{Keyring, Role, Stamp, Store, User};
 use probity_web::App;
 use probity_web::i18n::Lang;
+use sha2::Digest;
 use tower::ServiceExt;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
@@ -537,4 +538,106 @@ async fn a_declarant_and_an_administrator_in_a_real_browser() {
         .unwrap();
     assert_eq!(focused.as_deref(), Some("skip"));
     client.close().await.unwrap();
+}
+
+fn send_json(method: &str, path: &str, cookie: &str, csrf: &str, body: String) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_declarant_files_through_the_api_fixing_errors_on_the_way() {
+    let (_dir, app) = app().await;
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    let (_, _, session) = send(&app, get("/api/session", &chen)).await;
+    let session: serde_json::Value = serde_json::from_str(&session).unwrap();
+    let csrf = session["csrf"].as_str().unwrap().to_owned();
+    assert_eq!(session["role"], "declarant");
+
+    // A draft, saved as typed, read back.
+    let half = "{\"format\": \"probity.declaration/1\", \"persons\": [".to_owned();
+    let (status, _, _) = send(
+        &app,
+        send_json("PUT", "/api/drafts/2025/change", &chen, &csrf, half.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, body) = send(&app, get("/api/drafts/2025/change", &chen)).await;
+    assert_eq!((status, body), (StatusCode::OK, half));
+    // Without the token, nothing is saved.
+    let (status, _, _) = send(
+        &app,
+        send_json(
+            "PUT",
+            "/api/drafts/2025/change",
+            &chen,
+            "forged",
+            "{}".into(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A change report with a mistake: every problem comes back with its path.
+    let first = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    let mut report: serde_json::Value =
+        serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    report["declaration_id"] = "C2025-CHEN-1".into();
+    report["kind"] = "change".into();
+    report["real_estate"][0]["area_m2"] = "-5".into();
+    let (status, _, body) = send(
+        &app,
+        send_json("POST", "/api/reports", &chen, &csrf, report.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let issues: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        issues["issues"][0]["path"], "$.real_estate[0].area_m2",
+        "{body}"
+    );
+
+    // Fixed: filed, with a receipt that is the hash of what was sent; the draft is gone.
+    report["real_estate"][0]["area_m2"] = "132.02".into();
+    let text = report.to_string();
+    let (status, _, body) = send(
+        &app,
+        send_json("POST", "/api/reports", &chen, &csrf, text.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let receipt: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let sha = sha2::Sha256::digest(text.as_bytes());
+    assert_eq!(receipt["content_sha256"], hex::encode(sha));
+    assert_eq!(
+        send(&app, get("/api/drafts/2025/change", &chen)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, _, mine) = send(&app, get("/api/reports", &chen)).await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&mine)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Someone else's report cannot be filed in their name.
+    let mut other: serde_json::Value = serde_json::from_str(first.lines().nth(1).unwrap()).unwrap();
+    other["declaration_id"] = "C2025-X".into();
+    other["kind"] = "change".into();
+    let (status, _, _) = send(
+        &app,
+        send_json("POST", "/api/reports", &chen, &csrf, other.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(app.store.verify_audit(None).await.unwrap().is_ok());
 }
