@@ -63,14 +63,33 @@ pub struct Tr {
 }
 
 impl Tr {
-    /// The message `key`; the key itself if missing, so a gap shows rather than hides.
-    pub fn get(&self, key: &str) -> String {
-        let id = match self.lang {
+    fn id(&self) -> fluent_templates::LanguageIdentifier {
+        match self.lang {
             Lang::Zh => fluent_templates::langid!("zh-CN"),
             Lang::En => fluent_templates::langid!("en-US"),
-        };
+        }
+    }
+
+    /// The message `key`; the key itself if missing, so a gap shows rather than hides.
+    pub fn get(&self, key: &str) -> String {
         LOCALES
-            .try_lookup(&id, key)
+            .try_lookup(&self.id(), key)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The message `key` with numbers filled in (`{ $added }`).
+    pub fn with(&self, key: &str, args: &[(&'static str, i64)]) -> String {
+        let args: std::collections::HashMap<std::borrow::Cow<'static, str>, _> = args
+            .iter()
+            .map(|(k, v)| {
+                (
+                    (*k).into(),
+                    fluent_templates::fluent_bundle::FluentValue::from(*v),
+                )
+            })
+            .collect();
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &args)
             .unwrap_or_else(|| key.to_owned())
     }
 }

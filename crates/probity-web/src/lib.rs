@@ -18,9 +18,12 @@ use axum::{Json, Router};
 use probity_store::{Progress, ProgressRow, ReportSummary, Role, Stamp, Standing, Store, User};
 use serde::Deserialize;
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod i18n;
+pub mod uploads;
+pub mod verification;
 
 use auth::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE};
 use i18n::{Lang, Tr};
@@ -34,6 +37,20 @@ pub struct App {
     pub secure_cookies: bool,
     /// The language when the browser has not chosen one.
     pub default_lang: Lang,
+    /// The verification run started from the administrators' page.
+    pub runs: std::sync::Mutex<admin::RunState>,
+}
+
+impl App {
+    /// The application over a store.
+    pub fn new(store: Store, secure_cookies: bool, default_lang: Lang) -> App {
+        App {
+            store,
+            secure_cookies,
+            default_lang,
+            runs: Default::default(),
+        }
+    }
 }
 
 type Shared = Arc<App>;
@@ -50,6 +67,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/reports/{id}", get(report_page))
         .route("/progress", get(progress_page))
         .route("/progress.csv", get(progress_csv))
+        .route("/admin", get(admin::admin_page))
+        .route("/admin/roster", post(admin::upload_roster))
+        .route("/admin/cycle", post(admin::open_cycle))
+        .route("/admin/registry", post(admin::upload_registry))
+        .route("/admin/verify", post(admin::start_run))
         .route("/static/probity.css", get(stylesheet))
         .merge(api::routes())
         .layer(axum::middleware::from_fn(security_headers))
@@ -90,7 +112,7 @@ async fn stylesheet() -> impl IntoResponse {
 }
 
 /// Now, at the edge (the store reads no clock).
-fn now() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }
 

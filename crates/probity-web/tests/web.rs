@@ -70,11 +70,7 @@ async fn app() -> (tempfile::TempDir, Arc<App>) {
         };
         store.create_user(&s, &user).await.unwrap();
     }
-    let app = Arc::new(App {
-        store,
-        secure_cookies: false,
-        default_lang: Lang::Zh,
-    });
+    let app = Arc::new(App::new(store, false, Lang::Zh));
     (dir, app)
 }
 
@@ -639,5 +635,193 @@ async fn a_declarant_files_through_the_api_fixing_errors_on_the_way() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(app.store.verify_audit(None).await.unwrap().is_ok());
+}
+
+/// A multipart body with the CSRF token and files.
+fn multipart(
+    path: &str,
+    cookie: &str,
+    csrf: &str,
+    files: &[(&str, Vec<u8>)],
+    field: &str,
+) -> Request<Body> {
+    let boundary = "probity-test-boundary";
+    let mut body = Vec::new();
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .as_bytes(),
+    );
+    for (name, bytes) in files {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    Request::post(path)
+        .header("cookie", cookie)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn csrf_of(app: &Arc<App>, cookie: &str) -> String {
+    let (_, _, session) = send(app, get("/api/session", cookie)).await;
+    serde_json::from_str::<serde_json::Value>(&session).unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_upload_the_roster_and_extracts_and_run_a_verification() {
+    let (_dir, app) = app().await;
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    assert_eq!(
+        send(&app, get("/admin", &chen)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    let csrf = csrf_of(&app, &admin).await;
+
+    // A roster with a bad line: the error names file, line and field; nothing is stored.
+    let roster = std::fs::read_to_string(fixtures().join("roster.csv")).unwrap();
+    let added = "350104201811304094,陈翔诚,新单位,科员,other,other,2026-01-01,active,\n";
+    let bad = format!("{roster}{}", added.replace("4094", "4095"));
+    let (status, _, page) = send(
+        &app,
+        multipart(
+            "/admin/roster",
+            &admin,
+            &csrf,
+            &[("roster.csv", bad.into_bytes())],
+            "file",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("roster.csv:7: id:"), "{page}");
+    let subjects = || async {
+        app.store
+            .count(&probity_store::schema::SUBJECTS)
+            .await
+            .unwrap()
+    };
+    assert_eq!(subjects().await, 5);
+    // Without the form's token: refused.
+    let good = format!("{roster}{added}");
+    let (status, _, _) = send(
+        &app,
+        multipart(
+            "/admin/roster",
+            &admin,
+            "forged",
+            &[("roster.csv", good.clone().into_bytes())],
+            "file",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, page) = send(
+        &app,
+        multipart(
+            "/admin/roster",
+            &admin,
+            &csrf,
+            &[("roster.csv", good.into_bytes())],
+            "file",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(subjects().await, 6);
+
+    // Registry extracts, checked whole: a file with a bad row stores nothing.
+    let registries = fixtures().join("registries");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&registries)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    let named: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let mut broken = named.clone();
+    let stocks = broken.iter_mut().find(|(n, _)| *n == "stocks.csv").unwrap();
+    stocks
+        .1
+        .extend(b"S-bad,,someone,600519,x,not-a-number,1,2025-12-31\n");
+    let (status, _, page) = send(
+        &app,
+        multipart("/admin/registry", &admin, &csrf, &broken, "files"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("stocks.csv:"), "{page}");
+    assert_eq!(
+        app.store
+            .count(&probity_store::schema::REGISTRY_BATCHES)
+            .await
+            .unwrap(),
+        0
+    );
+    let (status, _, _) = send(
+        &app,
+        multipart("/admin/registry", &admin, &csrf, &named, "files"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.store
+            .count(&probity_store::schema::REGISTRY_BATCHES)
+            .await
+            .unwrap(),
+        12
+    );
+
+    // A verification run, started with the button, followed on the page until it is done.
+    let form = format!("csrf={csrf}&year=2025");
+    let (status, _, _) = send(
+        &app,
+        Request::post("/admin/verify")
+            .header("cookie", &admin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut done = String::new();
+    for _ in 0..200 {
+        let (_, _, page) = send(&app, get("/admin", &admin)).await;
+        if let Some(rest) = page.split("id=\"run-status\">").nth(1) {
+            done = rest.split('<').next().unwrap().to_owned();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let expected =
+        std::fs::read_to_string(fixtures().join("expected_discrepancies.jsonl")).unwrap();
+    assert!(
+        done.contains(&format!("发现问题 {} 项", expected.lines().count())),
+        "{done}"
+    );
+    assert_eq!(
+        app.store
+            .count(&probity_store::schema::CASES)
+            .await
+            .unwrap(),
+        4
+    );
     assert!(app.store.verify_audit(None).await.unwrap().is_ok());
 }

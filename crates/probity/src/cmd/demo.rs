@@ -256,11 +256,7 @@ fn serve(args: &Args, out: &Output) -> Result<()> {
             "Probity at http://{}/ (Ctrl-C to stop)",
             listener.local_addr()?
         );
-        let app = std::sync::Arc::new(App {
-            store,
-            secure_cookies: false,
-            default_lang: Lang::Zh,
-        });
+        let app = std::sync::Arc::new(App::new(store, false, Lang::Zh));
         probity_web::serve(app, listener).await?;
         anyhow::Ok(())
     })

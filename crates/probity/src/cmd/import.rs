@@ -5,8 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use probity_check::RegistryExtracts;
-use probity_model::registry::Source;
 use probity_model::{Date, Profile};
 use probity_store::{Imported, RegistryFile};
 use serde_json::json;
@@ -166,53 +164,9 @@ pub fn declarations(args: DeclarationArgs, database: &Database, quiet: bool) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn rows_of(extracts: &RegistryExtracts, source: Source) -> Option<usize> {
-    fn n<T>(v: &Option<Vec<T>>) -> Option<usize> {
-        v.as_ref().map(Vec::len)
-    }
-    match source {
-        Source::Marriages => n(&extracts.marriages),
-        Source::TravelDocuments => n(&extracts.travel_documents),
-        Source::BorderCrossings => n(&extracts.border_crossings),
-        Source::ResidenceAbroad => n(&extracts.residence_abroad),
-        Source::Employment => n(&extracts.employment),
-        Source::CriminalCases => n(&extracts.criminal_cases),
-        Source::TaxIncome => n(&extracts.tax_income),
-        Source::RealEstate => n(&extracts.real_estate),
-        Source::Stocks => n(&extracts.stocks),
-        Source::Funds => n(&extracts.funds),
-        Source::Insurance => n(&extracts.insurance),
-        Source::Companies => n(&extracts.companies),
-    }
-}
-
 /// Reads and checks every registry file of a folder: what `registry import` stores.
 pub fn registry_files(dir: &Path) -> Result<Vec<RegistryFile>> {
-    let extracts = RegistryExtracts::read_dir(dir)?;
-    let mut files = Vec::new();
-    for source in Source::ALL {
-        let Some(rows) = rows_of(&extracts, source) else {
-            continue;
-        };
-        let path = ["csv", "parquet"]
-            .iter()
-            .map(|ext| dir.join(format!("{}.{ext}", source.file_stem())))
-            .find(|p| p.is_file())
-            .with_context(|| format!("{}: file vanished while importing", source.file_stem()))?;
-        files.push(RegistryFile {
-            source: source.file_stem().to_owned(),
-            file_name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            rows,
-            bytes: read(&path)?,
-        });
-    }
-    if files.is_empty() {
-        bail!("{}: no registry extract files in it", dir.display());
-    }
-    Ok(files)
+    Ok(probity_web::uploads::registry_files(dir)?)
 }
 
 /// `probity registry import DIR`: every file is read and checked before anything is stored.

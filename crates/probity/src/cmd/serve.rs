@@ -46,11 +46,7 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
-        let app = Arc::new(App {
-            store,
-            secure_cookies: args.secure_cookies,
-            default_lang: Lang::Zh,
-        });
+        let app = Arc::new(App::new(store, args.secure_cookies, Lang::Zh));
         if !quiet {
             println!("Probity at http://{}/", listener.local_addr()?);
         }

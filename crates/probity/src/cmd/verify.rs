@@ -4,9 +4,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use probity_check::{RegistryExtracts, check_all};
-use probity_model::{Declaration, Profile};
+use anyhow::{Result, bail};
 use serde_json::json;
 
 use crate::cmd::db::{self, Database};
@@ -59,52 +57,17 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Cross-checks every current report of `cycle` against the latest registry imports and stores
-/// the run: (reports checked, findings, what was stored).
+/// Cross-checks every current report of `cycle` and stores the run (see
+/// `probity_web::verification`), with a progress bar.
 pub async fn verify_cycle(
     store: &Store,
     stamp: &Stamp,
     cycle: i32,
     out: &Output,
 ) -> Result<(usize, usize, RunRecorded)> {
-    let profiles: Vec<Profile> = Profile::builtin_ids()
-        .map(Profile::builtin)
-        .collect::<Result<_, _>>()?;
-    let stored = store.read_cycle_declarations(stamp, cycle).await?;
-    if stored.is_empty() {
-        bail!("cycle {cycle} has no reports stored");
-    }
-    let declarations: Vec<Declaration> = stored
-        .iter()
-        .map(|s| {
-            serde_json::from_str(&s.json)
-                .with_context(|| format!("stored report {} does not parse", s.declaration_id))
-        })
-        .collect::<Result<_>>()?;
-    let files = store.latest_registry_files(stamp).await?;
-    if files.is_empty() {
-        bail!("no registry extracts imported: run `probity registry import DIR` first");
-    }
-    // The engine reads a folder; the files live there only while it reads, readable by us alone.
-    let dir = tempfile::Builder::new()
-        .prefix("probity-verify")
-        .tempdir()?;
-    for f in &files {
-        let path = dir.path().join(&f.file_name);
-        std::fs::write(&path, &f.bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let extracts = RegistryExtracts::read_dir(dir.path())?;
-    drop(dir);
-    let bar = out.progress(declarations.len() as u64, "checking");
-    let findings = check_all(
-        &declarations,
-        &|id: &str| profiles.iter().find(|p| p.id == id),
-        &extracts,
-    );
+    let progress = probity_web::verification::RunProgress::default();
+    let bar = out.progress(0, "checking");
+    let outcome = probity_web::verification::verify_cycle(store, stamp, cycle, &progress).await;
     bar.finish_and_clear();
-    let recorded = store
-        .record_verification(stamp, cycle, "all", declarations.len(), &findings)
-        .await?;
-    Ok((declarations.len(), findings.len(), recorded))
+    Ok(outcome?)
 }

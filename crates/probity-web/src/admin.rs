@@ -1,0 +1,321 @@
+//! The administrators' page: roster upload, opening a cycle, registry extract upload, and a
+//! verification run with its progress. Every upload is all or nothing; an error names the file,
+//! line and field, and nothing of a bad file is stored.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use probity_store::{Imported, Role, User};
+use serde::Deserialize;
+
+use crate::i18n::Tr;
+use crate::verification::RunProgress;
+use crate::{App, Ctx, WebError};
+
+/// The state of the latest verification run started from the page.
+#[derive(Debug, Default)]
+pub struct RunState {
+    /// Whether one is running.
+    pub running: bool,
+    /// Its progress.
+    pub progress: Arc<RunProgress>,
+    /// How the last one ended (a message), if one did.
+    pub outcome: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    error: Option<String>,
+    done: Option<String>,
+    default_year: i32,
+    running: bool,
+    run_status: String,
+}
+
+fn page(app: &App, ctx: &Ctx, error: Option<String>, done: Option<String>) -> Response {
+    let (running, run_status) = match app.runs.lock() {
+        Ok(r) => {
+            let status = if r.running {
+                let p = &r.progress;
+                format!(
+                    "{}/{}",
+                    p.checked.load(Ordering::Relaxed),
+                    p.total.load(Ordering::Relaxed)
+                )
+            } else {
+                r.outcome.clone().unwrap_or_default()
+            };
+            (r.running, status)
+        }
+        Err(_) => (false, String::new()),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let default_year = chrono::Datelike::year(&crate::now()) - 1;
+    (
+        status,
+        AdminPage {
+            t: ctx.t,
+            user: ctx.user.clone(),
+            csrf: ctx.csrf.clone(),
+            error,
+            done,
+            default_year,
+            running,
+            run_status,
+        },
+    )
+        .into_response()
+}
+
+pub(crate) async fn admin_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator])?;
+    Ok(page(&app, &ctx, None, None))
+}
+
+/// The fields of a multipart form: the CSRF token and the files, by name.
+async fn read_multipart(
+    ctx: &Ctx,
+    mut form: Multipart,
+) -> Result<(String, Vec<(String, Vec<u8>)>), WebError> {
+    let mut csrf = String::new();
+    let mut files = Vec::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| WebError::BadRequest(ctx.t, e.to_string()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| WebError::BadRequest(ctx.t, e.to_string()))?;
+        if name == "csrf" {
+            csrf = String::from_utf8_lossy(&bytes).into_owned();
+        } else if let Some(file_name) = file_name {
+            // Only the last part of the name: a browser may send a path.
+            let base = file_name
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if !base.is_empty() {
+                files.push((base, bytes.to_vec()));
+            }
+        }
+    }
+    Ok((csrf, files))
+}
+
+fn imported_message(t: Tr, r: &Imported) -> String {
+    if r.already {
+        return t.get("nothing-changed");
+    }
+    t.with(
+        "roster-imported",
+        &[
+            ("added", r.added as i64),
+            ("changed", r.changed as i64),
+            ("removed", r.removed as i64),
+            ("unchanged", r.unchanged as i64),
+        ],
+    )
+}
+
+pub(crate) async fn upload_roster(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator])?;
+    let (csrf, files) = read_multipart(&ctx, form).await?;
+    ctx.check_form(&headers, &csrf)?;
+    let Some((name, bytes)) = files.into_iter().next() else {
+        return Ok(page(&app, &ctx, Some(ctx.t.get("roster-file")), None));
+    };
+    Ok(
+        match app.store.import_roster(&ctx.stamp(), &name, &bytes).await {
+            Ok(r) => page(&app, &ctx, None, Some(imported_message(ctx.t, &r))),
+            Err(e @ probity_store::StoreError::Rejected { .. }) => {
+                page(&app, &ctx, Some(e.to_string()), None)
+            }
+            Err(e) => return Err(WebError::internal(ctx.t, e)),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CycleForm {
+    csrf: String,
+    year: i32,
+    deadline: Option<String>,
+}
+
+pub(crate) async fn open_cycle(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<CycleForm>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator])?;
+    ctx.check_form(&headers, &form.csrf)?;
+    let deadline = match form
+        .deadline
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(text) => match probity_model::Date::parse(text) {
+            Ok(d) => d,
+            Err(e) => return Ok(page(&app, &ctx, Some(format!("deadline: {e}")), None)),
+        },
+        None => match probity_model::Profile::builtin("cn")
+            .ok()
+            .and_then(|p| p.annual_deadline(form.year))
+        {
+            Some(d) => d,
+            None => return Ok(page(&app, &ctx, Some("year: no deadline".into()), None)),
+        },
+    };
+    Ok(
+        match app
+            .store
+            .open_cycle(&ctx.stamp(), form.year, deadline)
+            .await
+        {
+            Ok(r) if r.already => page(&app, &ctx, None, Some(ctx.t.get("nothing-changed"))),
+            Ok(_) => page(&app, &ctx, None, Some(ctx.t.get("cycle-opened"))),
+            Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None),
+            Err(e) => return Err(WebError::internal(ctx.t, e)),
+        },
+    )
+}
+
+pub(crate) async fn upload_registry(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator])?;
+    let (csrf, files) = read_multipart(&ctx, form).await?;
+    ctx.check_form(&headers, &csrf)?;
+    if let Some((name, _)) = files
+        .iter()
+        .find(|(n, _)| !crate::uploads::is_registry_file_name(n))
+    {
+        return Ok(page(
+            &app,
+            &ctx,
+            Some(format!(
+                "{name}: not a registry extract name (real_estate.csv, stocks.parquet, …)"
+            )),
+            None,
+        ));
+    }
+    // Read and check every file as `probity registry import` does, from a private folder.
+    let dir = tempfile::Builder::new()
+        .prefix("probity-upload")
+        .tempdir()
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    for (name, bytes) in &files {
+        std::fs::write(dir.path().join(name), bytes).map_err(|e| WebError::internal(ctx.t, e))?;
+    }
+    let read = crate::uploads::registry_files(dir.path());
+    drop(dir);
+    let files = match read {
+        Ok(f) => f,
+        Err(e) => {
+            // The message names the scratch folder's file: keep only the file's own name.
+            let message = e.to_string();
+            let message = message
+                .rsplit_once("probity-upload")
+                .and_then(|(_, rest)| rest.split_once('/').map(|(_, r)| r.to_owned()))
+                .unwrap_or(message);
+            return Ok(page(&app, &ctx, Some(message), None));
+        }
+    };
+    let r = app
+        .store
+        .import_registry(&ctx.stamp(), &files)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    let message = if r.already {
+        ctx.t.get("nothing-changed")
+    } else {
+        ctx.t
+            .with("registry-imported", &[("added", r.added as i64)])
+    };
+    Ok(page(&app, &ctx, None, Some(message)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct VerifyForm {
+    csrf: String,
+    year: i32,
+}
+
+pub(crate) async fn start_run(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<VerifyForm>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator])?;
+    ctx.check_form(&headers, &form.csrf)?;
+    let progress = {
+        let mut runs = app
+            .runs
+            .lock()
+            .map_err(|_| WebError::internal(ctx.t, "run state poisoned"))?;
+        if runs.running {
+            return Ok(Redirect::to("/admin").into_response());
+        }
+        runs.running = true;
+        runs.outcome = None;
+        runs.progress = Arc::new(RunProgress::default());
+        Arc::clone(&runs.progress)
+    };
+    let stamp = ctx.stamp();
+    let t = ctx.t;
+    let task_app = Arc::clone(&app);
+    tokio::spawn(async move {
+        let outcome =
+            crate::verification::verify_cycle(&task_app.store, &stamp, form.year, &progress).await;
+        let message = match outcome {
+            Ok((checked, findings, recorded)) => t.with(
+                "run-done",
+                &[
+                    ("run", recorded.run),
+                    ("checked", checked as i64),
+                    ("findings", findings as i64),
+                    ("cases", recorded.cases as i64),
+                ],
+            ),
+            Err(e) => e.to_string(),
+        };
+        if let Ok(mut runs) = task_app.runs.lock() {
+            runs.running = false;
+            runs.outcome = Some(message);
+        }
+    });
+    Ok(Redirect::to("/admin").into_response())
+}

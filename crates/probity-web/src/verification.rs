@@ -1,0 +1,98 @@
+//! Verification runs: the cross-check engine over a cycle's stored reports against the latest
+//! registry imports, stored as cases. Used by the web application's button and `probity verify`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use probity_check::{RegistryExtracts, check_all};
+use probity_model::{Declaration, Profile};
+use probity_store::{RunRecorded, Stamp, Store};
+
+/// Why a run could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] probity_store::StoreError),
+    /// The registry files could not be read.
+    #[error(transparent)]
+    Check(#[from] probity_check::CheckError),
+    /// Nothing to run on, or something stored that does not parse.
+    #[error("{0}")]
+    Unfit(String),
+}
+
+/// How far a run is: reports to check, and checked so far (0 until the engine reports).
+#[derive(Debug, Default)]
+pub struct RunProgress {
+    /// Reports in the run.
+    pub total: AtomicU64,
+    /// Whether the engine has finished.
+    pub checked: AtomicU64,
+}
+
+/// Cross-checks every current report of `cycle` and stores the run: (reports checked, findings,
+/// what was stored).
+pub async fn verify_cycle(
+    store: &Store,
+    stamp: &Stamp,
+    cycle: i32,
+    progress: &RunProgress,
+) -> Result<(usize, usize, RunRecorded), VerifyError> {
+    let profiles: Vec<Profile> = Profile::builtin_ids()
+        .filter_map(|id| Profile::builtin(id).ok())
+        .collect();
+    let stored = store.read_cycle_declarations(stamp, cycle).await?;
+    if stored.is_empty() {
+        return Err(VerifyError::Unfit(format!(
+            "cycle {cycle} has no reports stored"
+        )));
+    }
+    let declarations: Vec<Declaration> = stored
+        .iter()
+        .map(|s| {
+            serde_json::from_str(&s.json).map_err(|e| {
+                VerifyError::Unfit(format!(
+                    "stored report {} does not parse: {e}",
+                    s.declaration_id
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    progress
+        .total
+        .store(declarations.len() as u64, Ordering::Relaxed);
+    let files = store.latest_registry_files(stamp).await?;
+    if files.is_empty() {
+        return Err(VerifyError::Unfit(
+            "no registry extracts imported yet".into(),
+        ));
+    }
+    // The engine runs on the blocking pool: it keeps both cores busy for a while.
+    let findings = tokio::task::spawn_blocking(move || {
+        // The engine reads a folder; the files live there only while it reads.
+        let dir = tempfile::Builder::new()
+            .prefix("probity-verify")
+            .tempdir()
+            .map_err(|e| VerifyError::Unfit(format!("cannot make a scratch folder: {e}")))?;
+        for f in &files {
+            std::fs::write(dir.path().join(&f.file_name), &f.bytes)
+                .map_err(|e| VerifyError::Unfit(format!("cannot write a scratch file: {e}")))?;
+        }
+        let extracts = RegistryExtracts::read_dir(dir.path())?;
+        drop(dir);
+        let findings = check_all(
+            &declarations,
+            &|id: &str| profiles.iter().find(|p| p.id == id),
+            &extracts,
+        );
+        Ok::<_, VerifyError>((declarations.len(), findings))
+    })
+    .await
+    .map_err(|e| VerifyError::Unfit(format!("the engine stopped: {e}")))??;
+    let (checked, findings) = findings;
+    progress.checked.store(checked as u64, Ordering::Relaxed);
+    let recorded = store
+        .record_verification(stamp, cycle, "all", checked, &findings)
+        .await?;
+    Ok((checked, findings.len(), recorded))
+}
