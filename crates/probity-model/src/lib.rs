@@ -30,6 +30,7 @@ pub mod profile;
 pub mod quantity;
 pub mod registry;
 pub mod roster;
+pub mod sample;
 pub mod time;
 pub mod validation;
 

@@ -298,8 +298,14 @@ pub(crate) async fn start_run(
     let t = ctx.t;
     let task_app = Arc::clone(&app);
     tokio::spawn(async move {
-        let outcome =
-            crate::verification::verify_cycle(&task_app.store, &stamp, form.year, &progress).await;
+        let outcome = crate::verification::verify_cycle(
+            &task_app.store,
+            &stamp,
+            form.year,
+            crate::verification::Scope::All,
+            &progress,
+        )
+        .await;
         let message = match outcome {
             Ok((checked, findings, recorded)) => t.with(
                 "run-done",

@@ -30,18 +30,42 @@ pub struct RunProgress {
     pub checked: AtomicU64,
 }
 
-/// Cross-checks every current report of `cycle` and stores the run: (reports checked, findings,
-/// what was stored).
+/// Which reports of a cycle a run checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every current report.
+    All,
+    /// The reports of the subjects the cycle's revealed sample drew.
+    Sample,
+}
+
+/// Cross-checks the current reports of `cycle` in `scope` and stores the run: (reports checked,
+/// findings, what was stored).
 pub async fn verify_cycle(
     store: &Store,
     stamp: &Stamp,
     cycle: i32,
+    scope: Scope,
     progress: &RunProgress,
 ) -> Result<(usize, usize, RunRecorded), VerifyError> {
+    let drawn: Option<std::collections::HashSet<String>> = match scope {
+        Scope::All => None,
+        Scope::Sample => match store.sample(cycle).await? {
+            Some(s) if s.seed.is_some() => Some(s.drawn.into_iter().collect()),
+            _ => {
+                return Err(VerifyError::Unfit(format!(
+                    "cycle {cycle} has no revealed sample: `probity sample draw` and `probity sample reveal` first, or check --all"
+                )));
+            }
+        },
+    };
     let profiles: Vec<Profile> = Profile::builtin_ids()
         .filter_map(|id| Profile::builtin(id).ok())
         .collect();
-    let stored = store.read_cycle_declarations(stamp, cycle).await?;
+    let mut stored = store.read_cycle_declarations(stamp, cycle).await?;
+    if let Some(drawn) = &drawn {
+        stored.retain(|d| d.kind == "annual" && drawn.contains(&d.person_key));
+    }
     if stored.is_empty() {
         return Err(VerifyError::Unfit(format!(
             "cycle {cycle} has no reports stored"
@@ -92,7 +116,16 @@ pub async fn verify_cycle(
     let (checked, findings) = findings;
     progress.checked.store(checked as u64, Ordering::Relaxed);
     let recorded = store
-        .record_verification(stamp, cycle, "all", checked, &findings)
+        .record_verification(
+            stamp,
+            cycle,
+            match scope {
+                Scope::All => "all",
+                Scope::Sample => "sample",
+            },
+            checked,
+            &findings,
+        )
         .await?;
     Ok((checked, findings.len(), recorded))
 }

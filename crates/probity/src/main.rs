@@ -59,7 +59,11 @@ enum Verb {
     /// The keys of the personal data.
     #[command(subcommand)]
     Key(KeyVerb),
-    /// Cross-check a cycle's stored reports against the latest registry imports; open cases.
+    /// The cycle's sample, which nobody can steer: commit, reveal, verify.
+    #[command(subcommand)]
+    Sample(SampleVerb),
+    /// Cross-check a cycle's sampled (or, with --all, every) stored report against the latest
+    /// registry imports; open cases.
     Verify(cmd::verify::Args),
     /// Serve the web application.
     Serve(cmd::serve::Args),
@@ -70,6 +74,16 @@ enum Verb {
     Backup(cmd::maintain::FileArgs),
     /// Bring a backup back into an empty database.
     Restore(cmd::maintain::FileArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SampleVerb {
+    /// Freeze the cycle's frame and record the commitment to a seed not yet revealed.
+    Draw(cmd::sample::DrawArgs),
+    /// Reveal the seed: draw, and print the drawn subjects' IDs, one a line.
+    Reveal(cmd::sample::RevealArgs),
+    /// Recompute the draw from what is stored; exit 1 if anything differs.
+    Verify(cmd::sample::VerifyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,6 +165,9 @@ fn main() -> ExitCode {
         Verb::Audit(AuditVerb::Verify(args)) => cmd::audit::verify(args, db, quiet),
         Verb::Audit(AuditVerb::Checkpoint(args)) => cmd::audit::checkpoint(args, db, quiet),
         Verb::Key(KeyVerb::Rotate(args)) => cmd::maintain::rotate(args, db, quiet),
+        Verb::Sample(SampleVerb::Draw(args)) => cmd::sample::draw(args, db, quiet),
+        Verb::Sample(SampleVerb::Reveal(args)) => cmd::sample::reveal(args, db, quiet),
+        Verb::Sample(SampleVerb::Verify(args)) => cmd::sample::verify(args, db, quiet),
         Verb::Verify(args) => cmd::verify::run(args, db, quiet),
         Verb::Serve(args) => cmd::serve::run(args, db, quiet),
         Verb::User(UserVerb::Add(args)) => cmd::serve::add_user(args, db, quiet),

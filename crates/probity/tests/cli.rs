@@ -815,3 +815,139 @@ fn sigkill_during_an_import_or_a_verification_run_loses_nothing_committed() {
         "kills that cut the work short: {cut:?}"
     );
 }
+
+#[test]
+fn the_sample_is_committed_revealed_and_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let small = small_dir();
+    ok(probity_db(d, &["init"]));
+    ok(probity_db(
+        d,
+        &[
+            "roster",
+            "import",
+            small.join("roster.csv").to_str().unwrap(),
+        ],
+    ));
+    ok(probity_db(d, &["cycle", "open", "--year", "2025"]));
+    ok(probity_db(
+        d,
+        &[
+            "declaration",
+            "import",
+            small.join("declarations.jsonl").to_str().unwrap(),
+        ],
+    ));
+    ok(probity_db(
+        d,
+        &[
+            "registry",
+            "import",
+            small.join("registries").to_str().unwrap(),
+        ],
+    ));
+
+    // Without a revealed sample, only --all can run.
+    let o = probity_db(d, &["verify", "--cycle", "2025"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no revealed sample"), "{}", stderr(&o));
+
+    let seed = "the department's seed, 2026-02-01";
+    let commitment = {
+        use sha2::Digest;
+        hex_string(&sha2::Sha256::digest(seed.as_bytes()))
+    };
+    let drawn = ok(probity_db(
+        d,
+        &[
+            "sample",
+            "draw",
+            "--cycle",
+            "2025",
+            "--seed-commitment",
+            &commitment,
+        ],
+    ));
+    assert!(
+        drawn.contains("frame of 5 subjects frozen (5 filed"),
+        "{drawn}"
+    );
+    // Never redone.
+    let o = probity_db(
+        d,
+        &[
+            "sample",
+            "draw",
+            "--cycle",
+            "2025",
+            "--seed-commitment",
+            &commitment,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    // A seed that is not the committed one is refused.
+    let o = probity_db(
+        d,
+        &[
+            "sample",
+            "reveal",
+            "--cycle",
+            "2025",
+            "--seed",
+            "another seed",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not the one committed"),
+        "{}",
+        stderr(&o)
+    );
+    let ids = ok(probity_db(
+        d,
+        &["sample", "reveal", "--cycle", "2025", "--seed", seed],
+    ));
+    let ids: Vec<&str> = ids.lines().collect();
+    // One at random (10% of 5, rounded up), plus everyone flagged for a key check.
+    let roster = std::fs::read_to_string(small.join("roster.csv")).unwrap();
+    let flagged: Vec<&str> = roster
+        .lines()
+        .skip(1)
+        .filter(|l| !l.ends_with(','))
+        .map(|l| &l[..18])
+        .collect();
+    assert!(
+        flagged.iter().all(|f| ids.contains(f)),
+        "{ids:?} {flagged:?}"
+    );
+    assert!(
+        ids.len() == flagged.len() + 1 || ids.len() == flagged.len(),
+        "{ids:?}"
+    );
+    assert!(ids.iter().all(|id| roster.contains(id)));
+    // The same seed again gives the same draw.
+    assert_eq!(
+        ok(probity_db(
+            d,
+            &["sample", "reveal", "--cycle", "2025", "--seed", seed]
+        ))
+        .lines()
+        .collect::<Vec<_>>(),
+        ids
+    );
+    assert!(
+        ok(probity_db(d, &["sample", "verify", "--cycle", "2025"])).contains("is what the frame")
+    );
+    let run = ok(probity_db(
+        d,
+        &["verify", "--cycle", "2025", "--format", "json"],
+    ));
+    let run: Value = serde_json::from_str(run.trim()).unwrap();
+    assert_eq!(run["checked"], ids.len());
+    ok(probity_db(d, &["audit", "verify"]));
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

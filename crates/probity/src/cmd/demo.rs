@@ -205,8 +205,14 @@ fn build_system(
             .import_declarations(&stamp, "declarations.jsonl", text.as_bytes(), reports)
             .await?;
         store.import_registry(&stamp, &registry).await?;
-        let (_, found, recorded) =
-            crate::cmd::verify::verify_cycle(&store, &stamp, year, out).await?;
+        let (_, found, recorded) = crate::cmd::verify::verify_cycle(
+            &store,
+            &stamp,
+            year,
+            probity_web::verification::Scope::All,
+            out,
+        )
+        .await?;
         for ((role, username, _), hash) in logins.iter().zip(&hashes) {
             let person_key =
                 (*role == Role::Declarant).then(|| store.person_key(&first.1.declarant_id));

@@ -10,6 +10,7 @@ pub mod import;
 pub mod init;
 pub mod link;
 pub mod maintain;
+pub mod sample;
 pub mod score;
 pub mod serve;
 pub mod synth;

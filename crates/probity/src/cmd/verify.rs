@@ -4,7 +4,8 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+use probity_web::verification::Scope;
 use serde_json::json;
 
 use crate::cmd::db::{self, Database};
@@ -17,7 +18,7 @@ pub struct Args {
     /// The cycle (year reported on).
     #[arg(long)]
     cycle: i32,
-    /// Check every report of the cycle, not only the sample.
+    /// Check every report of the cycle, not only the revealed sample's.
     #[arg(long)]
     all: bool,
     /// How the summary is printed.
@@ -28,15 +29,11 @@ pub struct Args {
 /// Runs the verb.
 pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
     let out = Output::new(quiet, args.format);
-    if !args.all {
-        bail!(
-            "only --all is available yet: the random and key-check sample comes with `probity sample draw`"
-        );
-    }
     let rt = db::runtime()?;
     let store = rt.block_on(db::open(database))?;
+    let scope = if args.all { Scope::All } else { Scope::Sample };
     let (checked, found, recorded) =
-        rt.block_on(verify_cycle(&store, &db::stamp(), args.cycle, &out))?;
+        rt.block_on(verify_cycle(&store, &db::stamp(), args.cycle, scope, &out))?;
     rt.block_on(store.close());
     out.say(format!(
         "verification run {} of cycle {}: {} reports checked, {} findings; {} cases opened with {} findings{}",
@@ -63,11 +60,13 @@ pub async fn verify_cycle(
     store: &Store,
     stamp: &Stamp,
     cycle: i32,
+    scope: Scope,
     out: &Output,
 ) -> Result<(usize, usize, RunRecorded)> {
     let progress = probity_web::verification::RunProgress::default();
     let bar = out.progress(0, "checking");
-    let outcome = probity_web::verification::verify_cycle(store, stamp, cycle, &progress).await;
+    let outcome =
+        probity_web::verification::verify_cycle(store, stamp, cycle, scope, &progress).await;
     bar.finish_and_clear();
     Ok(outcome?)
 }
