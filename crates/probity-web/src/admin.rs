@@ -39,9 +39,20 @@ struct AdminPage {
     default_year: i32,
     running: bool,
     run_status: String,
+    sample_status: Option<String>,
 }
 
 fn page(app: &App, ctx: &Ctx, error: Option<String>, done: Option<String>) -> Response {
+    page_with(app, ctx, error, done, None)
+}
+
+fn page_with(
+    app: &App,
+    ctx: &Ctx,
+    error: Option<String>,
+    done: Option<String>,
+    sample_status: Option<String>,
+) -> Response {
     let (running, run_status) = match app.runs.lock() {
         Ok(r) => {
             let status = if r.running {
@@ -75,9 +86,92 @@ fn page(app: &App, ctx: &Ctx, error: Option<String>, done: Option<String>) -> Re
             default_year,
             running,
             run_status,
+            sample_status,
         },
     )
         .into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DrawForm {
+    csrf: String,
+    year: i32,
+    commitment: String,
+}
+
+pub(crate) async fn sample_draw(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<DrawForm>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator])?;
+    ctx.check_form(&headers, &form.csrf)?;
+    let rate: f64 = probity_model::Profile::builtin("cn")
+        .ok()
+        .and_then(|p| p.sampling.random_rate.to_string().parse().ok())
+        .unwrap_or(0.1);
+    let commitment = form.commitment.trim().to_ascii_lowercase();
+    Ok(
+        match app
+            .store
+            .commit_sample(&ctx.stamp(), form.year, rate, &commitment)
+            .await
+        {
+            Ok(s) => {
+                let status = ctx.t.with(
+                    "sample-committed",
+                    &[
+                        ("frame", s.frame.members.len() as i64),
+                        ("random", s.frame.random_size(rate) as i64),
+                    ],
+                );
+                page_with(&app, &ctx, None, None, Some(status))
+            }
+            Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None),
+            Err(e) => return Err(WebError::internal(ctx.t, e)),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RevealForm {
+    csrf: String,
+    year: i32,
+    seed: String,
+}
+
+pub(crate) async fn sample_reveal(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<RevealForm>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator])?;
+    ctx.check_form(&headers, &form.csrf)?;
+    match app
+        .store
+        .reveal_sample(&ctx.stamp(), form.year, &form.seed)
+        .await
+    {
+        Ok(_) => {}
+        Err(probity_store::StoreError::Conflict(m)) => return Ok(page(&app, &ctx, Some(m), None)),
+        Err(e) => return Err(WebError::internal(ctx.t, e)),
+    }
+    let verified = app
+        .store
+        .verify_sample(form.year)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    Ok(match verified {
+        Ok(s) => {
+            let status = ctx
+                .t
+                .with("sample-drawn", &[("drawn", s.drawn.len() as i64)]);
+            page_with(&app, &ctx, None, None, Some(status))
+        }
+        Err(why) => page(&app, &ctx, Some(why), None),
+    })
 }
 
 pub(crate) async fn admin_page(
@@ -271,6 +365,7 @@ pub(crate) async fn upload_registry(
 pub(crate) struct VerifyForm {
     csrf: String,
     year: i32,
+    sample: Option<String>,
 }
 
 pub(crate) async fn start_run(
@@ -296,16 +391,16 @@ pub(crate) async fn start_run(
     };
     let stamp = ctx.stamp();
     let t = ctx.t;
+    let scope = if form.sample.is_some() {
+        crate::verification::Scope::Sample
+    } else {
+        crate::verification::Scope::All
+    };
     let task_app = Arc::clone(&app);
     tokio::spawn(async move {
-        let outcome = crate::verification::verify_cycle(
-            &task_app.store,
-            &stamp,
-            form.year,
-            crate::verification::Scope::All,
-            &progress,
-        )
-        .await;
+        let outcome =
+            crate::verification::verify_cycle(&task_app.store, &stamp, form.year, scope, &progress)
+                .await;
         let message = match outcome {
             Ok((checked, findings, recorded)) => t.with(
                 "run-done",

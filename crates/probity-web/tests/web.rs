@@ -825,3 +825,72 @@ async fn administrators_upload_the_roster_and_extracts_and_run_a_verification() 
     );
     assert!(app.store.verify_audit(None).await.unwrap().is_ok());
 }
+
+fn form_post(path: &str, cookie: &str, body: String) -> Request<Body> {
+    Request::post(path)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_sample_is_drawn_from_the_web_page_too() {
+    let (_dir, app) = app().await;
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    let csrf = csrf_of(&app, &admin).await;
+    let seed = "a seed nobody knew";
+    let commitment = hex::encode(sha2::Sha256::digest(seed.as_bytes()));
+    let (status, _, page) = send(
+        &app,
+        form_post(
+            "/admin/sample/draw",
+            &admin,
+            format!("csrf={csrf}&year=2025&commitment={commitment}"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("已冻结 5 名报告对象；将随机抽取 1 名"),
+        "{page}"
+    );
+    // A second commitment is refused; so is a seed that is not the committed one.
+    let (status, _, _) = send(
+        &app,
+        form_post(
+            "/admin/sample/draw",
+            &admin,
+            format!("csrf={csrf}&year=2025&commitment={commitment}"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, page) = send(
+        &app,
+        form_post(
+            "/admin/sample/reveal",
+            &admin,
+            format!("csrf={csrf}&year=2025&seed=guess"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("not the one committed"), "{page}");
+    let (status, _, page) = send(
+        &app,
+        form_post(
+            "/admin/sample/reveal",
+            &admin,
+            format!("csrf={csrf}&year=2025&seed=a+seed+nobody+knew"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let sample = app.store.sample(2025).await.unwrap().unwrap();
+    assert!(
+        page.contains(&format!("已抽取 {} 名", sample.drawn.len())),
+        "{page}"
+    );
+    assert_eq!(sample.drawn, sample.frame.draw(seed, 0.1));
+}
