@@ -21,6 +21,7 @@ use serde::Deserialize;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod filing;
 pub mod i18n;
 pub mod uploads;
 pub mod verification;
@@ -64,6 +65,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/password", get(password_page).post(change_password))
         .route("/lang/{code}", get(switch_lang))
         .route("/me", get(my_reports))
+        .route("/file", get(filing::file_page).post(filing::file_post))
         .route("/reports/{id}", get(report_page))
         .route("/progress", get(progress_page))
         .route("/progress.csv", get(progress_csv))

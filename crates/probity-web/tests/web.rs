@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
 const PASSWORD: &str = "a long enough password";
+const NEWBIE: &str = "350104201811304094"; // on the roster, nothing filed yet
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small")
@@ -28,12 +29,12 @@ async fn app() -> (tempfile::TempDir, Arc<App>) {
     let url = format!("sqlite://{}", dir.path().join("p.db").display());
     let store = Store::open(&url, keys).await.unwrap();
     let s = Stamp::new("2026-01-10T08:00:00Z", "test");
+    let mut roster = std::fs::read_to_string(fixtures().join("roster.csv")).unwrap();
+    roster.push_str(&format!(
+        "{NEWBIE},林新,福州市工商业联合会,办公室主任,division,other,2025-03-01,active,\r\n"
+    ));
     store
-        .import_roster(
-            &s,
-            "roster.csv",
-            &std::fs::read(fixtures().join("roster.csv")).unwrap(),
-        )
+        .import_roster(&s, "roster.csv", roster.as_bytes())
         .await
         .unwrap();
     store
@@ -57,8 +58,10 @@ async fn app() -> (tempfile::TempDir, Arc<App>) {
         .unwrap();
     let hash = probity_web::auth::hash_password(PASSWORD).unwrap();
     let person = store.person_key(&probity_model::ResidentId::parse(DECLARANT).unwrap());
+    let newbie = store.person_key(&probity_model::ResidentId::parse(NEWBIE).unwrap());
     for (username, role, person_key) in [
         ("chen", Role::Declarant, Some(person)),
+        ("newbie", Role::Declarant, Some(newbie)),
         ("admin", Role::Administrator, None),
     ] {
         let user = User {
@@ -185,11 +188,11 @@ async fn roles_and_scope_are_checked_on_every_page_and_endpoint() {
     let (status, _, body) = send(&app, get("/api/progress?cycle=2025", &admin)).await;
     assert_eq!(status, StatusCode::OK);
     let progress: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(progress["subjects"].as_array().unwrap().len(), 5);
+    assert_eq!(progress["subjects"].as_array().unwrap().len(), 6);
     let (status, _, csv) = send(&app, get("/progress.csv?cycle=2025", &admin)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.starts_with("unit,name,position,standing,declaration_id,filed_on\n"));
-    assert_eq!(csv.lines().count(), 6);
+    assert_eq!(csv.lines().count(), 7);
     // A staff read of a report is in the audit log, with who read it.
     let (status, _, body) = send(&app, get("/api/reports/D2025-000018", &admin)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -713,7 +716,7 @@ async fn administrators_upload_the_roster_and_extracts_and_run_a_verification() 
             .await
             .unwrap()
     };
-    assert_eq!(subjects().await, 5);
+    assert_eq!(subjects().await, 6);
     // Without the form's token: refused.
     let good = format!("{roster}{added}");
     let (status, _, _) = send(
@@ -741,6 +744,8 @@ async fn administrators_upload_the_roster_and_extracts_and_run_a_verification() 
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(subjects().await, 6);
+    // The added line is the person the test roster has as 林新: one change, no one taken off.
+    assert!(page.contains("新增 0，变更 1，移出 0，未变 5"), "{page}");
 
     // Registry extracts, checked whole: a file with a bad row stores nothing.
     let registries = fixtures().join("registries");
@@ -852,7 +857,7 @@ async fn the_sample_is_drawn_from_the_web_page_too() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        page.contains("已冻结 5 名报告对象；将随机抽取 1 名"),
+        page.contains("已冻结 6 名报告对象；将随机抽取 1 名"),
         "{page}"
     );
     // A second commitment is refused; so is a seed that is not the committed one.
@@ -893,4 +898,240 @@ async fn the_sample_is_drawn_from_the_web_page_too() {
         "{page}"
     );
     assert_eq!(sample.drawn, sample.frame.draw(seed, 0.1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
+    use fantoccini::Locator;
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let (_dir, app) = app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(probity_web::serve(Arc::clone(&app), listener));
+
+    client.goto(&format!("{base}/login")).await.unwrap();
+    client
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("newbie")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("file-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("report-form"))
+        .await
+        .unwrap();
+    // The declarant is filled in from the roster.
+    let name = client
+        .find(Locator::Id("persons[0].name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("林新"));
+
+    // Checked as it is: the errors are summarised at the top and shown at their fields.
+    client
+        .find(Locator::Id("review"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summary = client
+        .wait()
+        .for_element(Locator::Id("errors"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("$.marriage.status"), "{summary}");
+    assert!(
+        client
+            .find(Locator::XPath(
+                "//select[@id='marriage.status'][@aria-invalid='true']"
+            ))
+            .await
+            .is_ok()
+    );
+    shot(&client, "filing-errors").await;
+
+    // Fixed: marital status, salary, and "nothing to report" for every other matter.
+    client
+        .find(Locator::XPath(
+            "//select[@id='marriage.status']/option[@value='unmarried']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for (field, value) in [
+        ("salary.wages", "186000.50"),
+        ("salary.bonuses", "30000"),
+        ("salary.other", "0"),
+    ] {
+        let input = client
+            .find(Locator::XPath(&format!("//input[@id='{field}']")))
+            .await
+            .unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    for checkbox in client
+        .find_all(Locator::Css("input[name^='nothing.']"))
+        .await
+        .unwrap()
+    {
+        if !checkbox.is_selected().await.unwrap() {
+            checkbox.click().await.unwrap();
+        }
+    }
+    // A row added by mistake and removed again.
+    client
+        .find(Locator::Id("add-stocks"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//input[@id='stocks[0].code']"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::XPath("//button[@value='remove:stocks:0']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("saved"))
+        .await
+        .unwrap();
+    assert!(
+        client
+            .find(Locator::XPath("//input[@id='stocks[0].code']"))
+            .await
+            .is_err()
+    );
+    // Nothing typed is lost on reload: the draft is on the server.
+    client.goto(&format!("{base}/file")).await.unwrap();
+    let wages = client
+        .wait()
+        .for_element(Locator::XPath("//input[@id='salary.wages']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(wages.as_deref(), Some("186000.50"));
+
+    client
+        .find(Locator::Id("review"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let ready = client.wait().for_element(Locator::Id("ready")).await;
+    if ready.is_err() {
+        panic!(
+            "not ready: {}",
+            client
+                .find(Locator::Id("errors"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        );
+    }
+    // Submitting without the commitment is refused; with it, the receipt.
+    client
+        .find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("errors"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("commitment"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let receipt = client
+        .wait()
+        .for_element(Locator::Id("receipt"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    shot(&client, "receipt").await;
+    let id = client
+        .find(Locator::Id("report-id"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let summary = app.store.report_summary(&id).await.unwrap().unwrap();
+    assert_eq!(receipt, summary.content_sha256);
+    assert_eq!(summary.kind, "annual");
+
+    // The administrator's progress view shows it (filed after the deadline: late).
+    let progress = app
+        .store
+        .progress(2025, "2026-11-24")
+        .await
+        .unwrap()
+        .unwrap();
+    let row = progress.rows.iter().find(|r| r.name == "林新").unwrap();
+    assert_eq!(row.declaration_id.as_deref(), Some(id.as_str()));
+    client.close().await.unwrap();
 }
