@@ -627,6 +627,9 @@ struct FilePage {
 pub(crate) struct FileQuery {
     year: Option<i32>,
     kind: Option<String>,
+    /// A filed report of one's own to correct: the form starts from its content, as a new
+    /// version that supersedes it.
+    correct: Option<String>,
 }
 
 /// The draft of the signed-in declarant, or a new report with the header filled in.
@@ -727,6 +730,31 @@ pub(crate) async fn file_page(
     let ctx = Ctx::of(&app, &headers).await?;
     let user = ctx.with_role(&[Role::Declarant])?;
     let person = user.person_key.clone().unwrap_or_default();
+    if let Some(id) = &q.correct {
+        let (summary, content) = crate::readable_report(&app, &ctx, id).await?;
+        if summary.person_key != person {
+            return Err(WebError::Forbidden(ctx.t));
+        }
+        let mut report: Value =
+            serde_json::from_str(&content).map_err(|e| WebError::internal(ctx.t, e))?;
+        let stamp = crate::now().format("%Y%m%d%H%M%S").to_string();
+        report["declaration_id"] = Value::String(format!("{id}-c{stamp}"));
+        report["supersedes"] = Value::String(id.clone());
+        let year = summary.year as i32;
+        app.store
+            .save_draft(
+                &ctx.stamp(),
+                &person,
+                year,
+                &summary.kind,
+                &report.to_string(),
+            )
+            .await
+            .map_err(|e| WebError::internal(ctx.t, e))?;
+        return Ok(
+            Redirect::to(&format!("/file?year={year}&kind={}", summary.kind)).into_response(),
+        );
+    }
     let (year, kind) = year_kind(&q);
     let report = draft_or_new(&app, &ctx, &person, year, &kind).await?;
     Ok(render(&ctx, &report, Vec::new(), false, false))

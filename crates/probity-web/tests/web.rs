@@ -1135,3 +1135,36 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
     assert_eq!(row.declaration_id.as_deref(), Some(id.as_str()));
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_correction_starts_from_the_report_and_supersedes_it() {
+    let (_dir, app) = app().await;
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    // Someone else's report cannot be the start of a correction.
+    assert_eq!(
+        send(&app, get("/file?correct=D2025-000002", &chen)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, _) = send(&app, get("/file?correct=D2025-000001", &chen)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = send(&app, get("/file?year=2025&kind=annual", &chen)).await;
+    assert_eq!(status, StatusCode::OK);
+    // The form holds the filed content (here, its first property's address).
+    assert!(
+        page.contains("三盛名邸"),
+        "the report's content is in the form"
+    );
+    let person = app
+        .store
+        .person_key(&probity_model::ResidentId::parse(DECLARANT).unwrap());
+    let draft: serde_json::Value = serde_json::from_str(
+        &app.store
+            .draft(&person, 2025, "annual")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(draft["supersedes"], "D2025-000001");
+    assert_ne!(draft["declaration_id"], "D2025-000001");
+}

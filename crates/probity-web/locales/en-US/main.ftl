@@ -175,3 +175,5 @@ f-institution = Institution
 f-account = Account
 f-currency = Currency (ISO code)
 f-description = Description
+correct-report = Correct this report (a new version)
+change-report = File a change report

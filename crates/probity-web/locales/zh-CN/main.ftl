@@ -175,3 +175,5 @@ f-institution = 存款机构
 f-account = 账号
 f-currency = 币种（ISO 代码）
 f-description = 投资说明
+correct-report = 更正此报告（提交新版本）
+change-report = 填报事项变化报告
