@@ -99,7 +99,7 @@ impl<'a> Ctx<'a> {
     ) -> Vec<u32> {
         let mut rows: Vec<u32> = keys
             .into_iter()
-            .flat_map(|k| self.index.blank_rows(source, k).iter().copied())
+            .flat_map(|k| self.index.blank_rows(self.ex, source, k))
             .collect();
         rows.sort_unstable();
         rows.dedup();
