@@ -11,10 +11,10 @@ use probity_model::registry::Source;
 use serde::de::DeserializeOwned;
 
 use crate::error::CheckError;
-use crate::extract::{Record, UniqueIds, require_columns, row_error};
+use crate::extract::{Record, require_columns, row_error, unique_ids};
 
 /// Reads one source's Parquet file; `path` names it in errors.
-pub fn read_parquet<T: DeserializeOwned + Record>(
+pub fn read_parquet<T: DeserializeOwned + Record + Sync>(
     path: &Path,
     file: std::fs::File,
     source: Source,
@@ -33,7 +33,6 @@ pub fn read_parquet<T: DeserializeOwned + Record>(
     require_columns(path, &headers, source)?;
     let reader = builder.build().map_err(|e| unreadable(&e))?;
     let mut rows = Vec::new();
-    let mut ids = UniqueIds::default();
     let mut row_number = 0u64;
     for batch in reader {
         let batch = batch.map_err(|e| unreadable(&e))?;
@@ -67,15 +66,11 @@ pub fn read_parquet<T: DeserializeOwned + Record>(
                     other => other,
                 }
             })?;
-            if !ids.insert(row.record_id()) {
-                return Err(CheckError::DuplicateRecord {
-                    path: path.to_owned(),
-                    line: row_number,
-                    record_id: row.record_id().to_owned(),
-                });
-            }
             rows.push(row);
         }
     }
+    // Row `i` is Parquet row `i + 1`.
+    unique_ids(path, &rows, &[])?;
+    rows.shrink_to_fit();
     Ok(rows)
 }

@@ -364,6 +364,13 @@ fn check_names_the_bad_line_of_a_bad_input() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 
+    // The extracts are read (and indexed) before the declarations stream through: with good
+    // extracts, the bad declaration line is the error.
+    std::fs::copy(
+        small.join("registries").join("funds.csv"),
+        registries.join("funds.csv"),
+    )
+    .unwrap();
     let decls = dir.path().join("d.jsonl");
     std::fs::write(&decls, "{\"format\": 1}\n").unwrap();
     let o = probity(&[
