@@ -224,27 +224,45 @@ impl Entries {
         }
         self
     }
-
-    fn merge(mut self, other: Entries) -> Entries {
-        self.by_id.extend(other.by_id);
-        self.by_masked_id.extend(other.by_masked_id);
-        self.blank_by_key.extend(other.blank_by_key);
-        self
-    }
 }
 
 impl RegistryIndex {
     /// Indexes every row of every source, on every core.
     pub fn build(ex: &RegistryExtracts) -> RegistryIndex {
-        let all = Source::ALL
-            .par_iter()
+        // Parts of a fixed number of rows, each classified on its own; then one exact-size copy
+        // per index, so that building holds at most twice the index (a fold and reduce of growing
+        // vectors held several times as much).
+        const PART: u32 = 1 << 16;
+        let parts: Vec<(Source, u32)> = Source::ALL
+            .iter()
             .flat_map(|&source| {
                 (0..rows_of(ex, source) as u32)
-                    .into_par_iter()
-                    .map(move |row| RowRef { source, row })
+                    .step_by(PART as usize)
+                    .map(move |start| (source, start))
             })
-            .fold(Entries::default, |acc, r| acc.add(ex, r))
-            .reduce(Entries::default, Entries::merge);
+            .collect();
+        let parts: Vec<Entries> = parts
+            .par_iter()
+            .map(|&(source, start)| {
+                let end = (start + PART).min(rows_of(ex, source) as u32);
+                (start..end).fold(Entries::default(), |acc, row| {
+                    acc.add(ex, RowRef { source, row })
+                })
+            })
+            .collect();
+        let concat = |pick: fn(&Entries) -> &Vec<(u64, RowRef)>| {
+            let mut all = Vec::with_capacity(parts.iter().map(|p| pick(p).len()).sum());
+            for p in &parts {
+                all.extend_from_slice(pick(p));
+            }
+            all
+        };
+        let all = Entries {
+            by_id: concat(|p| &p.by_id),
+            by_masked_id: concat(|p| &p.by_masked_id),
+            blank_by_key: concat(|p| &p.blank_by_key),
+        };
+        drop(parts);
         let (by_id, (by_masked_id, blank_by_key)) = rayon::join(
             || KeyIndex::new(all.by_id),
             || {
