@@ -61,6 +61,15 @@ enum DeclarationVerb {
 }
 
 fn main() -> ExitCode {
+    // A panic inside the Parquet decoder is caught by the reader and reported as a malformed file,
+    // in one line like every error: print nothing for it here. Any other panic is a bug and is
+    // printed as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !probity_check::parquet::decoding() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     let quiet = cli.quiet;
     let result = match cli.verb {
