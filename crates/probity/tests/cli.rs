@@ -536,3 +536,32 @@ fn link_without_right_dedupes_the_left_file() {
         assert!(seen.insert(key), "{l},{r} twice");
     }
 }
+
+#[test]
+fn a_parquet_file_that_breaks_the_decoder_is_a_one_line_error() {
+    // A corrupt file on which the parquet crate's decoder panics (found by fuzzing): the reader
+    // catches it, and the command prints one line, not the panic.
+    let dir = tempfile::tempdir().unwrap();
+    let registries = dir.path().join("registries");
+    std::fs::create_dir(&registries).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../probity-check/tests/data/parquet_decoder_panic.parquet"),
+        registries.join("funds.parquet"),
+    )
+    .unwrap();
+    let o = probity(&[
+        "check",
+        "--declarations",
+        small_dir().join("declarations.jsonl").to_str().unwrap(),
+        "--registries",
+        registries.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("probity: ") && err.contains("funds.parquet: not a readable Parquet file"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
