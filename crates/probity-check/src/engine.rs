@@ -99,7 +99,7 @@ impl<'a> Ctx<'a> {
     ) -> Vec<u32> {
         let mut rows: Vec<u32> = keys
             .into_iter()
-            .flat_map(|k| self.index.blank_rows(source, k).iter().copied())
+            .flat_map(|k| self.index.blank_rows(self.ex, source, k))
             .collect();
         rows.sort_unstable();
         rows.dedup();
@@ -138,21 +138,55 @@ pub fn check_declaration(
     ctx.out
 }
 
+/// One run of the cross-check: the extracts and their index, built once, against which any number
+/// of reports are then checked, in any number of batches and on any number of threads. A caller
+/// that streams reports (`probity check` reads them in chunks) holds only the extracts, the index
+/// and the reports in flight, never the whole file.
+pub struct Checker<'x> {
+    ex: &'x RegistryExtracts,
+    index: RegistryIndex,
+}
+
+impl<'x> Checker<'x> {
+    /// Indexes the extracts (on every core).
+    pub fn new(ex: &'x RegistryExtracts) -> Checker<'x> {
+        Checker {
+            ex,
+            index: RegistryIndex::build(ex),
+        }
+    }
+
+    /// Compares one report with the extracts.
+    pub fn check(&self, d: &Declaration, profile: &Profile) -> Vec<Discrepancy> {
+        check_declaration(d, profile, self.ex, &self.index)
+    }
+
+    /// Compares every report with the extracts, in parallel; findings come out in report order.
+    /// A report whose profile `profile_for` does not know yields nothing.
+    pub fn check_all<'p>(
+        &self,
+        declarations: &[Declaration],
+        profile_for: &(dyn Fn(&str) -> Option<&'p Profile> + Sync),
+    ) -> Vec<Discrepancy> {
+        declarations
+            .par_iter()
+            .map(|d| match profile_for(&d.profile) {
+                Some(p) => self.check(d, p),
+                None => Vec::new(),
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
 /// Compares every report with the extracts, in parallel; findings come out in report order.
+/// The same as [`Checker::check_all`] on a new [`Checker`].
 pub fn check_all<'p>(
     declarations: &[Declaration],
     profile_for: &(dyn Fn(&str) -> Option<&'p Profile> + Sync),
     ex: &RegistryExtracts,
 ) -> Vec<Discrepancy> {
-    let index = RegistryIndex::build(ex);
-    declarations
-        .par_iter()
-        .map(|d| match profile_for(&d.profile) {
-            Some(p) => check_declaration(d, p, ex, &index),
-            None => Vec::new(),
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect()
+    Checker::new(ex).check_all(declarations, profile_for)
 }

@@ -2,7 +2,6 @@
 //! A file that is absent means the source was not queried; a header alone means it answered
 //! "nothing". Unknown columns are ignored; a malformed row is an error naming file, line and column.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use probity_model::registry::*;
@@ -137,7 +136,7 @@ record!(
 );
 
 /// Reads `<stem>.csv` or `<stem>.parquet`, whichever is present; `None` when neither is.
-fn read_source<T: DeserializeOwned + Record>(
+fn read_source<T: DeserializeOwned + Record + Sync>(
     dir: &Path,
     source: Source,
 ) -> Result<Option<Vec<T>>, CheckError> {
@@ -177,19 +176,52 @@ pub(crate) fn require_columns(
     Ok(())
 }
 
-/// Keeps `record_id`s unique within a file.
-#[derive(Default)]
-pub(crate) struct UniqueIds(HashSet<String>);
-
-impl UniqueIds {
-    /// Records an id; false when it was seen before.
-    pub(crate) fn insert(&mut self, id: &str) -> bool {
-        self.0.insert(id.to_owned())
+/// Refuses a file whose rows repeat a `record_id`, naming the first row that repeats an earlier
+/// one (`lines[i]` is row `i`'s line or row number). Row numbers are sorted by a hash of their
+/// id, which is linear in memory traffic, where comparing the ids themselves in the sort reads
+/// rows all over a large file's memory, and 12 bytes a row for a moment, where a set of ids
+/// would copy every id; rows whose hashes agree are then compared by id.
+pub(crate) fn unique_ids<T: Record + Sync>(
+    path: &Path,
+    rows: &[T],
+    lines: &[u64],
+) -> Result<(), CheckError> {
+    use rayon::prelude::*;
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let id = |i: u32| rows.get(i as usize).map_or("", Record::record_id);
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    let mut order: Vec<(u64, u32)> = (0..rows.len() as u32)
+        .into_par_iter()
+        .map(|i| (hasher.hash_one(id(i)), i))
+        .collect();
+    order.par_sort_unstable();
+    // Within a run of equal hashes (rows in file order), a row whose id an earlier row of the
+    // run has is a repeat; the earliest repeat is where a reader going through the file would
+    // first have seen one.
+    let mut repeat: Option<u32> = None;
+    for run in order
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        for (k, &(_, j)) in run.iter().enumerate().skip(1) {
+            if run[..k].iter().any(|&(_, i)| id(i) == id(j)) {
+                repeat = Some(repeat.map_or(j, |r| r.min(j)));
+                break;
+            }
+        }
+    }
+    match repeat {
+        None => Ok(()),
+        Some(i) => Err(CheckError::DuplicateRecord {
+            path: path.to_owned(),
+            line: lines.get(i as usize).copied().unwrap_or(u64::from(i) + 1),
+            record_id: id(i).to_owned(),
+        }),
     }
 }
 
 /// Reads one source's CSV from any reader; `path` names it in errors.
-pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
+pub fn read_csv<T: DeserializeOwned + Record + Sync, R: std::io::Read>(
     path: &Path,
     reader: R,
     source: Source,
@@ -213,7 +245,7 @@ pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
     require_columns(path, &trimmed, source)?;
     csv.set_headers(trimmed.clone());
     let mut rows = Vec::new();
-    let mut ids = UniqueIds::default();
+    let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut record) {
@@ -229,15 +261,12 @@ pub fn read_csv<T: DeserializeOwned + Record, R: std::io::Read>(
         let row: T = record
             .deserialize(Some(&trimmed))
             .map_err(|e| row_error(path, &e, line, &record, &trimmed))?;
-        if !ids.insert(row.record_id()) {
-            return Err(CheckError::DuplicateRecord {
-                path: path.to_owned(),
-                line,
-                record_id: row.record_id().to_owned(),
-            });
-        }
         rows.push(row);
+        lines.push(line);
     }
+    unique_ids(path, &rows, &lines)?;
+    // Rows are held for the whole run: give back what the vector's doubling left unused.
+    rows.shrink_to_fit();
     Ok(rows)
 }
 
@@ -282,5 +311,38 @@ pub(crate) fn row_error(
         line,
         column,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Row(&'static str);
+
+    impl Record for Row {
+        fn record_id(&self) -> &str {
+            self.0
+        }
+    }
+
+    #[test]
+    fn the_first_row_that_repeats_an_id_is_named() {
+        let path = Path::new("x.csv");
+        let rows = [Row("a"), Row("b"), Row("c"), Row("b"), Row("a"), Row("b")];
+        let lines = [2, 3, 4, 6, 7, 8];
+        match unique_ids(path, &rows, &lines) {
+            Err(CheckError::DuplicateRecord {
+                line, record_id, ..
+            }) => assert_eq!((line, record_id.as_str()), (6, "b")),
+            other => panic!("{other:?}"),
+        }
+        // Without lines (Parquet), row i is row number i + 1.
+        match unique_ids(path, &rows, &[]) {
+            Err(CheckError::DuplicateRecord { line, .. }) => assert_eq!(line, 4),
+            other => panic!("{other:?}"),
+        }
+        assert!(unique_ids(path, &rows[..3], &lines).is_ok());
+        assert!(unique_ids::<Row>(path, &[], &[]).is_ok());
     }
 }

@@ -8,7 +8,8 @@
 //! [`resolve::Family::resolve`] attributes rows to its members (with the evidence used); the
 //! modules under [`sections`] match rows with declared items and compare them at the profile's
 //! precision; [`engine::Ctx::push`] classifies each finding through the profile's rules.
-//! [`check_all`] runs reports in parallel, each independent of the others.
+//! [`Checker`] indexes the extracts once and then checks reports in any number of batches, in
+//! parallel, each independent of the others; [`check_all`] does both for one batch.
 //!
 //! ```
 //! use probity_check::{RegistryExtracts, check_all};
@@ -30,6 +31,6 @@ pub mod parquet;
 pub mod resolve;
 pub mod sections;
 
-pub use engine::{check_all, check_declaration};
+pub use engine::{Checker, check_all, check_declaration};
 pub use error::CheckError;
 pub use extract::RegistryExtracts;

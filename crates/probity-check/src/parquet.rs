@@ -7,16 +7,52 @@ use std::path::Path;
 use arrow_array::{Array, StringArray};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::ChunkReader;
 use probity_model::registry::Source;
 use serde::de::DeserializeOwned;
 
 use crate::error::CheckError;
-use crate::extract::{Record, UniqueIds, require_columns, row_error};
+use crate::extract::{Record, require_columns, row_error, unique_ids};
 
-/// Reads one source's Parquet file; `path` names it in errors.
-pub fn read_parquet<T: DeserializeOwned + Record>(
+/// Reads one source's Parquet data from a file or from bytes in memory (any [`ChunkReader`]:
+/// `std::fs::File`, `bytes::Bytes`); `path` names it in errors.
+///
+/// The `parquet` crate's decoders can panic on corrupt data (fuzzing found an assertion on a
+/// dictionary's bit width, `fuzz/README.md`); such a panic is caught here and becomes
+/// [`CheckError::Parquet`], so a malformed file is the input's fault, never a crash. While the
+/// decoder runs, [`decoding`] is true on this thread, so that a panic hook can keep quiet about a
+/// panic that is about to be turned into an error.
+pub fn read_parquet<T: DeserializeOwned + Record + Sync, R: ChunkReader + 'static>(
     path: &Path,
-    file: std::fs::File,
+    file: R,
+    source: Source,
+) -> Result<Vec<T>, CheckError> {
+    DECODING.with(|d| d.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode::<T, R>(path, file, source)
+    }));
+    DECODING.with(|d| d.set(false));
+    result.unwrap_or_else(|_| {
+        Err(CheckError::Parquet {
+            path: path.to_owned(),
+            message: "the Parquet decoder failed on malformed data".into(),
+        })
+    })
+}
+
+thread_local! {
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while [`read_parquet`] runs on this thread: a panic now is caught and reported as an
+/// error, so a panic hook need not print it.
+pub fn decoding() -> bool {
+    DECODING.with(std::cell::Cell::get)
+}
+
+fn decode<T: DeserializeOwned + Record + Sync, R: ChunkReader + 'static>(
+    path: &Path,
+    file: R,
     source: Source,
 ) -> Result<Vec<T>, CheckError> {
     let unreadable = |e: &dyn std::fmt::Display| CheckError::Parquet {
@@ -33,7 +69,6 @@ pub fn read_parquet<T: DeserializeOwned + Record>(
     require_columns(path, &headers, source)?;
     let reader = builder.build().map_err(|e| unreadable(&e))?;
     let mut rows = Vec::new();
-    let mut ids = UniqueIds::default();
     let mut row_number = 0u64;
     for batch in reader {
         let batch = batch.map_err(|e| unreadable(&e))?;
@@ -67,15 +102,34 @@ pub fn read_parquet<T: DeserializeOwned + Record>(
                     other => other,
                 }
             })?;
-            if !ids.insert(row.record_id()) {
-                return Err(CheckError::DuplicateRecord {
-                    path: path.to_owned(),
-                    line: row_number,
-                    record_id: row.record_id().to_owned(),
-                });
-            }
             rows.push(row);
         }
     }
+    // Row `i` is Parquet row `i + 1`.
+    unique_ids(path, &rows, &[])?;
+    rows.shrink_to_fit();
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use probity_model::registry::FundRecord;
+
+    use super::*;
+
+    #[test]
+    fn a_file_that_makes_the_decoder_panic_is_an_error() {
+        // Found by `cargo fuzz run registry_parquet`: a funds file whose dictionary page claims a
+        // bit width wider than its index type, on which `parquet` 59 asserts.
+        let data = include_bytes!("../tests/data/parquet_decoder_panic.parquet");
+        let path = Path::new("funds.parquet");
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, data).unwrap();
+        let err = read_parquet::<FundRecord, _>(path, file, Source::Funds).unwrap_err();
+        assert!(
+            matches!(&err, CheckError::Parquet { message, .. } if message.contains("malformed")),
+            "{err}"
+        );
+        assert!(!decoding(), "the flag is cleared after a panic");
+    }
 }

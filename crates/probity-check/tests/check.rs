@@ -296,7 +296,7 @@ fn parquet_extracts_give_the_same_findings_as_csv() {
 }
 
 mod linkage {
-    use probity_check::link::{FieldKind, LinkConfig, Table, link};
+    use probity_check::link::{FieldKind, LinkConfig, Table, dedupe, link};
 
     /// A deterministic population written twice, the second time with typos, blanks and swapped
     /// digits, in another order.
@@ -407,6 +407,76 @@ mod linkage {
             result.links.windows(2).all(|w| w[0].score >= w[1].score),
             "best first"
         );
+    }
+
+    #[test]
+    fn dedupes_one_file_each_pair_once_never_a_record_with_itself() {
+        // One file holding every person once (L…), a noisy second record for each (R…), and a
+        // third record for every tenth person (T…, a copy of the first): 3 pairs for those.
+        let tmp = tempfile::tempdir().unwrap();
+        let (l, r) = population(1500);
+        let mut text = l.clone();
+        text.push_str(r.split_once('\n').unwrap().1);
+        for line in l.lines().skip(1).step_by(10) {
+            text.push_str(&line.replacen('L', "T", 1));
+            text.push('\n');
+        }
+        std::fs::write(tmp.path().join("one.csv"), &text).unwrap();
+        // Deduplicating needs no right-hand names: they default to the left ones.
+        let config = LinkConfig::from_toml(
+            "left_id = \"id\"\n\
+             [[field]]\nleft = \"given\"\nkind = \"name\"\n\
+             [[field]]\nleft = \"surname\"\nkind = \"name\"\n\
+             [[field]]\nleft = \"dob\"\nkind = \"date\"\n\
+             [[field]]\nleft = \"postcode\"\nkind = \"postcode\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.right_id, "id");
+        let cols: Vec<(&str, FieldKind)> = config
+            .fields
+            .iter()
+            .map(|f| (f.left.as_str(), f.kind))
+            .collect();
+        let table = Table::read(&tmp.path().join("one.csv"), "id", &cols).unwrap();
+        let person = |i: u32| &table.ids[i as usize][1..];
+        let truth = 1500 + 2 * 150;
+
+        let result = dedupe(&config, &table, 0.5);
+        let correct = result
+            .links
+            .iter()
+            .filter(|x| person(x.left) == person(x.right))
+            .count();
+        let precision = correct as f64 / result.links.len() as f64;
+        let recall = correct as f64 / truth as f64;
+        assert!(
+            precision >= 0.99 && recall >= 0.97,
+            "precision {precision}, recall {recall}"
+        );
+        // A person with three records is in several pairs: nothing is one-to-one here.
+        assert!(
+            result
+                .links
+                .iter()
+                .any(|x| table.ids[x.left as usize].starts_with('T')
+                    || table.ids[x.right as usize].starts_with('T'))
+        );
+
+        // Even accepting every candidate, no record pairs with itself and no pair comes twice.
+        let all = dedupe(&config, &table, 0.0);
+        assert!(all.links.len() > result.links.len());
+        let mut seen = std::collections::HashSet::new();
+        for x in &all.links {
+            assert!(x.left < x.right, "({}, {})", x.left, x.right);
+            assert!(
+                seen.insert((x.left, x.right)),
+                "({}, {}) twice",
+                x.left,
+                x.right
+            );
+            assert!((0.0..=1.0).contains(&x.score));
+        }
+        assert!(all.links.windows(2).all(|w| w[0].score >= w[1].score));
     }
 
     #[test]

@@ -385,6 +385,13 @@ fn check_names_the_bad_line_of_a_bad_input() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 
+    // The extracts are read (and indexed) before the declarations stream through: with good
+    // extracts, the bad declaration line is the error.
+    std::fs::copy(
+        small.join("registries").join("funds.csv"),
+        registries.join("funds.csv"),
+    )
+    .unwrap();
     let decls = dir.path().join("d.jsonl");
     std::fs::write(&decls, "{\"format\": 1}\n").unwrap();
     let o = probity(&[
@@ -950,4 +957,112 @@ fn the_sample_is_committed_revealed_and_verified() {
 
 fn hex_string(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn link_without_right_dedupes_the_left_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four people; two written twice (one with a typo), one three times; one once.
+    let rows = [
+        ("a1", "wang", "wei", "19800101"),
+        ("a2", "li", "fang", "19751212"),
+        ("a3", "wang", "wei", "19800101"),
+        ("a4", "zhang", "min", "19900505"),
+        ("a5", "li", "fnag", "19751212"),
+        ("a6", "chen", "jing", "19851111"),
+        ("a7", "wang", "wei", "19800101"),
+    ];
+    let mut text = String::from("rid,surname,given,dob\n");
+    for (id, s, g, d) in rows {
+        text.push_str(&format!("{id},{s},{g},{d}\n"));
+    }
+    std::fs::write(dir.path().join("a.csv"), text).unwrap();
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "left_id = \"rid\"\n\
+         [[field]]\nleft = \"surname\"\nkind = \"name\"\n\
+         [[field]]\nleft = \"given\"\nkind = \"name\"\n\
+         [[field]]\nleft = \"dob\"\nkind = \"date\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("m.csv");
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    let run = |threshold: &str| {
+        let o = probity(&[
+            "link",
+            "--left",
+            &p("a.csv"),
+            "--config",
+            &p("c.toml"),
+            "--out",
+            out.to_str().unwrap(),
+            "--threshold",
+            threshold,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("7 records"), "{}", stdout(&o));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("left_id,right_id,score"));
+        lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (
+                    f[0].to_owned(),
+                    f[1].to_owned(),
+                    f[2].parse::<f64>().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let pairs = run("0.5");
+    let mut found: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(l, r, _)| (l.clone(), r.clone()))
+        .collect();
+    found.sort();
+    let expected: Vec<(String, String)> = [("a1", "a3"), ("a1", "a7"), ("a2", "a5"), ("a3", "a7")]
+        .iter()
+        .map(|(l, r)| ((*l).to_owned(), (*r).to_owned()))
+        .collect();
+    assert_eq!(found, expected);
+    assert!(pairs.windows(2).all(|w| w[0].2 >= w[1].2));
+
+    // Every candidate: still never a record with itself, each unordered pair once.
+    let all = run("0.0");
+    let mut seen = std::collections::HashSet::new();
+    for (l, r, _) in &all {
+        assert_ne!(l, r);
+        let key = if l < r { (l, r) } else { (r, l) };
+        assert!(seen.insert(key), "{l},{r} twice");
+    }
+}
+
+#[test]
+fn a_parquet_file_that_breaks_the_decoder_is_a_one_line_error() {
+    // A corrupt file on which the parquet crate's decoder panics (found by fuzzing): the reader
+    // catches it, and the command prints one line, not the panic.
+    let dir = tempfile::tempdir().unwrap();
+    let registries = dir.path().join("registries");
+    std::fs::create_dir(&registries).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../probity-check/tests/data/parquet_decoder_panic.parquet"),
+        registries.join("funds.parquet"),
+    )
+    .unwrap();
+    let o = probity(&[
+        "check",
+        "--declarations",
+        small_dir().join("declarations.jsonl").to_str().unwrap(),
+        "--registries",
+        registries.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("probity: ") && err.contains("funds.parquet: not a readable Parquet file"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
 }

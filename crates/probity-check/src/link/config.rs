@@ -28,7 +28,8 @@ pub enum FieldKind {
 pub struct FieldSpec {
     /// Column in the left file.
     pub left: String,
-    /// Column in the right file.
+    /// Column in the right file; the left one's name when not given (and unused deduplicating).
+    #[serde(default)]
     pub right: String,
     /// How to compare.
     pub kind: FieldKind,
@@ -40,9 +41,11 @@ pub struct FieldSpec {
 pub struct LinkConfig {
     /// Id column of the left file.
     pub left_id: String,
-    /// Id column of the right file.
+    /// Id column of the right file; `left_id` when not given (and unused deduplicating).
+    #[serde(default)]
     pub right_id: String,
-    /// Each record in at most one pair.
+    /// Each record in at most one pair (linking two files; deduplicating, a person may have
+    /// several records and this is ignored).
     #[serde(default)]
     pub one_to_one: bool,
     /// Posterior probability at or above which a pair is accepted (default 0.5).
@@ -56,7 +59,16 @@ pub struct LinkConfig {
 impl LinkConfig {
     /// Parses and checks a configuration.
     pub fn from_toml(text: &str) -> Result<LinkConfig, String> {
-        let config: LinkConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut config: LinkConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        // Files that name their columns alike need not say so twice.
+        if config.right_id.is_empty() {
+            config.right_id = config.left_id.clone();
+        }
+        for field in &mut config.fields {
+            if field.right.is_empty() {
+                field.right = field.left.clone();
+            }
+        }
         if config.fields.is_empty() {
             return Err("at least one [[field]] is needed".into());
         }

@@ -12,6 +12,9 @@
 //!    however many pairs there are. Each pair is scored with its posterior probability of being a
 //!    match (one-to-one: among all the records it could match);
 //! 4. pairs at or above the threshold are kept, best first, optionally one-to-one (greedy).
+//!
+//! [`dedupe`] runs the same steps on one table against itself, keeping each unordered pair of
+//! distinct records once.
 
 pub mod blocking;
 pub mod compare;
@@ -37,13 +40,23 @@ pub struct Table {
 impl Table {
     /// Reads a CSV file's id column and the given columns, normalised by kind.
     pub fn read(path: &Path, id: &str, columns: &[(&str, FieldKind)]) -> Result<Table, CheckError> {
+        let file = std::fs::File::open(path).map_err(|e| CheckError::Io {
+            path: path.to_owned(),
+            source: e,
+        })?;
+        Table::from_reader(path, std::io::BufReader::new(file), id, columns)
+    }
+
+    /// [`Table::read`] from any reader; `path` names it in errors.
+    pub fn from_reader(
+        path: &Path,
+        reader: impl std::io::Read,
+        id: &str,
+        columns: &[(&str, FieldKind)],
+    ) -> Result<Table, CheckError> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
-            .from_path(path)
-            .map_err(|e| CheckError::Io {
-                path: path.to_owned(),
-                source: std::io::Error::other(e.to_string()),
-            })?;
+            .from_reader(reader);
         let headers = reader
             .headers()
             .map_err(|e| {
@@ -123,18 +136,61 @@ pub struct Linkage {
     pub model: model::Model,
 }
 
+/// What a run pairs: the records of two files, or the records of one file with each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pairing {
+    /// Left records with right records.
+    Link,
+    /// Records of one table with each other (left and right are the same table): each unordered
+    /// pair once, never a record with itself.
+    Dedupe,
+}
+
+impl Pairing {
+    /// How many pairs there are to find matches among.
+    pub fn possible_pairs(self, left: usize, right: usize) -> f64 {
+        match self {
+            Pairing::Link => left as f64 * right as f64,
+            Pairing::Dedupe => left as f64 * (left.saturating_sub(1)) as f64 / 2.0,
+        }
+    }
+}
+
 /// Links two tables under a configuration.
 pub fn link(config: &LinkConfig, left: &Table, right: &Table, threshold: f64) -> Linkage {
+    run(config, left, right, threshold, Pairing::Link)
+}
+
+/// Finds the pairs of records of one table that are the same person: each unordered pair once, as
+/// `left < right` (record order), never a record with itself. The model is estimated as for
+/// [`link`], without labels; `one_to_one` does not apply, since a person may appear more than
+/// twice.
+pub fn dedupe(config: &LinkConfig, table: &Table, threshold: f64) -> Linkage {
+    run(config, table, table, threshold, Pairing::Dedupe)
+}
+
+fn run(
+    config: &LinkConfig,
+    left: &Table,
+    right: &Table,
+    threshold: f64,
+    pairing: Pairing,
+) -> Linkage {
     let kinds: Vec<FieldKind> = config.fields.iter().map(|f| f.kind).collect();
-    let blocked = blocking::candidates(left, right, &kinds);
+    let mut blocked = blocking::candidates(left, right, &kinds);
+    if pairing == Pairing::Dedupe {
+        // Blocking one table against itself proposes (a, b), (b, a) and (a, a): keep (a, b).
+        blocked.pairs.retain(|(l, r)| l < r);
+    }
     let candidates = blocked.pairs;
     let patterns: Vec<Vec<u8>> = candidates
         .par_iter()
         .map(|&(l, r)| compare::pattern(left, right, l as usize, r as usize, &kinds))
         .collect();
-    let model = model::Model::estimate(left, right, &kinds, &patterns, &blocked.usable);
+    let model = model::Model::estimate(left, right, &kinds, &patterns, &blocked.usable, pairing);
     let scorer = model.scorer();
-    let scores: Vec<f64> = if config.one_to_one {
+    let one_to_one = config.one_to_one && pairing == Pairing::Link;
+    let scores: Vec<f64> = if one_to_one {
         // Each left record has at most one match: its candidates (contiguous, as blocking emits
         // them in left order) compete for it.
         let log_bf: Vec<f64> = patterns
@@ -174,7 +230,7 @@ pub fn link(config: &LinkConfig, left: &Table, right: &Table, threshold: f64) ->
             .then(a.left.cmp(&b.left))
             .then(a.right.cmp(&b.right))
     });
-    if config.one_to_one {
+    if one_to_one {
         let mut left_used = vec![false; left.len()];
         let mut right_used = vec![false; right.len()];
         links.retain(|l| {

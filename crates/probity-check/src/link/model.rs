@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::Table;
 use super::compare::{level, levels};
 use super::config::FieldKind;
+use super::{Pairing, Table};
 
 /// Random pairs drawn to estimate u.
 const U_SAMPLE: usize = 50_000;
@@ -23,9 +23,10 @@ pub struct Model {
     pub m: Vec<Vec<f64>>,
     /// `u[field][level]`, among random pairs.
     pub u: Vec<Vec<f64>>,
-    /// Estimated number of matching pairs between the two files.
+    /// Estimated number of matching pairs between the two files (or within the one).
     pub matches: f64,
-    /// Prior probability that two random records match: `matches / (left × right)`.
+    /// Prior probability that two random records match: `matches` over the possible pairs
+    /// (`left × right`, or `n (n − 1) / 2` deduplicating).
     pub lambda: f64,
 }
 
@@ -54,8 +55,9 @@ impl Model {
         kinds: &[FieldKind],
         patterns: &[Vec<u8>],
         usable: &[f64],
+        pairing: Pairing,
     ) -> Model {
-        let u = estimate_u(left, right, kinds);
+        let u = estimate_u(left, right, kinds, pairing);
         let initial_m: Vec<Vec<f64>> = kinds
             .iter()
             .map(|k| {
@@ -118,14 +120,19 @@ impl Model {
             .iter()
             .map(|(f, found)| found / m[*f][levels(kinds[*f]) - 1].max(0.05))
             .collect();
-        let most = left.len().min(right.len()).max(1) as f64;
+        let possible = pairing.possible_pairs(left.len(), right.len()).max(1.0);
+        // Linking, a record matches at most one other; deduplicating, a person may have several
+        // records, so only the number of pairs bounds the matches.
+        let most = match pairing {
+            Pairing::Link => left.len().min(right.len()).max(1) as f64,
+            Pairing::Dedupe => possible,
+        };
         let matches = if estimates.is_empty() {
             most
         } else {
             (estimates.iter().sum::<f64>() / estimates.len() as f64).clamp(1.0, most)
         };
-        let lambda =
-            (matches / (left.len().max(1) as f64 * right.len().max(1) as f64)).clamp(1e-15, 0.5);
+        let lambda = (matches / possible).clamp(1e-15, 0.5);
         Model {
             m,
             u,
@@ -276,7 +283,7 @@ fn posterior(prior: f64, weights: &[Vec<f64>], pattern: &[u8]) -> f64 {
     1.0 / (1.0 + (-log_ratio).exp())
 }
 
-fn estimate_u(left: &Table, right: &Table, kinds: &[FieldKind]) -> Vec<Vec<f64>> {
+fn estimate_u(left: &Table, right: &Table, kinds: &[FieldKind], pairing: Pairing) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = kinds.iter().map(|k| vec![0.0; levels(*k)]).collect();
     if left.is_empty() || right.is_empty() {
         return counts
@@ -284,7 +291,15 @@ fn estimate_u(left: &Table, right: &Table, kinds: &[FieldKind]) -> Vec<Vec<f64>>
             .map(|v| vec![1.0 / v.len() as f64; v.len()])
             .collect();
     }
-    let n = U_SAMPLE.min(left.len().saturating_mul(right.len()));
+    // Deduplicating, a record paired with itself is no random pair: draw from the others.
+    let distinct = pairing == Pairing::Dedupe;
+    if distinct && left.len() < 2 {
+        return counts
+            .into_iter()
+            .map(|v| vec![1.0 / v.len() as f64; v.len()])
+            .collect();
+    }
+    let n = U_SAMPLE.min(pairing.possible_pairs(left.len(), right.len()) as usize);
     // Fixed chunks with their own streams: the same sample whatever the number of threads.
     const CHUNK: usize = 10_000;
     let chunks: Vec<Vec<Vec<f64>>> = (0..n.div_ceil(CHUNK))
@@ -294,7 +309,12 @@ fn estimate_u(left: &Table, right: &Table, kinds: &[FieldKind]) -> Vec<Vec<f64>>
             let mut local: Vec<Vec<f64>> = kinds.iter().map(|k| vec![0.0; levels(*k)]).collect();
             for _ in 0..CHUNK.min(n - chunk * CHUNK) {
                 let l = (rng.next() % left.len() as u64) as usize;
-                let r = (rng.next() % right.len() as u64) as usize;
+                let r = if distinct {
+                    // Any record but `l`, uniformly.
+                    (l + 1 + (rng.next() % (right.len() as u64 - 1)) as usize) % right.len()
+                } else {
+                    (rng.next() % right.len() as u64) as usize
+                };
                 for (f, kind) in kinds.iter().enumerate() {
                     let lvl = level(
                         left.values[f][l].as_deref(),

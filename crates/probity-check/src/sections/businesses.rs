@@ -45,7 +45,8 @@ pub fn check(ctx: &mut Ctx<'_>) {
         .rows_of(Source::Companies)
         .filter_map(|(r, m)| rows.get(r as usize).map(|x| (x, m)))
         .collect();
-    let blank = ctx.blank_rows(Source::Companies, declared_codes.iter().map(String::as_str));
+    let keys = crate::resolve::member_keys(&ctx.family, &declared_codes);
+    let blank = ctx.blank_rows(Source::Companies, keys.iter().map(String::as_str));
     for row in blank.iter().filter_map(|r| rows.get(*r as usize)) {
         let code = normalize::number(&row.credit_code);
         if !code.is_empty() && declared_codes.contains(&code) {

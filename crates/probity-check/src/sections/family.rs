@@ -262,7 +262,8 @@ fn employment(ctx: &mut Ctx<'_>) {
         .iter()
         .filter_map(|e| e.employer_credit_code.as_ref().map(|c| c.to_string()))
         .collect();
-    let blank = ctx.blank_rows(Source::Employment, codes.iter().map(String::as_str));
+    let keys = crate::resolve::member_keys(&ctx.family, &codes);
+    let blank = ctx.blank_rows(Source::Employment, keys.iter().map(String::as_str));
     for row in blank.iter().filter_map(|r| rows.get(*r as usize)) {
         let covered = |m: usize| ctx.covers(Category::Employment, m);
         if let Some(m) = ctx.family.member_named(&row.person_name, covered)

@@ -1,11 +1,12 @@
-//! `probity link`: person-level record linkage between two CSV files (FORMATS.md).
+//! `probity link`: person-level record linkage between two CSV files, or deduplication of one
+//! (FORMATS.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use probity_check::link::{FieldKind, LinkConfig, Table, link};
+use probity_check::link::{FieldKind, LinkConfig, Table, dedupe, link};
 use serde_json::json;
 
 use crate::output::{Output, SummaryFormat};
@@ -16,9 +17,10 @@ pub struct Args {
     /// The left file.
     #[arg(long)]
     left: PathBuf,
-    /// The right file.
+    /// The right file. Without it, the left file is deduplicated: pairs of its own records that are
+    /// the same person, each pair once.
     #[arg(long)]
-    right: PathBuf,
+    right: Option<PathBuf>,
     /// The configuration (TOML): id columns, compared columns and their kinds, one-to-one.
     #[arg(long)]
     config: PathBuf,
@@ -57,12 +59,22 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         .iter()
         .map(|f| (f.right.as_str(), f.kind))
         .collect();
-    let (left, right) = rayon::join(
-        || Table::read(&args.left, &config.left_id, &left_cols),
-        || Table::read(&args.right, &config.right_id, &right_cols),
-    );
-    let (left, right) = (left?, right?);
-    let linkage = link(&config, &left, &right, threshold);
+    let (left, right) = match &args.right {
+        Some(right_path) => {
+            let (left, right) = rayon::join(
+                || Table::read(&args.left, &config.left_id, &left_cols),
+                || Table::read(right_path, &config.right_id, &right_cols),
+            );
+            (left?, Some(right?))
+        }
+        None => (Table::read(&args.left, &config.left_id, &left_cols)?, None),
+    };
+    let linkage = match &right {
+        Some(right) => link(&config, &left, right, threshold),
+        None => dedupe(&config, &left, threshold),
+    };
+    // Deduplicating, both ids of a pair are the left file's.
+    let right = right.as_ref().unwrap_or(&left);
 
     crate::output::write_file(&args.out, |w| {
         let mut csv = csv::Writer::from_writer(w);
@@ -79,16 +91,27 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     })?;
 
     let seconds = started.elapsed().as_secs_f64();
+    let dedupe = args.right.is_none();
     out.summary(
-        &json!({"left": left.len(), "right": right.len(), "candidates": linkage.candidates,
-        "links": linkage.links.len(), "lambda": linkage.model.lambda, "seconds": seconds}),
+        &json!({"left": left.len(), "right": right.len(), "dedupe": dedupe,
+        "candidates": linkage.candidates, "links": linkage.links.len(),
+        "lambda": linkage.model.lambda, "seconds": seconds}),
     );
-    out.say(format!(
-        "{} × {} records, {} candidate pairs, {} links at ≥ {threshold} ({seconds:.2} s)",
-        left.len(),
-        right.len(),
-        linkage.candidates,
-        linkage.links.len()
-    ));
+    if dedupe {
+        out.say(format!(
+            "{} records, {} candidate pairs, {} duplicate pairs at ≥ {threshold} ({seconds:.2} s)",
+            left.len(),
+            linkage.candidates,
+            linkage.links.len()
+        ));
+    } else {
+        out.say(format!(
+            "{} × {} records, {} candidate pairs, {} links at ≥ {threshold} ({seconds:.2} s)",
+            left.len(),
+            right.len(),
+            linkage.candidates,
+            linkage.links.len()
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
