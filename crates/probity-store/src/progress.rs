@@ -234,3 +234,33 @@ impl Store {
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 }
+
+impl Store {
+    /// Subjects on the roster without an account, of one unit or all: (person_key, name, unit).
+    pub async fn subjects_without_account(
+        &self,
+        unit: Option<&str>,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let sql = "SELECT s.person_key, s.name, s.unit FROM subjects s \
+                   WHERE s.on_roster = 1 AND ($1 = '' OR s.unit = $1) \
+                   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.person_key = s.person_key) \
+                   ORDER BY s.unit, s.name";
+        sqlx::query(sql)
+            .bind(unit.unwrap_or(""))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    /// The units, by name.
+    pub async fn units(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query("SELECT name FROM units ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+}

@@ -40,13 +40,82 @@ struct AdminPage {
     running: bool,
     run_status: String,
     sample_status: Option<String>,
+    units: Vec<String>,
 }
 
-fn page(app: &App, ctx: &Ctx, error: Option<String>, done: Option<String>) -> Response {
-    page_with(app, ctx, error, done, None)
+async fn page(app: &App, ctx: &Ctx, error: Option<String>, done: Option<String>) -> Response {
+    page_with(app, ctx, error, done, None).await
 }
 
-fn page_with(
+#[derive(Deserialize)]
+pub(crate) struct AccountsForm {
+    csrf: String,
+    unit: Option<String>,
+}
+
+/// Creates a declarant account for every subject (of a unit, or all) on the roster without
+/// one; answers a CSV of usernames and initial passwords, which is shown this once.
+pub(crate) async fn create_accounts(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<AccountsForm>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator])?;
+    ctx.check_form(&headers, &form.csrf)?;
+    let unit = form.unit.as_deref().filter(|u| !u.is_empty());
+    let subjects = app
+        .store
+        .subjects_without_account(unit)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| WebError::internal(ctx.t, e);
+    csv.write_record(["username", "name", "unit", "initial_password"])
+        .map_err(fail)?;
+    let stamp = ctx.stamp();
+    for (person_key, name, unit) in subjects {
+        let username = format!("d{}", &person_key[..12]);
+        let password = crate::auth::random_token()[..16].to_owned();
+        let to_hash = password.clone();
+        let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&to_hash))
+            .await
+            .map_err(|e| WebError::internal(ctx.t, e))?
+            .map_err(|e| WebError::internal(ctx.t, e))?;
+        let user = User {
+            username: username.clone(),
+            role: Role::Declarant,
+            person_key: Some(person_key),
+            password_hash: hash,
+            disabled: false,
+        };
+        app.store
+            .create_user(&stamp, &user)
+            .await
+            .map_err(|e| WebError::internal(ctx.t, e))?;
+        csv.write_record([username.as_str(), &name, &unit, &password])
+            .map_err(fail)?;
+    }
+    let body = csv
+        .into_inner()
+        .map_err(|e| WebError::internal(ctx.t, e.error()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"accounts.csv\"".to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn page_with(
     app: &App,
     ctx: &Ctx,
     error: Option<String>,
@@ -75,6 +144,7 @@ fn page_with(
         StatusCode::OK
     };
     let default_year = chrono::Datelike::year(&crate::now()) - 1;
+    let units = app.store.units().await.unwrap_or_default();
     (
         status,
         AdminPage {
@@ -87,6 +157,7 @@ fn page_with(
             running,
             run_status,
             sample_status,
+            units,
         },
     )
         .into_response()
@@ -126,9 +197,9 @@ pub(crate) async fn sample_draw(
                         ("random", s.frame.random_size(rate) as i64),
                     ],
                 );
-                page_with(&app, &ctx, None, None, Some(status))
+                page_with(&app, &ctx, None, None, Some(status)).await
             }
-            Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None),
+            Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None).await,
             Err(e) => return Err(WebError::internal(ctx.t, e)),
         },
     )
@@ -155,7 +226,9 @@ pub(crate) async fn sample_reveal(
         .await
     {
         Ok(_) => {}
-        Err(probity_store::StoreError::Conflict(m)) => return Ok(page(&app, &ctx, Some(m), None)),
+        Err(probity_store::StoreError::Conflict(m)) => {
+            return Ok(page(&app, &ctx, Some(m), None).await);
+        }
         Err(e) => return Err(WebError::internal(ctx.t, e)),
     }
     let verified = app
@@ -168,9 +241,9 @@ pub(crate) async fn sample_reveal(
             let status = ctx
                 .t
                 .with("sample-drawn", &[("drawn", s.drawn.len() as i64)]);
-            page_with(&app, &ctx, None, None, Some(status))
+            page_with(&app, &ctx, None, None, Some(status)).await
         }
-        Err(why) => page(&app, &ctx, Some(why), None),
+        Err(why) => page(&app, &ctx, Some(why), None).await,
     })
 }
 
@@ -180,7 +253,7 @@ pub(crate) async fn admin_page(
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     ctx.with_role(&[Role::Administrator])?;
-    Ok(page(&app, &ctx, None, None))
+    Ok(page(&app, &ctx, None, None).await)
 }
 
 /// The fields of a multipart form: the CSRF token and the files, by name.
@@ -243,13 +316,13 @@ pub(crate) async fn upload_roster(
     let (csrf, files) = read_multipart(&ctx, form).await?;
     ctx.check_form(&headers, &csrf)?;
     let Some((name, bytes)) = files.into_iter().next() else {
-        return Ok(page(&app, &ctx, Some(ctx.t.get("roster-file")), None));
+        return Ok(page(&app, &ctx, Some(ctx.t.get("roster-file")), None).await);
     };
     Ok(
         match app.store.import_roster(&ctx.stamp(), &name, &bytes).await {
-            Ok(r) => page(&app, &ctx, None, Some(imported_message(ctx.t, &r))),
+            Ok(r) => page(&app, &ctx, None, Some(imported_message(ctx.t, &r))).await,
             Err(e @ probity_store::StoreError::Rejected { .. }) => {
-                page(&app, &ctx, Some(e.to_string()), None)
+                page(&app, &ctx, Some(e.to_string()), None).await
             }
             Err(e) => return Err(WebError::internal(ctx.t, e)),
         },
@@ -279,14 +352,14 @@ pub(crate) async fn open_cycle(
     {
         Some(text) => match probity_model::Date::parse(text) {
             Ok(d) => d,
-            Err(e) => return Ok(page(&app, &ctx, Some(format!("deadline: {e}")), None)),
+            Err(e) => return Ok(page(&app, &ctx, Some(format!("deadline: {e}")), None).await),
         },
         None => match probity_model::Profile::builtin("cn")
             .ok()
             .and_then(|p| p.annual_deadline(form.year))
         {
             Some(d) => d,
-            None => return Ok(page(&app, &ctx, Some("year: no deadline".into()), None)),
+            None => return Ok(page(&app, &ctx, Some("year: no deadline".into()), None).await),
         },
     };
     Ok(
@@ -295,9 +368,9 @@ pub(crate) async fn open_cycle(
             .open_cycle(&ctx.stamp(), form.year, deadline)
             .await
         {
-            Ok(r) if r.already => page(&app, &ctx, None, Some(ctx.t.get("nothing-changed"))),
-            Ok(_) => page(&app, &ctx, None, Some(ctx.t.get("cycle-opened"))),
-            Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None),
+            Ok(r) if r.already => page(&app, &ctx, None, Some(ctx.t.get("nothing-changed"))).await,
+            Ok(_) => page(&app, &ctx, None, Some(ctx.t.get("cycle-opened"))).await,
+            Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None).await,
             Err(e) => return Err(WebError::internal(ctx.t, e)),
         },
     )
@@ -323,7 +396,8 @@ pub(crate) async fn upload_registry(
                 "{name}: not a registry extract name (real_estate.csv, stocks.parquet, …)"
             )),
             None,
-        ));
+        )
+        .await);
     }
     // Read and check every file as `probity registry import` does, from a private folder.
     let dir = tempfile::Builder::new()
@@ -344,7 +418,7 @@ pub(crate) async fn upload_registry(
                 .rsplit_once("probity-upload")
                 .and_then(|(_, rest)| rest.split_once('/').map(|(_, r)| r.to_owned()))
                 .unwrap_or(message);
-            return Ok(page(&app, &ctx, Some(message), None));
+            return Ok(page(&app, &ctx, Some(message), None).await);
         }
     };
     let r = app
@@ -358,7 +432,7 @@ pub(crate) async fn upload_registry(
         ctx.t
             .with("registry-imported", &[("added", r.added as i64)])
     };
-    Ok(page(&app, &ctx, None, Some(message)))
+    Ok(page(&app, &ctx, None, Some(message)).await)
 }
 
 #[derive(Deserialize)]

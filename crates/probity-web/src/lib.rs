@@ -74,6 +74,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/cycle", post(admin::open_cycle))
         .route("/admin/registry", post(admin::upload_registry))
         .route("/admin/verify", post(admin::start_run))
+        .route("/admin/accounts", post(admin::create_accounts))
         .route("/admin/sample/draw", post(admin::sample_draw))
         .route("/admin/sample/reveal", post(admin::sample_reveal))
         .route("/static/probity.css", get(stylesheet))

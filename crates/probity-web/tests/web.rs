@@ -1168,3 +1168,33 @@ async fn a_correction_starts_from_the_report_and_supersedes_it() {
     assert_eq!(draft["supersedes"], "D2025-000001");
     assert_ne!(draft["declaration_id"], "D2025-000001");
 }
+
+#[tokio::test]
+async fn administrators_create_declarant_accounts_from_the_roster() {
+    let (_dir, app) = app().await;
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    let csrf = csrf_of(&app, &admin).await;
+    let (status, _, csv) = send(
+        &app,
+        form_post("/admin/accounts", &admin, format!("csrf={csrf}&unit=")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.lines().collect();
+    // Six on the roster, two with accounts already.
+    assert_eq!(lines.len(), 1 + 4, "{csv}");
+    assert_eq!(lines[0], "username,name,unit,initial_password");
+    // Each can sign in with the password handed out, and sees only their own report.
+    let fields: Vec<&str> = lines[1].split(',').collect();
+    let cookie = sign_in(&app, fields[0], fields[3]).await.unwrap();
+    let (status, _, page) = send(&app, get("/me", &cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.matches("href=\"/reports/").count(), 1, "{page}");
+    // Asked again: nobody is left without an account.
+    let (_, _, again) = send(
+        &app,
+        form_post("/admin/accounts", &admin, format!("csrf={csrf}&unit=")),
+    )
+    .await;
+    assert_eq!(again.lines().count(), 1);
+}

@@ -7,6 +7,27 @@ use std::path::Path;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Prints a line on standard output; when the reader has gone (`probity score | head`), exits
+/// quietly as a Unix tool does instead of panicking on the broken pipe.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(&format!($($arg)*))
+    };
+}
+
+/// The function behind [`outln!`].
+pub fn write_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("probity: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// How a verb prints its summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum SummaryFormat {
@@ -40,14 +61,14 @@ impl Output {
     /// Prints a line of a text summary, unless quiet or JSON.
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet && !self.json {
-            println!("{}", line.as_ref());
+            crate::outln!("{}", line.as_ref());
         }
     }
 
     /// Prints a JSON summary (even when quiet: a script asked for it).
     pub fn summary(&self, value: &serde_json::Value) {
         if self.json {
-            println!("{value}");
+            crate::outln!("{value}");
         }
     }
 

@@ -177,3 +177,6 @@ f-currency = Currency (ISO code)
 f-description = Description
 correct-report = Correct this report (a new version)
 change-report = File a change report
+accounts = Declarant accounts
+all-units = All units
+create-accounts = Create accounts for those on the roster without one (a CSV of initial passwords, shown once)

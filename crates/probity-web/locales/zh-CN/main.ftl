@@ -177,3 +177,6 @@ f-currency = 币种（ISO 代码）
 f-description = 投资说明
 correct-report = 更正此报告（提交新版本）
 change-report = 填报事项变化报告
+accounts = 报告人账户
+all-units = 全部单位
+create-accounts = 为名单中尚无账户的人员创建账户（下载初始密码 CSV，仅显示一次）

@@ -81,8 +81,8 @@ pub fn checkpoint(args: CheckpointArgs, database: &Database, _quiet: bool) -> Re
     })?;
     // Printed even when quiet: it is what was asked for.
     match args.format {
-        SummaryFormat::Text => println!("{head}"),
-        SummaryFormat::Json => println!(
+        SummaryFormat::Text => crate::outln!("{head}"),
+        SummaryFormat::Json => crate::outln!(
             "{}",
             json!({"checkpoint": head.to_string(), "seq": head.seq, "sha256": head.sha256})
         ),

@@ -334,7 +334,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         } else if to_stderr {
             eprintln!("{line}");
         } else {
-            println!("{line}");
+            crate::outln!("{line}");
         }
     };
     match args.summary {
@@ -348,7 +348,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
             if to_stderr {
                 eprintln!("{summary}")
             } else {
-                println!("{summary}")
+                crate::outln!("{summary}")
             }
         }
         SummaryFormat::Text => {

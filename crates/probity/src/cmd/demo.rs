@@ -258,7 +258,7 @@ fn serve(args: &Args, out: &Output) -> Result<()> {
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         out.say("");
         // Said even when quiet: it is where the demo is.
-        println!(
+        crate::outln!(
             "Probity at http://{}/ (Ctrl-C to stop)",
             listener.local_addr()?
         );

@@ -103,7 +103,7 @@ pub fn reveal(args: RevealArgs, database: &Database, _quiet: bool) -> Result<Exi
         anyhow::Ok(ids)
     })?;
     for id in ids {
-        println!("{id}");
+        crate::outln!("{id}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -48,7 +48,7 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         let app = Arc::new(App::new(store, args.secure_cookies, Lang::Zh));
         if !quiet {
-            println!("Probity at http://{}/", listener.local_addr()?);
+            crate::outln!("Probity at http://{}/", listener.local_addr()?);
         }
         probity_web::serve(app, listener).await?;
         anyhow::Ok(())
@@ -105,7 +105,7 @@ pub fn add_user(args: UserArgs, database: &Database, quiet: bool) -> Result<Exit
         anyhow::Ok(())
     })?;
     if !quiet {
-        println!("account {} ({role}) created", args.username);
+        crate::outln!("account {} ({role}) created", args.username);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -157,7 +157,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         valid += report.valid;
         for p in report.problems {
             if !out.json() {
-                println!(
+                crate::outln!(
                     "{}:{}: {}: {}",
                     path.display(),
                     p.line,
