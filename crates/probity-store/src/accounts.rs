@@ -12,7 +12,7 @@ use probity_model::Declaration;
 use crate::error::StoreError;
 use crate::import::{Imported, RESIDENT_ID, import_declarations_in};
 use crate::record::{Value, fetch};
-use crate::schema::{DRAFTS, USERS};
+use crate::schema::{DRAFTS, USER_UNITS, USERS};
 use crate::store::{Stamp, Store};
 
 /// What an account may do.
@@ -172,6 +172,68 @@ impl Store {
         )
         .await?;
         rows.first().map(|r| user_from(r)).transpose()
+    }
+
+    /// Sets the units a staff account manages (empty: every unit); each must exist.
+    pub async fn set_user_units(
+        &self,
+        stamp: &Stamp,
+        username: &str,
+        units: &[String],
+    ) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let current = fetch(
+            w.conn(),
+            &keys,
+            &USER_UNITS,
+            "username = $1",
+            &[username.into()],
+        )
+        .await?;
+        for row in current {
+            w.delete(&USER_UNITS, "user.unit.remove", row).await?;
+        }
+        for unit in units {
+            let known = fetch(
+                w.conn(),
+                &keys,
+                &crate::schema::UNITS,
+                "name = $1",
+                &[unit.as_str().into()],
+            )
+            .await?;
+            if known.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "no unit {unit:?} on the roster"
+                )));
+            }
+            w.insert(
+                &USER_UNITS,
+                "user.unit.add",
+                vec![username.into(), unit.as_str().into()],
+            )
+            .await?;
+        }
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The units a staff account manages; empty: every unit.
+    pub async fn user_units(&self, username: &str) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.connection().await?;
+        let keys = self.keys();
+        Ok(fetch(
+            &mut conn,
+            &keys,
+            &USER_UNITS,
+            "username = $1",
+            &[username.into()],
+        )
+        .await?
+        .into_iter()
+        .filter_map(|r| r[1].as_text().map(str::to_owned))
+        .collect())
     }
 
     /// Saves a draft (JSON as typed so far, valid or not) for a person, year and kind.

@@ -261,6 +261,14 @@ pub const USERS: Table = Table {
     covered: true,
 };
 
+/// The units a staff account manages (none: every unit).
+pub const USER_UNITS: Table = Table {
+    name: "user_units",
+    columns: &[("username", Text), ("unit", Text)],
+    key_len: 2,
+    covered: true,
+};
+
 /// Verification runs of the cross-check over a cycle.
 pub const VERIFICATION_RUNS: Table = Table {
     name: "verification_runs",
@@ -374,6 +382,7 @@ pub const TABLES: &[&Table] = &[
     &REGISTRY_BATCHES,
     &SAMPLE_DRAWS,
     &USERS,
+    &USER_UNITS,
     &VERIFICATION_RUNS,
     &CASES,
     &FINDINGS,

@@ -37,10 +37,15 @@ impl Backend {
             Backend::Sqlite => &[
                 (1, include_str!("../migrations/sqlite/0001_init.sql")),
                 (2, include_str!("../migrations/sqlite/0002_sessions.sql")),
+                (3, include_str!("../migrations/sqlite/0003_user_units.sql")),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
                 (2, include_str!("../migrations/postgres/0002_sessions.sql")),
+                (
+                    3,
+                    include_str!("../migrations/postgres/0003_user_units.sql"),
+                ),
             ],
         }
     }

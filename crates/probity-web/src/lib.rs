@@ -133,6 +133,8 @@ pub struct Ctx {
     pub user: Option<User>,
     /// The session's CSRF token (empty without a session).
     pub csrf: String,
+    /// For staff: the units they manage (`None`: every unit).
+    pub units: Option<Vec<String>>,
     token_hash: Option<String>,
 }
 
@@ -146,6 +148,7 @@ impl Ctx {
             t,
             user: None,
             csrf: String::new(),
+            units: None,
             token_hash: None,
         };
         if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
@@ -156,6 +159,14 @@ impl Ctx {
                 .await
                 .map_err(|e| WebError::internal(t, e))?
             {
+                if session.user.role != Role::Declarant {
+                    let units = app
+                        .store
+                        .user_units(&session.user.username)
+                        .await
+                        .map_err(|e| WebError::internal(t, e))?;
+                    ctx.units = (!units.is_empty()).then_some(units);
+                }
                 ctx.user = Some(session.user);
                 ctx.csrf = session.csrf;
                 ctx.token_hash = Some(hash);
@@ -581,6 +592,18 @@ pub(crate) async fn readable_report(
     if !allowed {
         return Err(WebError::Forbidden(ctx.t));
     }
+    // Staff see the reports of the units they manage.
+    if let Some(units) = &ctx.units {
+        let unit = app
+            .store
+            .subject(&summary.person_key)
+            .await
+            .map_err(|e| WebError::internal(ctx.t, e))?
+            .map(|(_, unit)| unit);
+        if !unit.is_some_and(|u| units.contains(&u)) {
+            return Err(WebError::Forbidden(ctx.t));
+        }
+    }
     let stored = app
         .store
         .read_declaration(&ctx.stamp(), id)
@@ -646,10 +669,16 @@ pub(crate) async fn load_progress(
     };
     let Some(year) = year else { return Ok(None) };
     let today = now().format("%Y-%m-%d").to_string();
-    app.store
+    let mut progress = app
+        .store
         .progress(year, &today)
         .await
-        .map_err(|e| WebError::internal(ctx.t, e))
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    // Staff see the units they manage.
+    if let (Some(p), Some(units)) = (&mut progress, &ctx.units) {
+        p.rows.retain(|r| units.contains(&r.unit));
+    }
+    Ok(progress)
 }
 
 async fn progress_page(

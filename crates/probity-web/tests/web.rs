@@ -1198,3 +1198,57 @@ async fn administrators_create_declarant_accounts_from_the_roster() {
     .await;
     assert_eq!(again.lines().count(), 1);
 }
+
+#[tokio::test]
+async fn staff_see_only_the_units_they_manage() {
+    let (_dir, app) = app().await;
+    let s = Stamp::new("2026-02-01T08:00:00Z", "test");
+    let verifier = User {
+        username: "xiamen".into(),
+        role: Role::Verifier,
+        person_key: None,
+        password_hash: probity_web::auth::hash_password(PASSWORD).unwrap(),
+        disabled: false,
+    };
+    app.store.create_user(&s, &verifier).await.unwrap();
+    app.store
+        .set_user_units(&s, "xiamen", &["厦门市公安局".to_owned()])
+        .await
+        .unwrap();
+    assert!(
+        app.store
+            .set_user_units(&s, "xiamen", &["no such unit".to_owned()])
+            .await
+            .is_err()
+    );
+    let cookie = sign_in(&app, "xiamen", PASSWORD).await.unwrap();
+    let (_, _, body) = send(&app, get("/api/progress?cycle=2025", &cookie)).await;
+    let progress: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let units: Vec<&str> = progress["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unit"].as_str().unwrap())
+        .collect();
+    assert_eq!(units, vec!["厦门市公安局"]);
+    // A report of their unit, yes; of another unit, no.
+    assert_eq!(
+        send(&app, get("/api/reports/D2025-000002", &cookie))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, get("/api/reports/D2025-000001", &cookie))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // An account without units (the administrator here) sees every unit.
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    assert_eq!(
+        send(&app, get("/api/reports/D2025-000001", &admin)).await.0,
+        StatusCode::OK
+    );
+    assert!(app.store.verify_audit(None).await.unwrap().is_ok());
+}

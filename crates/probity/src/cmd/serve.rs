@@ -33,6 +33,9 @@ pub struct UserArgs {
     /// For a declarant: their resident ID (they must be on the roster).
     #[arg(long)]
     person: Option<String>,
+    /// For staff: a unit they manage (repeat for several; none: every unit).
+    #[arg(long = "unit", value_name = "UNIT")]
+    units: Vec<String>,
     /// Read the password from standard input (first line) instead of asking for it.
     #[arg(long)]
     password_stdin: bool,
@@ -100,7 +103,13 @@ pub fn add_user(args: UserArgs, database: &Database, quiet: bool) -> Result<Exit
             password_hash: hash,
             disabled: false,
         };
-        store.create_user(&db::stamp(), &user).await?;
+        let stamp = db::stamp();
+        store.create_user(&stamp, &user).await?;
+        if !args.units.is_empty() {
+            store
+                .set_user_units(&stamp, &args.username, &args.units)
+                .await?;
+        }
         store.close().await;
         anyhow::Ok(())
     })?;
