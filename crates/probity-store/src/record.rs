@@ -221,6 +221,17 @@ pub fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `k1 = $n AND k2 = $n+1 …` over a table's key columns, placeholders from `$first`.
+pub fn key_filter(table: &Table, first: usize) -> String {
+    table
+        .key_columns()
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| format!("{c} = ${}", first + i))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
 /// Fetches the rows of `table` matching `filter` (SQL after `WHERE`, with `$1…` bound to
 /// `binds`), opened, in key order.
 pub async fn fetch(

@@ -8,7 +8,7 @@
 
 use crate::error::StoreError;
 use crate::keys::Keyring;
-use crate::record::{Value, bind_typed, fetch, seal_row, stored_value};
+use crate::record::{Value, bind_typed, fetch, key_filter, seal_row, stored_value};
 use crate::schema::{Kind, TABLES, Table};
 use crate::store::{Stamp, Store};
 
@@ -137,13 +137,7 @@ impl Store {
                 )));
             }
             for key in chunk {
-                let filter: Vec<String> = table
-                    .key_columns()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
-                    .collect();
-                let rows = fetch(w.conn(), &keys, table, &filter.join(" AND "), key).await?;
+                let rows = fetch(w.conn(), &keys, table, &key_filter(table, 1), key).await?;
                 // Gone since we looked (a draft deleted, say): nothing to re-seal.
                 let Some(mut row) = rows.into_iter().next() else {
                     continue;
@@ -154,17 +148,12 @@ impl Store {
                     .enumerate()
                     .map(|(j, i)| format!("{} = ${}", table.columns[*i].0, j + 1))
                     .collect();
-                let wheres: Vec<String> = table
-                    .key_columns()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (c, _))| format!("{c} = ${}", sealed_columns.len() + i + 1))
-                    .collect();
+
                 let sql = format!(
                     "UPDATE {} SET {} WHERE {}",
                     table.name,
                     sets.join(", "),
-                    wheres.join(" AND ")
+                    key_filter(table, sealed_columns.len() + 1)
                 );
                 let mut values: Vec<Value> =
                     sealed_columns.iter().map(|i| row[*i].clone()).collect();

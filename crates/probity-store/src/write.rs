@@ -9,7 +9,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::audit::{event_hash, sha256_hex};
 use crate::error::StoreError;
 use crate::keys::Keyring;
-use crate::record::{Value, bind_typed, digest, placeholders, row_key, seal_row};
+use crate::record::{Value, bind_typed, digest, key_filter, placeholders, row_key, seal_row};
 use crate::schema::Table;
 use crate::store::{Stamp, Store};
 
@@ -75,35 +75,9 @@ impl Writer {
         subject: &str,
         payload: &str,
     ) -> Result<i64, StoreError> {
-        let seq = self.seq + 1;
-        let payload_sha256 = sha256_hex(payload.as_bytes());
-        let sha256 = event_hash(
-            seq,
-            &self.stamp.at,
-            &self.stamp.actor,
-            action,
-            subject,
-            &payload_sha256,
-            &self.head,
-        );
-        sqlx::query(
-            "INSERT INTO audit_events (seq, at, actor, action, subject, payload, payload_sha256, prev_sha256, sha256) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(seq)
-        .bind(self.stamp.at.as_str())
-        .bind(self.stamp.actor.as_str())
-        .bind(action)
-        .bind(subject)
-        .bind(payload)
-        .bind(payload_sha256.as_str())
-        .bind(self.head.as_str())
-        .bind(sha256.as_str())
-        .execute(&mut *self.tx)
-        .await?;
-        self.seq = seq;
-        self.head = sha256;
-        Ok(seq)
+        self.events(action, vec![(subject.to_owned(), payload.to_owned())])
+            .await?;
+        Ok(self.seq)
     }
 
     /// Inserts a new record (values in clear, in the table's column order) with its event.
@@ -130,37 +104,10 @@ impl Writer {
         &mut self,
         table: &Table,
         action: &str,
-        mut row: Vec<Value>,
+        row: Vec<Value>,
         replace: bool,
     ) -> Result<(), StoreError> {
-        debug_assert_eq!(row.len(), table.columns.len());
-        let key = row_key(table, &row);
-        let record_digest = digest(table, &row);
-        seal_row(&self.keys, table, &mut row)?;
-        let mut sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            table.name,
-            table.column_list(),
-            placeholders(1, row.len())
-        );
-        if replace {
-            let updates: Vec<String> = table.columns[table.key_len..]
-                .iter()
-                .map(|(c, _)| format!("{c} = excluded.{c}"))
-                .collect();
-            sql.push_str(&format!(
-                " ON CONFLICT ({}) DO UPDATE SET {}",
-                table.key_list(),
-                updates.join(", ")
-            ));
-        }
-        bind_typed(sqlx::query(sqlx::AssertSqlSafe(sql)), &row, table.columns)
-            .execute(&mut *self.tx)
-            .await?;
-        let payload = format!("record {} {record_digest} {key}", table.name);
-        self.event(action, &format!("{}/{key}", table.name), &payload)
-            .await?;
-        Ok(())
+        self.write_all(table, action, vec![row], replace).await
     }
 
     /// Inserts many new records, each with its event, in multi-row statements (one round trip
@@ -296,13 +243,7 @@ impl Writer {
         key_values: Vec<Value>,
     ) -> Result<(), StoreError> {
         let key = row_key(table, &key_values);
-        let filter: Vec<String> = table
-            .key_columns()
-            .iter()
-            .enumerate()
-            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
-            .collect();
-        let sql = format!("DELETE FROM {} WHERE {}", table.name, filter.join(" AND "));
+        let sql = format!("DELETE FROM {} WHERE {}", table.name, key_filter(table, 1));
         bind_typed(
             sqlx::query(sqlx::AssertSqlSafe(sql)),
             &key_values,
