@@ -85,23 +85,30 @@ impl RegistryExtracts {
         })
     }
 
+    /// Rows of one source; `None` when it was not queried.
+    pub fn rows_of(&self, source: Source) -> Option<usize> {
+        fn n<T>(v: &Option<Vec<T>>) -> Option<usize> {
+            v.as_ref().map(Vec::len)
+        }
+        match source {
+            Source::Marriages => n(&self.marriages),
+            Source::TravelDocuments => n(&self.travel_documents),
+            Source::BorderCrossings => n(&self.border_crossings),
+            Source::ResidenceAbroad => n(&self.residence_abroad),
+            Source::Employment => n(&self.employment),
+            Source::CriminalCases => n(&self.criminal_cases),
+            Source::TaxIncome => n(&self.tax_income),
+            Source::RealEstate => n(&self.real_estate),
+            Source::Stocks => n(&self.stocks),
+            Source::Funds => n(&self.funds),
+            Source::Insurance => n(&self.insurance),
+            Source::Companies => n(&self.companies),
+        }
+    }
+
     /// Total rows across sources.
     pub fn rows(&self) -> usize {
-        fn n<T>(v: &Option<Vec<T>>) -> usize {
-            v.as_ref().map_or(0, Vec::len)
-        }
-        n(&self.marriages)
-            + n(&self.travel_documents)
-            + n(&self.border_crossings)
-            + n(&self.residence_abroad)
-            + n(&self.employment)
-            + n(&self.criminal_cases)
-            + n(&self.tax_income)
-            + n(&self.real_estate)
-            + n(&self.stocks)
-            + n(&self.funds)
-            + n(&self.insurance)
-            + n(&self.companies)
+        Source::ALL.iter().filter_map(|s| self.rows_of(*s)).sum()
     }
 }
 

@@ -9,32 +9,12 @@ use probity_store::RegistryFile;
 
 use crate::verification::VerifyError;
 
-fn rows_of(extracts: &RegistryExtracts, source: Source) -> Option<usize> {
-    fn n<T>(v: &Option<Vec<T>>) -> Option<usize> {
-        v.as_ref().map(Vec::len)
-    }
-    match source {
-        Source::Marriages => n(&extracts.marriages),
-        Source::TravelDocuments => n(&extracts.travel_documents),
-        Source::BorderCrossings => n(&extracts.border_crossings),
-        Source::ResidenceAbroad => n(&extracts.residence_abroad),
-        Source::Employment => n(&extracts.employment),
-        Source::CriminalCases => n(&extracts.criminal_cases),
-        Source::TaxIncome => n(&extracts.tax_income),
-        Source::RealEstate => n(&extracts.real_estate),
-        Source::Stocks => n(&extracts.stocks),
-        Source::Funds => n(&extracts.funds),
-        Source::Insurance => n(&extracts.insurance),
-        Source::Companies => n(&extracts.companies),
-    }
-}
-
 /// Reads and checks every registry file of a folder (errors name file, line and column).
 pub fn registry_files(dir: &Path) -> Result<Vec<RegistryFile>, VerifyError> {
     let extracts = RegistryExtracts::read_dir(dir)?;
     let mut files = Vec::new();
     for source in Source::ALL {
-        let Some(rows) = rows_of(&extracts, source) else {
+        let Some(rows) = extracts.rows_of(source) else {
             continue;
         };
         let Some(path) = ["csv", "parquet"]
