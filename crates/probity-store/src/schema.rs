@@ -329,12 +329,13 @@ pub const EXPLANATIONS: Table = Table {
         ("question", Sealed),
         ("answer", Sealed),
         ("answered_at", Text),
+        ("due_on", Text),
     ],
     key_len: 1,
     covered: true,
 };
 
-/// Determinations on cases.
+/// Determinations, one finding of a case each; the latest for a finding is the one in force.
 pub const DETERMINATIONS: Table = Table {
     name: "determinations",
     columns: &[
@@ -346,12 +347,13 @@ pub const DETERMINATIONS: Table = Table {
         ("confirmed_by", Text),
         ("confirmed_at", Text),
         ("reason", Sealed),
+        ("finding_id", Int),
     ],
     key_len: 1,
     covered: true,
 };
 
-/// Measures taken.
+/// Measures taken, each following from a determination.
 pub const MEASURES: Table = Table {
     name: "measures",
     columns: &[
@@ -361,6 +363,7 @@ pub const MEASURES: Table = Table {
         ("decided_by", Text),
         ("decided_at", Text),
         ("note", Sealed),
+        ("determination_id", Int),
     ],
     key_len: 1,
     covered: true,
