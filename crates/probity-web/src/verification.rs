@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use probity_check::{RegistryExtracts, check_all};
-use probity_model::{Declaration, Profile};
+use probity_model::{Declaration, FindingEvidence, Profile};
 use probity_store::{RunRecorded, Stamp, Store};
 
 /// Why a run could not be made.
@@ -109,6 +109,24 @@ pub async fn verify_cycle(
             &|id: &str| profiles.iter().find(|p| p.id == id),
             &extracts,
         );
+        // Each finding keeps the registry rows behind it, so the verifier reads them beside the
+        // declared item without the registry files at hand.
+        let ids: std::collections::HashSet<&str> = findings
+            .iter()
+            .flat_map(|f| f.registry_record_ids.iter().map(String::as_str))
+            .collect();
+        let rows = extracts.evidence(&ids);
+        let findings: Vec<FindingEvidence> = findings
+            .into_iter()
+            .map(|finding| FindingEvidence {
+                registry_rows: finding
+                    .registry_record_ids
+                    .iter()
+                    .filter_map(|id| rows.get(id).cloned())
+                    .collect(),
+                finding,
+            })
+            .collect();
         Ok::<_, VerifyError>((declarations.len(), findings))
     })
     .await
