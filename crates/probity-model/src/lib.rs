@@ -25,6 +25,7 @@ pub mod decimal;
 pub mod declaration;
 pub mod finding;
 pub mod ids;
+pub mod issue;
 pub mod locate;
 pub mod profile;
 pub mod quantity;
@@ -32,6 +33,7 @@ pub mod registry;
 pub mod roster;
 pub mod sample;
 pub mod time;
+pub mod unit;
 pub mod validation;
 
 pub use country::Country;

@@ -3,7 +3,6 @@
 //! with the JSON path of the value at fault, so that the CLI and the web form show the same words.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -13,28 +12,12 @@ use crate::finding::Category;
 use crate::profile::{Covered, Profile};
 use crate::time::Date;
 
-/// One problem in a report: where (a JSON path such as `$.real_estate[2].area_m2`) and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    /// JSON path of the value at fault.
-    pub path: String,
-    /// What is wrong, in a sentence.
-    pub message: String,
-}
+pub use crate::issue::{Arg, Issue, IssueCode};
+use IssueCode as C;
 
-impl Issue {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Issue {
-        Issue {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Issue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
+/// A named argument shown as it is.
+fn a(name: &'static str, value: impl ToString) -> (&'static str, Arg) {
+    (name, Arg::Text(value.to_string()))
 }
 
 /// Parses and validates one report given as JSON. `profile_for` finds the profile the report
@@ -58,6 +41,8 @@ pub fn parse_and_validate<'p>(
     let Some(profile) = profile_for(&declaration.profile) else {
         return Err(vec![Issue::new(
             "$.profile",
+            C::UnknownProfile,
+            vec![a("profile", &declaration.profile)],
             format!("unknown profile {:?}", declaration.profile),
         )]);
     };
@@ -161,10 +146,15 @@ impl Partial {
 pub fn parse(value: &Value) -> Result<Declaration, Vec<Issue>> {
     let first = match serde_path_to_error::deserialize::<_, Declaration>(value) {
         Ok(d) => return Ok(d),
-        Err(e) => issue_from_serde("$", e),
+        Err(e) => issue_from_serde("$", value, e),
     };
     let Value::Object(obj) = value else {
-        return Err(vec![Issue::new("$", "a declaration is a JSON object")]);
+        return Err(vec![Issue::new(
+            "$",
+            C::NotAnObject,
+            vec![],
+            "a declaration is a JSON object",
+        )]);
     };
     let mut issues = Vec::new();
     let mut form = Form {
@@ -228,7 +218,12 @@ pub fn parse(value: &Value) -> Result<Declaration, Vec<Issue>> {
         "other_matters",
     ];
     for key in obj.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
-        issues.push(Issue::new(format!("$.{key}"), "unknown field"));
+        issues.push(Issue::new(
+            format!("$.{key}"),
+            C::UnknownField,
+            vec![],
+            "unknown field",
+        ));
     }
     if issues.is_empty() {
         // The field-by-field pass found nothing the whole pass did: report what it said.
@@ -246,13 +241,12 @@ struct Form<'a> {
 impl Form<'_> {
     fn scalar<T: DeserializeOwned>(&mut self, key: &str, required: bool) {
         match self.obj.get(key) {
-            None if required => self
-                .issues
-                .push(Issue::new(format!("$.{key}"), "missing field")),
+            None if required => self.issues.push(missing(format!("$.{key}"))),
             None => {}
             Some(v) => {
                 if let Err(e) = serde_path_to_error::deserialize::<_, T>(v) {
-                    self.issues.push(issue_from_serde(&format!("$.{key}"), e));
+                    self.issues
+                        .push(issue_from_serde(&format!("$.{key}"), v, e));
                 }
             }
         }
@@ -260,41 +254,58 @@ impl Form<'_> {
 
     fn items<T: DeserializeOwned>(&mut self, key: &str, required: bool) {
         match self.obj.get(key) {
-            None if required => self
-                .issues
-                .push(Issue::new(format!("$.{key}"), "missing field")),
+            None if required => self.issues.push(missing(format!("$.{key}"))),
             None => {}
             Some(Value::Array(items)) => {
                 for (i, v) in items.iter().enumerate() {
                     if let Err(e) = serde_path_to_error::deserialize::<_, T>(v) {
                         self.issues
-                            .push(issue_from_serde(&format!("$.{key}[{i}]"), e));
+                            .push(issue_from_serde(&format!("$.{key}[{i}]"), v, e));
                     }
                 }
             }
-            Some(_) => self
-                .issues
-                .push(Issue::new(format!("$.{key}"), "expected a list")),
+            Some(_) => self.issues.push(Issue::new(
+                format!("$.{key}"),
+                C::NotAList,
+                vec![],
+                "expected a list",
+            )),
         }
     }
 }
 
+fn missing(path: String) -> Issue {
+    Issue::new(path, C::MissingField, vec![], "missing field")
+}
+
 /// Turns a serde error into an issue at the path of the value at fault, naming an unknown or
-/// missing field as part of the path rather than burying it in the message.
-fn issue_from_serde(prefix: &str, e: serde_path_to_error::Error<serde_json::Error>) -> Issue {
+/// missing field as part of the path rather than burying it in the message. `value` is what
+/// was deserialised, so that the value at fault can be read again to name the code.
+fn issue_from_serde(
+    prefix: &str,
+    value: &Value,
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> Issue {
     use serde_path_to_error::Segment;
     let mut path = prefix.to_owned();
+    let mut raw = Some(value);
     for segment in e.path().iter() {
         match segment {
-            Segment::Seq { index } => path.push_str(&format!("[{index}]")),
-            Segment::Map { key } => path.push_str(&format!(".{key}")),
+            Segment::Seq { index } => {
+                path.push_str(&format!("[{index}]"));
+                raw = raw.and_then(|v| v.get(*index));
+            }
+            Segment::Map { key } => {
+                path.push_str(&format!(".{key}"));
+                raw = raw.and_then(|v| v.get(key.as_str()));
+            }
             Segment::Enum { .. } | Segment::Unknown => {}
         }
     }
     let message = e.into_inner().to_string();
-    for (marker, what) in [
-        ("unknown field `", "unknown field"),
-        ("missing field `", "missing field"),
+    for (marker, code, what) in [
+        ("unknown field `", C::UnknownField, "unknown field"),
+        ("missing field `", C::MissingField, "missing field"),
     ] {
         if let Some(rest) = message.strip_prefix(marker)
             && let Some((name, _)) = rest.split_once('`')
@@ -304,10 +315,11 @@ fn issue_from_serde(prefix: &str, e: serde_path_to_error::Error<serde_json::Erro
             if !path.ends_with(&suffix) {
                 path.push_str(&suffix);
             }
-            return Issue::new(path, what);
+            return Issue::new(path, code, vec![], what);
         }
     }
-    Issue::new(path, message)
+    let (code, args) = crate::issue::from_serde(raw, &message);
+    Issue::new(path, code, args, message)
 }
 
 /// Checks the rules that tie a parsed report together. Returns every problem, in form order.
@@ -340,33 +352,68 @@ struct Validator<'a> {
 }
 
 impl<'a> Validator<'a> {
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.issues.push(Issue::new(path, message));
+    fn push(
+        &mut self,
+        path: impl Into<String>,
+        code: IssueCode,
+        args: Vec<(&'static str, Arg)>,
+        message: impl Into<String>,
+    ) {
+        self.issues.push(Issue::new(path, code, args, message));
+    }
+
+    /// A value that must not be empty text.
+    fn empty(&mut self, path: impl Into<String>) {
+        self.push(path, C::Empty, vec![], "must not be empty");
+    }
+
+    /// An amount or quantity that must be more than zero.
+    fn not_positive(&mut self, path: impl Into<String>) {
+        self.push(path, C::NotPositive, vec![], "must be more than zero");
     }
 
     fn header(&mut self) {
         let d = self.d;
         if d.format != FORMAT {
-            self.push("$.format", format!("must be {FORMAT:?}"));
+            self.push(
+                "$.format",
+                C::MustBe,
+                vec![a("expected", FORMAT)],
+                format!("must be {FORMAT:?}"),
+            );
         }
         if d.profile != self.profile.id {
-            self.push("$.profile", format!("must be {:?}", self.profile.id));
+            self.push(
+                "$.profile",
+                C::MustBe,
+                vec![a("expected", &self.profile.id)],
+                format!("must be {:?}", self.profile.id),
+            );
         }
         if d.declaration_id.trim().is_empty() {
-            self.push("$.declaration_id", "must not be empty");
+            self.empty("$.declaration_id");
         }
         if d.supersedes.as_deref() == Some(d.declaration_id.as_str()) {
-            self.push("$.supersedes", "a report cannot supersede itself");
+            self.push(
+                "$.supersedes",
+                C::SupersedesItself,
+                vec![],
+                "a report cannot supersede itself",
+            );
         }
         if d.year < 1990 || d.year > d.filed_on.year() {
             self.push(
                 "$.year",
+                C::YearOutOfRange,
+                vec![a("year", d.year)],
                 format!("{} is not a year this report can be on", d.year),
             );
         }
         if d.kind == ReportKind::Annual && d.filed_on.year() <= d.year {
             self.push(
                 "$.filed_on",
+                C::AnnualFiledEarly,
+                vec![a("year", d.year)],
                 format!(
                     "an annual report on {} is filed after the year ends",
                     d.year
@@ -384,31 +431,39 @@ impl<'a> Validator<'a> {
         for (i, p) in d.persons.iter().enumerate() {
             let at = format!("$.persons[{i}]");
             if p.handle.as_str().trim().is_empty() {
-                self.push(format!("{at}.ref"), "must not be empty");
+                self.empty(format!("{at}.ref"));
             } else if !handles.insert(p.handle.as_str()) {
                 self.push(
                     format!("{at}.ref"),
+                    C::RefRepeated,
+                    vec![a("ref", p.handle.as_str())],
                     format!("{:?} is used by an earlier person", p.handle.as_str()),
                 );
             }
             if p.name.trim().is_empty() {
-                self.push(format!("{at}.name"), "must not be empty");
+                self.empty(format!("{at}.name"));
             }
             match (&p.id, &p.nationality) {
                 (None, None) => self.push(
                     &at,
+                    C::IdOrNationality,
+                    vec![],
                     "a person has a resident ID or, without one, a nationality",
                 ),
                 (Some(id), _) => {
                     if !ids.insert(id.as_str()) {
                         self.push(
                             format!("{at}.id"),
+                            C::IdRepeated,
+                            vec![],
                             "the same resident ID is given for an earlier person",
                         );
                     }
                     if id.birth_date() > d.filed_on {
                         self.push(
                             format!("{at}.id"),
+                            C::BornAfterReport,
+                            vec![],
                             "the birth date in this ID is after the report date",
                         );
                     }
@@ -421,11 +476,16 @@ impl<'a> Validator<'a> {
                     match &p.id {
                         None => self.push(
                             format!("{at}.id"),
+                            C::DeclarantIdRequired,
+                            vec![],
                             "the declarant's resident ID is required",
                         ),
-                        Some(id) if id != &d.declarant_id => {
-                            self.push(format!("{at}.id"), "must equal declarant_id")
-                        }
+                        Some(id) if id != &d.declarant_id => self.push(
+                            format!("{at}.id"),
+                            C::NotDeclarantId,
+                            vec![],
+                            "must equal declarant_id",
+                        ),
                         _ => {}
                     }
                 }
@@ -434,6 +494,8 @@ impl<'a> Validator<'a> {
                     if p.co_residing.is_none() {
                         self.push(
                             format!("{at}.co_residing"),
+                            C::CoResidingUnset,
+                            vec![],
                             "a child is marked co-residing (true) or not (false)",
                         );
                     }
@@ -441,6 +503,8 @@ impl<'a> Validator<'a> {
                 Relation::ChildSpouse => match &p.of {
                     None => self.push(
                         format!("{at}.of"),
+                        C::OfRequired,
+                        vec![],
                         "a child's spouse names the child with `of`",
                     ),
                     Some(of) => {
@@ -448,6 +512,8 @@ impl<'a> Validator<'a> {
                         if child.is_none() {
                             self.push(
                                 format!("{at}.of"),
+                                C::NotAChild,
+                                vec![a("ref", of.as_str())],
                                 format!("{:?} is not a child in persons", of.as_str()),
                             );
                         }
@@ -457,21 +523,35 @@ impl<'a> Validator<'a> {
             if p.relation != Relation::Child && p.co_residing.is_some() {
                 self.push(
                     format!("{at}.co_residing"),
+                    C::CoResidingOnlyChild,
+                    vec![],
                     "only a child is marked co-residing",
                 );
             }
             if p.relation != Relation::ChildSpouse && p.of.is_some() {
-                self.push(format!("{at}.of"), "only a child's spouse has `of`");
+                self.push(
+                    format!("{at}.of"),
+                    C::OfOnlyChildSpouse,
+                    vec![],
+                    "only a child's spouse has `of`",
+                );
             }
         }
         if own != 1 {
             self.push(
                 "$.persons",
+                C::OneSelf,
+                vec![a("found", own)],
                 format!("exactly one person has relation \"self\"; found {own}"),
             );
         }
         if spouses > 1 {
-            self.push("$.persons", format!("at most one spouse; found {spouses}"));
+            self.push(
+                "$.persons",
+                C::OneSpouse,
+                vec![a("found", spouses)],
+                format!("at most one spouse; found {spouses}"),
+            );
         }
     }
 
@@ -482,11 +562,15 @@ impl<'a> Validator<'a> {
             if !listed.insert(*s) {
                 self.push(
                     format!("$.nothing_to_report[{i}]"),
+                    C::ListedTwice,
+                    vec![("section", Arg::Section(*s))],
                     format!("{s} is listed twice"),
                 );
             } else if d.section_len(*s) > 0 {
                 self.push(
                     format!("$.nothing_to_report[{i}]"),
+                    C::NothingButItems,
+                    vec![("section", Arg::Section(*s))],
                     format!("{s} is marked nothing to report but has items"),
                 );
             }
@@ -495,6 +579,8 @@ impl<'a> Validator<'a> {
             if d.section_len(s) == 0 && !listed.contains(&s) {
                 self.push(
                     format!("$.{s}"),
+                    C::SectionUnfilled,
+                    vec![],
                     "each section is filled or listed in nothing_to_report",
                 );
             }
@@ -504,7 +590,7 @@ impl<'a> Validator<'a> {
     /// Checks that `handle` names a person the category covers.
     fn covered(&mut self, at: String, handle: &PersonRef, category: Category) {
         let Some(person) = self.persons.get(handle.as_str()).copied() else {
-            self.push(at, format!("{:?} is not a ref in persons", handle.as_str()));
+            self.not_a_ref(at, handle.as_str());
             return;
         };
         let co_residing = person.co_residing == Some(true);
@@ -512,9 +598,8 @@ impl<'a> Validator<'a> {
             .profile
             .covers_person(category, person.relation, co_residing);
         if !ok {
-            let who: Vec<&str> = self
-                .profile
-                .covers(category)
+            let covered = self.profile.covers(category);
+            let who: Vec<&str> = covered
                 .iter()
                 .map(|c| match c {
                     Covered::Own => "self",
@@ -526,6 +611,11 @@ impl<'a> Validator<'a> {
                 .collect();
             self.push(
                 at,
+                C::NotCovered,
+                vec![
+                    a("ref", handle.as_str()),
+                    ("who", Arg::Covered(covered.to_vec())),
+                ],
                 format!(
                     "{:?} is not someone this section covers ({})",
                     handle.as_str(),
@@ -539,9 +629,20 @@ impl<'a> Validator<'a> {
         if date > self.d.filed_on {
             self.push(
                 at,
+                C::AfterReportDate,
+                vec![a("date", date), a("filed_on", self.d.filed_on)],
                 format!("{date} is after the report date {}", self.d.filed_on),
             );
         }
+    }
+
+    fn not_a_ref(&mut self, at: String, handle: &str) {
+        self.push(
+            at,
+            C::NotARef,
+            vec![a("ref", handle)],
+            format!("{handle:?} is not a ref in persons"),
+        );
     }
 
     fn marriage(&mut self) {
@@ -556,22 +657,32 @@ impl<'a> Validator<'a> {
         match (m.status, &m.last_change) {
             (S::Unmarried, Some(_)) => self.push(
                 "$.marriage.last_change",
+                C::NeverMarriedChange,
+                vec![],
                 "someone never married has no marital change",
             ),
             (S::Married | S::Divorced | S::Widowed, None) => self.push(
                 "$.marriage.last_change",
+                C::LastChangeRequired,
+                vec![],
                 "the last marital change is required",
             ),
             (S::Married, Some(c)) if !matches!(c.kind, K::Marriage | K::Remarriage) => self.push(
                 "$.marriage.last_change.kind",
+                C::MarriedChangeKind,
+                vec![],
                 "a married declarant's last change is a marriage or remarriage",
             ),
             (S::Divorced, Some(c)) if c.kind != K::Divorce => self.push(
                 "$.marriage.last_change.kind",
+                C::DivorcedChangeKind,
+                vec![],
                 "a divorced declarant's last change is a divorce",
             ),
             (S::Widowed, Some(c)) if c.kind != K::Widowed => self.push(
                 "$.marriage.last_change.kind",
+                C::WidowedChangeKind,
+                vec![],
                 "a widowed declarant's last change is widowed",
             ),
             _ => {}
@@ -580,11 +691,18 @@ impl<'a> Validator<'a> {
             self.not_after_filing("$.marriage.last_change.on".into(), c.on);
         }
         if m.status == S::Married && !has_spouse {
-            self.push("$.persons", "a married declarant lists the spouse");
+            self.push(
+                "$.persons",
+                C::SpouseRequired,
+                vec![],
+                "a married declarant lists the spouse",
+            );
         }
         if m.status != S::Married && has_spouse {
             self.push(
                 "$.marriage.status",
+                C::SpouseButNotMarried,
+                vec![],
                 "a spouse is listed but the status is not married",
             );
         }
@@ -600,10 +718,15 @@ impl<'a> Validator<'a> {
                 Category::TravelDocuments,
             );
             if doc.number.trim().is_empty() {
-                self.push(format!("{at}.number"), "must not be empty");
+                self.empty(format!("{at}.number"));
             }
             if doc.expires_on < doc.issued_on {
-                self.push(format!("{at}.expires_on"), "expires before it was issued");
+                self.push(
+                    format!("{at}.expires_on"),
+                    C::ExpiresBeforeIssued,
+                    vec![],
+                    "expires before it was issued",
+                );
             }
             self.not_after_filing(format!("{at}.issued_on"), doc.issued_on);
         }
@@ -611,23 +734,32 @@ impl<'a> Validator<'a> {
             let at = format!("$.trips[{i}]");
             self.covered(format!("{at}.traveller"), &t.traveller, Category::Trips);
             if t.returned_on < t.departed_on {
-                self.push(format!("{at}.returned_on"), "returned before departing");
+                self.push(
+                    format!("{at}.returned_on"),
+                    C::ReturnedBeforeDeparting,
+                    vec![],
+                    "returned before departing",
+                );
             }
             self.not_after_filing(format!("{at}.returned_on"), t.returned_on);
             if t.destinations.is_empty() {
                 self.push(
                     format!("{at}.destinations"),
+                    C::DestinationRequired,
+                    vec![],
                     "name at least one destination",
                 );
             }
             if let Some(j) = t.destinations.iter().position(|c| c.as_str() == "CN") {
                 self.push(
                     format!("{at}.destinations[{j}]"),
+                    C::NotAbroad,
+                    vec![],
                     "the mainland is not a destination abroad",
                 );
             }
             if t.document_number.trim().is_empty() {
-                self.push(format!("{at}.document_number"), "must not be empty");
+                self.empty(format!("{at}.document_number"));
             }
         }
     }
@@ -638,21 +770,23 @@ impl<'a> Validator<'a> {
             let at = format!("$.child_marriages[{i}]");
             self.covered(format!("{at}.child"), &m.child, Category::ChildMarriages);
             match self.persons.get(m.child.as_str()) {
-                Some(c) if c.relation != Relation::Child => {
-                    self.push(format!("{at}.child"), "must be a child")
-                }
+                Some(c) if c.relation != Relation::Child => self.push(
+                    format!("{at}.child"),
+                    C::MustBeChild,
+                    vec![],
+                    "must be a child",
+                ),
                 _ => {}
             }
             match self.persons.get(m.spouse.as_str()).copied() {
-                None => self.push(
-                    format!("{at}.spouse"),
-                    format!("{:?} is not a ref in persons", m.spouse.as_str()),
-                ),
+                None => self.not_a_ref(format!("{at}.spouse"), m.spouse.as_str()),
                 Some(s)
                     if s.relation != Relation::ChildSpouse || s.of.as_ref() != Some(&m.child) =>
                 {
                     self.push(
                         format!("{at}.spouse"),
+                        C::NotChildsSpouse,
+                        vec![],
                         "must be a child's spouse whose `of` is this child",
                     )
                 }
@@ -668,6 +802,8 @@ impl<'a> Validator<'a> {
             if r.country.as_str() == "CN" {
                 self.push(
                     format!("{at}.country"),
+                    C::NotAbroad,
+                    vec![],
                     "residence abroad is outside the mainland",
                 );
             }
@@ -679,7 +815,7 @@ impl<'a> Validator<'a> {
             let at = format!("$.employment[{i}]");
             self.covered(format!("{at}.person"), &e.person, Category::Employment);
             if e.employer.trim().is_empty() {
-                self.push(format!("{at}.employer"), "must not be empty");
+                self.empty(format!("{at}.employer"));
             }
         }
         for (i, c) in d.criminal_cases.iter().enumerate() {
@@ -693,10 +829,10 @@ impl<'a> Validator<'a> {
         for (i, l) in self.d.labor_income.iter().enumerate() {
             let at = format!("$.labor_income[{i}]");
             if l.amount.is_zero() {
-                self.push(format!("{at}.amount"), "must be more than zero");
+                self.not_positive(format!("{at}.amount"));
             }
             if l.payer.trim().is_empty() {
-                self.push(format!("{at}.payer"), "must not be empty");
+                self.empty(format!("{at}.payer"));
             }
         }
     }
@@ -707,29 +843,41 @@ impl<'a> Validator<'a> {
         for (i, r) in d.real_estate.iter().enumerate() {
             let at = format!("$.real_estate[{i}]");
             if r.owners.is_empty() {
-                self.push(format!("{at}.owners"), "name at least one owner");
+                self.push(
+                    format!("{at}.owners"),
+                    C::OwnerRequired,
+                    vec![],
+                    "name at least one owner",
+                );
             }
             let mut seen = HashSet::new();
             for (j, o) in r.owners.iter().enumerate() {
                 if !seen.insert(o) {
-                    self.push(format!("{at}.owners[{j}]"), "named twice");
+                    self.push(
+                        format!("{at}.owners[{j}]"),
+                        C::NamedTwice,
+                        vec![],
+                        "named twice",
+                    );
                 }
                 self.covered(format!("{at}.owners[{j}]"), o, Category::RealEstate);
             }
             if r.address.trim().is_empty() {
-                self.push(format!("{at}.address"), "must not be empty");
+                self.empty(format!("{at}.address"));
             }
             if r.area_m2.decimal().is_zero() {
-                self.push(format!("{at}.area_m2"), "must be more than zero");
+                self.not_positive(format!("{at}.area_m2"));
             }
             if r.price.is_some_and(|p| p.is_zero()) {
-                self.push(format!("{at}.price"), "must be more than zero");
+                self.not_positive(format!("{at}.price"));
             }
             if let Some(acq) = r.acquired_on
                 && acq.year_month() > d.filed_on.year_month()
             {
                 self.push(
                     format!("{at}.acquired_on"),
+                    C::AfterReportDate,
+                    vec![a("date", acq), a("filed_on", d.filed_on)],
                     format!("{acq} is after the report date"),
                 );
             }
@@ -738,6 +886,8 @@ impl<'a> Validator<'a> {
                 if disp.on < period_start {
                     self.push(
                         format!("{at}.disposal.on"),
+                        C::DisposalBeforePeriod,
+                        vec![a("since", period_start)],
                         format!("only disposals since {period_start} are reported"),
                     );
                 }
@@ -746,6 +896,8 @@ impl<'a> Validator<'a> {
                 {
                     self.push(
                         format!("{at}.disposal.on"),
+                        C::DisposedBeforeAcquired,
+                        vec![],
                         "disposed of before it was acquired",
                     );
                 }
@@ -760,10 +912,10 @@ impl<'a> Validator<'a> {
             self.covered(format!("{at}.holder"), &s.holder, Category::Stocks);
             self.code(format!("{at}.code"), &s.code);
             if s.shares.is_zero() {
-                self.push(format!("{at}.shares"), "must be more than zero");
+                self.not_positive(format!("{at}.shares"));
             }
             if s.market_value.is_zero() {
-                self.push(format!("{at}.market_value"), "must be more than zero");
+                self.not_positive(format!("{at}.market_value"));
             }
         }
         for (i, f) in d.funds.iter().enumerate() {
@@ -771,10 +923,10 @@ impl<'a> Validator<'a> {
             self.covered(format!("{at}.holder"), &f.holder, Category::Funds);
             self.code(format!("{at}.code"), &f.code);
             if f.units.is_zero() {
-                self.push(format!("{at}.units"), "must be more than zero");
+                self.not_positive(format!("{at}.units"));
             }
             if f.net_value.is_zero() {
-                self.push(format!("{at}.net_value"), "must be more than zero");
+                self.not_positive(format!("{at}.net_value"));
             }
         }
         for (i, p) in d.insurance.iter().enumerate() {
@@ -785,17 +937,22 @@ impl<'a> Validator<'a> {
                 Category::Insurance,
             );
             if p.policy_number.trim().is_empty() {
-                self.push(format!("{at}.policy_number"), "must not be empty");
+                self.empty(format!("{at}.policy_number"));
             }
             if p.premiums_paid.is_zero() {
-                self.push(format!("{at}.premiums_paid"), "must be more than zero");
+                self.not_positive(format!("{at}.premiums_paid"));
             }
         }
     }
 
     fn code(&mut self, at: String, code: &str) {
         if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-            self.push(at, format!("{code:?} is not a security code"));
+            self.push(
+                at,
+                C::NotASecurityCode,
+                vec![a("value", code)],
+                format!("{code:?} is not a security code"),
+            );
         }
     }
 
@@ -805,41 +962,54 @@ impl<'a> Validator<'a> {
             let at = format!("$.businesses[{i}]");
             self.covered(format!("{at}.person"), &b.person, Category::Businesses);
             if b.name.trim().is_empty() {
-                self.push(format!("{at}.name"), "must not be empty");
+                self.empty(format!("{at}.name"));
             }
             if !b.shareholder && b.senior_role.is_none() {
                 self.push(
                     &at,
+                    C::ShareOrRole,
+                    vec![],
                     "a business is reported for a share (shareholder: true) or a senior_role",
                 );
             }
             if b.shareholder && b.subscribed.is_none() && b.share_pct.is_none() {
                 self.push(
                     format!("{at}.subscribed"),
+                    C::SubscribedOrShare,
+                    vec![],
                     "a shareholder states the capital subscribed or the share",
                 );
             }
             if b.registered_capital.is_some_and(|c| c.is_zero()) {
-                self.push(format!("{at}.registered_capital"), "must be more than zero");
+                self.not_positive(format!("{at}.registered_capital"));
             }
             if let (Some(sub), Some(cap)) = (b.subscribed, b.registered_capital)
                 && sub > cap
             {
                 self.push(
                     format!("{at}.subscribed"),
+                    C::MoreThanCapital,
+                    vec![],
                     "more than the registered capital",
                 );
             }
             if let (Some(paid), Some(sub)) = (b.paid_in, b.subscribed)
                 && paid > sub
             {
-                self.push(format!("{at}.paid_in"), "more than the capital subscribed");
+                self.push(
+                    format!("{at}.paid_in"),
+                    C::MoreThanSubscribed,
+                    vec![],
+                    "more than the capital subscribed",
+                );
             }
             if let Some(on) = b.invested_on
                 && on.year_month() > d.filed_on.year_month()
             {
                 self.push(
                     format!("{at}.invested_on"),
+                    C::AfterReportDate,
+                    vec![a("date", on), a("filed_on", d.filed_on)],
                     format!("{on} is after the report date"),
                 );
             }
@@ -856,11 +1026,13 @@ impl<'a> Validator<'a> {
                 Category::OverseasDeposits,
             );
             if o.amount.is_zero() {
-                self.push(format!("{at}.amount"), "must be more than zero");
+                self.not_positive(format!("{at}.amount"));
             }
             if o.country.as_str() == "CN" {
                 self.push(
                     format!("{at}.country"),
+                    C::NotAbroad,
+                    vec![],
                     "an overseas deposit is outside the mainland",
                 );
             }
@@ -873,11 +1045,13 @@ impl<'a> Validator<'a> {
                 Category::OverseasInvestments,
             );
             if o.amount.is_zero() {
-                self.push(format!("{at}.amount"), "must be more than zero");
+                self.not_positive(format!("{at}.amount"));
             }
             if o.country.as_str() == "CN" {
                 self.push(
                     format!("{at}.country"),
+                    C::NotAbroad,
+                    vec![],
                     "an overseas investment is outside the mainland",
                 );
             }

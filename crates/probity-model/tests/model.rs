@@ -226,3 +226,79 @@ fn rule_errors_come_with_form_errors_at_their_original_paths() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn issues_carry_a_stable_code_and_the_values_they_name() {
+    use probity_model::validation::{Arg, IssueCode as C};
+    let code_at = |found: &[Issue], path: &str| -> Vec<(C, Vec<(&'static str, String)>)> {
+        found
+            .iter()
+            .filter(|i| i.path == path)
+            .map(|i| {
+                let args = i.args.iter().map(|(n, a)| (*n, a.plain())).collect();
+                (i.code, args)
+            })
+            .collect()
+    };
+    let mut v = example(1);
+    v["real_estate"][0]["area_m2"] = "96.399".into();
+    v["marriage"]["status"] = "castle".into();
+    v["stocks"][0]["shares"] = Value::from(3500);
+    v["persons"][1]["id"] = "350213198006129058".into();
+    // serde stops at an item's first error: one error per trip.
+    v["trips"] = serde_json::json!([{"traveller": "self", "departed_on": "2025-02-30",
+        "returned_on": "2025-05-01", "destinations": ["JP"], "purpose": "tourism",
+        "document_number": "E1"}, {"traveller": "self", "departed_on": "2025-02-03",
+        "returned_on": "2025-05-01", "destinations": ["XX"], "purpose": "tourism",
+        "document_number": "E1"}]);
+    v.as_object_mut().unwrap().remove("salary");
+    let found = issues(&v);
+    assert_eq!(
+        code_at(&found, "$.real_estate[0].area_m2"),
+        vec![(
+            C::TooManyDecimals,
+            vec![("value", "96.399".into()), ("max", "2".into())]
+        )]
+    );
+    assert_eq!(
+        code_at(&found, "$.marriage.status"),
+        vec![(C::UnknownChoice, vec![("value", "castle".into())])]
+    );
+    assert_eq!(code_at(&found, "$.stocks[0].shares")[0].0, C::WrongType);
+    assert_eq!(code_at(&found, "$.persons[1].id")[0].0, C::IdChecksum);
+    assert_eq!(code_at(&found, "$.trips[0].departed_on")[0].0, C::NoSuchDay);
+    assert_eq!(
+        code_at(&found, "$.trips[1].destinations[0]")[0].0,
+        C::NotACountry
+    );
+    assert_eq!(code_at(&found, "$.salary"), vec![(C::MissingField, vec![])]);
+    // No form error of this report falls back to the catch-all.
+    assert!(found.iter().all(|i| i.code != C::Invalid), "{found:#?}");
+
+    let mut v = example(1);
+    v["real_estate"][0]["owners"] = serde_json::json!(["self", "ghost"]);
+    v["stocks"][0]["holder"] = "c1".into();
+    v["persons"][2]["co_residing"] = false.into();
+    v["nothing_to_report"]
+        .as_array_mut()
+        .unwrap()
+        .push("stocks".into());
+    let found = issues(&v);
+    assert_eq!(
+        code_at(&found, "$.real_estate[0].owners[1]"),
+        vec![(C::NotARef, vec![("ref", "ghost".into())])]
+    );
+    let covered = found
+        .iter()
+        .find(|i| i.path == "$.stocks[0].holder")
+        .unwrap();
+    assert_eq!(covered.code, C::NotCovered);
+    assert!(matches!(covered.arg("who"), Some(Arg::Covered(who)) if !who.is_empty()));
+    assert_eq!(
+        found
+            .iter()
+            .find(|i| i.code == C::NothingButItems)
+            .and_then(|i| i.arg("section")),
+        Some(&Arg::Section(probity_model::Section::Stocks))
+    );
+}

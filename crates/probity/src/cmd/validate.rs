@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use probity_model::validation::{Issue, parse_and_validate};
+use probity_model::validation::{Issue, IssueCode, parse_and_validate};
 use probity_model::{Declaration, Profile};
 use serde_json::{Value, json};
 
@@ -137,10 +137,12 @@ fn syntax_problem(line: usize, e: &serde_json::Error) -> Located {
     };
     Located {
         line,
-        issue: Issue {
-            path: "$".into(),
+        issue: Issue::new(
+            "$",
+            IssueCode::NotJson,
+            vec![("detail", message.as_str().into())],
             message,
-        },
+        ),
     }
 }
 
@@ -166,7 +168,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
                 );
             }
             errors.push(json!({"file": path.display().to_string(), "line": p.line,
-                "path": p.issue.path, "message": p.issue.message}));
+                "path": p.issue.path, "code": p.issue.code.as_str(), "message": p.issue.message}));
         }
     }
     let invalid = declarations - valid;
