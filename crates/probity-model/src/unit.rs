@@ -65,6 +65,14 @@ impl MoneyUnit {
                 max: self.max_decimals(),
             });
         }
+        self.moved_to_base(text)
+    }
+
+    /// The amount in the currency's units, from `text` typed in this unit, with the point moved
+    /// and nothing checked but the syntax: a negative value or one finer than a fen stays what it
+    /// is, for the report's validation to refuse (a form keeps what was typed).
+    pub fn moved_to_base(&self, text: &str) -> Result<Decimal, DecimalError> {
+        let d = Decimal::parse(text)?;
         let shift = self.shift();
         Ok(if d.scale() >= shift {
             Decimal::from_parts(d.mantissa(), d.scale() - shift)
@@ -131,6 +139,13 @@ mod tests {
             Err(DecimalError::Negative(_))
         ));
         assert!(MoneyUnit::Wan.to_base("1e4").is_err());
+        assert_eq!(
+            MoneyUnit::Wan
+                .moved_to_base("-0.0000001")
+                .unwrap()
+                .to_string(),
+            "-0.001"
+        );
         assert_eq!(MoneyUnit::Wan.show("1500000.00"), "150");
         assert_eq!(MoneyUnit::Wan.show("0.01"), "0.000001");
         assert_eq!(MoneyUnit::Wan.show("0"), "0");

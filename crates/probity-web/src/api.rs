@@ -133,15 +133,35 @@ pub struct SessionInfo {
 pub struct FieldIssue {
     /// JSON path of the field (`$.real_estate[0].area_m2`).
     pub path: String,
-    /// What is wrong.
+    /// What is wrong, as a stable code (`too-many-decimals`; `rejected` for the store's refusals).
+    pub code: String,
+    /// The values the message names, by name (`{"value": "96.399", "max": "2"}`).
+    #[schema(value_type = Object)]
+    pub args: serde_json::Map<String, serde_json::Value>,
+    /// What is wrong, in the caller's language (the `lang` cookie, else `Accept-Language`).
     pub message: String,
+}
+
+impl FieldIssue {
+    fn of(t: crate::i18n::Tr, issue: &probity_model::issue::Issue) -> FieldIssue {
+        FieldIssue {
+            path: issue.path.clone(),
+            code: issue.code.as_str().to_owned(),
+            args: issue
+                .args
+                .iter()
+                .map(|(name, arg)| ((*name).to_owned(), arg.plain().into()))
+                .collect(),
+            message: t.issue(issue),
+        }
+    }
 }
 
 /// The signed-in account.
 #[utoipa::path(get, path = "/api/session", responses((status = 200, body = SessionInfo), (status = 401)))]
 async fn session(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let run = async {
-        let ctx = Ctx::of(&app, &headers).await?;
+        let ctx = Ctx::api(&app, &headers).await?;
         let user = ctx.signed_in()?;
         Ok::<_, crate::WebError>(Json(SessionInfo {
             username: user.username.clone(),
@@ -175,18 +195,21 @@ fn issues(status: StatusCode, list: Vec<FieldIssue>) -> Response {
     (status = 401), (status = 403)))]
 async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: String) -> Response {
     let run = async {
-        let ctx = Ctx::of(&app, &headers).await?;
+        let ctx = Ctx::api(&app, &headers).await?;
         let user = ctx.with_role(&[Role::Declarant])?.clone();
         check_api_write(&ctx, &headers)?;
         let value: serde_json::Value = match serde_json::from_str(&body) {
             Ok(v) => v,
             Err(e) => {
+                let issue = probity_model::issue::Issue::new(
+                    "$",
+                    probity_model::issue::IssueCode::NotJson,
+                    vec![("detail", e.to_string().into())],
+                    format!("not valid JSON: {e}"),
+                );
                 return Ok(issues(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    vec![FieldIssue {
-                        path: "$".into(),
-                        message: format!("not valid JSON: {e}"),
-                    }],
+                    vec![FieldIssue::of(ctx.t, &issue)],
                 ));
             }
         };
@@ -200,12 +223,7 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
             Err(list) => {
                 return Ok(issues(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    list.into_iter()
-                        .map(|i| FieldIssue {
-                            path: i.path,
-                            message: i.message,
-                        })
-                        .collect(),
+                    list.iter().map(|i| FieldIssue::of(ctx.t, i)).collect(),
                 ));
             }
         };
@@ -222,11 +240,17 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
         {
             Ok(_) => {}
             Err(probity_store::StoreError::Rejected { field, message, .. }) => {
+                let mut args = serde_json::Map::new();
+                args.insert("detail".into(), message.clone().into());
                 return Ok(issues(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     vec![FieldIssue {
                         path: field,
-                        message,
+                        code: "rejected".into(),
+                        args,
+                        message: ctx
+                            .t
+                            .with_text("issue-store-rejected", &[("detail", message)]),
                     }],
                 ));
             }
@@ -255,7 +279,7 @@ async fn get_draft(
     headers: HeaderMap,
 ) -> Response {
     let run = async {
-        let ctx = Ctx::of(&app, &headers).await?;
+        let ctx = Ctx::api(&app, &headers).await?;
         let user = ctx.with_role(&[Role::Declarant])?;
         let person = user.person_key.clone().unwrap_or_default();
         let draft = app
@@ -289,7 +313,7 @@ async fn put_draft(
     body: String,
 ) -> Response {
     let run = async {
-        let ctx = Ctx::of(&app, &headers).await?;
+        let ctx = Ctx::api(&app, &headers).await?;
         let user = ctx.with_role(&[Role::Declarant])?;
         check_api_write(&ctx, &headers)?;
         if !["annual", "change", "initial"].contains(&kind.as_str()) || body.len() > 1 << 20 {
@@ -328,7 +352,7 @@ fn receipt(s: probity_store::ReportSummary) -> ReportReceipt {
     (status = 200, body = Vec<ReportReceipt>), (status = 401), (status = 403)))]
 async fn my_reports(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let run = async {
-        let ctx = Ctx::of(&app, &headers).await?;
+        let ctx = Ctx::api(&app, &headers).await?;
         let user = ctx.with_role(&[Role::Declarant])?;
         let person = user.person_key.clone().unwrap_or_default();
         let reports = app
@@ -353,7 +377,7 @@ async fn report(
     headers: HeaderMap,
 ) -> Response {
     let run = async {
-        let ctx = Ctx::of(&app, &headers).await?;
+        let ctx = Ctx::api(&app, &headers).await?;
         let (summary, pretty) = readable_report(&app, &ctx, &id).await?;
         let content = serde_json::from_str(&pretty).unwrap_or(serde_json::Value::Null);
         Ok::<_, crate::WebError>(Json(ReportWithContent {
@@ -376,7 +400,7 @@ async fn progress(
     headers: HeaderMap,
 ) -> Response {
     let run = async {
-        let ctx = Ctx::of(&app, &headers).await?;
+        let ctx = Ctx::api(&app, &headers).await?;
         let p = load_progress(&app, &ctx, q.cycle)
             .await?
             .ok_or(crate::WebError::NotFound(ctx.t))?;

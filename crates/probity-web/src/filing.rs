@@ -10,6 +10,8 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use probity_model::issue::{Issue, IssueCode, decimal_code};
+use probity_model::unit::MoneyUnit;
 use probity_store::{Role, User};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -26,8 +28,11 @@ pub enum Input {
     Date,
     /// `YYYY-MM` or a date.
     Month,
-    /// Yuan, as a decimal (`1234.56`).
-    Money,
+    /// An amount in CNY, typed and shown in the unit the official form uses for it (元 or 万元),
+    /// held in the report in yuan (`1234.56`).
+    Money(MoneyUnit),
+    /// An amount in the currency the row names, as written.
+    ForeignMoney,
     /// A decimal number (area, shares, percentage).
     Number,
     /// Yes or no.
@@ -64,7 +69,8 @@ const fn f(name: &'static str, input: Input) -> Field {
     Field { name, input }
 }
 
-use Input::{Bool, Choice, Date, List, Money, Month, Number, Text};
+use Input::{Bool, Choice, Date, ForeignMoney, List, Money, Month, Number, Text};
+use MoneyUnit::{Wan, Yuan};
 
 const RELATIONS: &[&str] = &["self", "spouse", "child", "child_spouse"];
 const MARITAL: &[&str] = &["unmarried", "married", "divorced", "widowed"];
@@ -145,7 +151,9 @@ const ROLES: &[&str] = &[
     "chief_representative",
 ];
 
-/// Every section of the annual report, in the order of the form (family first).
+/// Every section of the annual report, in the order of the form (family first). Amounts are in
+/// the units of the official form: income in 元; prices, holdings, premiums and capital in 万元;
+/// deposits and investments abroad in their own currency.
 pub const SECTIONS: &[Section] = &[
     Section {
         key: "persons",
@@ -248,7 +256,11 @@ pub const SECTIONS: &[Section] = &[
         key: "salary",
         list: false,
         can_be_empty: false,
-        fields: &[f("wages", Money), f("bonuses", Money), f("other", Money)],
+        fields: &[
+            f("wages", Money(Yuan)),
+            f("bonuses", Money(Yuan)),
+            f("other", Money(Yuan)),
+        ],
     },
     Section {
         key: "labor_income",
@@ -257,7 +269,7 @@ pub const SECTIONS: &[Section] = &[
         fields: &[
             f("kind", Choice(LABOR)),
             f("payer", Text),
-            f("amount", Money),
+            f("amount", Money(Yuan)),
         ],
     },
     Section {
@@ -272,10 +284,10 @@ pub const SECTIONS: &[Section] = &[
             f("kind", Choice(PROPERTY)),
             f("source", Choice(SOURCES)),
             f("acquired_on", Month),
-            f("price", Money),
+            f("price", Money(Wan)),
             f("disposal.kind", Choice(DISPOSALS)),
             f("disposal.on", Date),
-            f("disposal.price", Money),
+            f("disposal.price", Money(Wan)),
         ],
     },
     Section {
@@ -287,7 +299,7 @@ pub const SECTIONS: &[Section] = &[
             f("code", Text),
             f("name", Text),
             f("shares", Number),
-            f("market_value", Money),
+            f("market_value", Money(Wan)),
         ],
     },
     Section {
@@ -299,7 +311,7 @@ pub const SECTIONS: &[Section] = &[
             f("code", Text),
             f("name", Text),
             f("units", Number),
-            f("net_value", Money),
+            f("net_value", Money(Wan)),
         ],
     },
     Section {
@@ -311,7 +323,7 @@ pub const SECTIONS: &[Section] = &[
             f("insurer", Text),
             f("product", Text),
             f("policy_number", Text),
-            f("premiums_paid", Money),
+            f("premiums_paid", Money(Wan)),
         ],
     },
     Section {
@@ -324,11 +336,11 @@ pub const SECTIONS: &[Section] = &[
             f("name", Text),
             f("form", Choice(FORMS)),
             f("status", Choice(BUSINESS_STATUS)),
-            f("registered_capital", Money),
+            f("registered_capital", Money(Wan)),
             f("shareholder", Bool),
-            f("subscribed", Money),
+            f("subscribed", Money(Wan)),
             f("share_pct", Number),
-            f("paid_in", Money),
+            f("paid_in", Money(Wan)),
             f("invested_on", Month),
             f("senior_role", Choice(ROLES)),
         ],
@@ -343,7 +355,7 @@ pub const SECTIONS: &[Section] = &[
             f("institution", Text),
             f("account", Text),
             f("currency", Text),
-            f("amount", Money),
+            f("amount", ForeignMoney),
         ],
     },
     Section {
@@ -355,7 +367,7 @@ pub const SECTIONS: &[Section] = &[
             f("country", Text),
             f("description", Text),
             f("currency", Text),
-            f("amount", Money),
+            f("amount", ForeignMoney),
         ],
     },
 ];
@@ -402,8 +414,36 @@ fn shown(value: Option<&Value>) -> String {
     }
 }
 
-fn typed(input: Input, text: &str) -> Option<Value> {
+/// The value of a field as the report holds it, from the text posted; for an amount typed in
+/// 万元 that the unit refuses (finer than a fen, negative), the issue too. The refused amount
+/// is still kept, its point moved exactly, so that the draft holds what was typed.
+fn typed(
+    input: Input,
+    text: &str,
+) -> (
+    Option<Value>,
+    Option<(IssueCode, Vec<(&'static str, probity_model::issue::Arg)>)>,
+) {
     let text = text.trim();
+    if let Input::Money(unit @ MoneyUnit::Wan) = input {
+        let clean = text.replace([',', '，'], "");
+        if clean.is_empty() {
+            return (None, None);
+        }
+        return match unit.to_base(&clean) {
+            Ok(yuan) => (Some(Value::String(yuan.to_string())), None),
+            Err(e) => {
+                let kept = unit
+                    .moved_to_base(&clean)
+                    .map_or(clean.clone(), |d| d.to_string());
+                (Some(Value::String(kept)), Some(decimal_code(&e)))
+            }
+        };
+    }
+    (typed_as_is(input, text), None)
+}
+
+fn typed_as_is(input: Input, text: &str) -> Option<Value> {
     match input {
         Input::Bool => Some(Value::Bool(text == "1" || text == "on" || text == "true")),
         _ if text.is_empty() => None,
@@ -420,8 +460,22 @@ fn typed(input: Input, text: &str) -> Option<Value> {
 }
 
 /// The report being written, from the posted form: the fixed header from the draft, then every
-/// section as posted.
-pub fn report_from_form(draft: &Value, pairs: &[(String, String)]) -> Value {
+/// section as posted, amounts in yuan whatever unit they were typed in. With it, the issues of
+/// amounts the unit they were typed in refuses (shown instead of the report's own issues at the
+/// same paths, which would name the amount in yuan).
+pub fn report_from_form(draft: &Value, pairs: &[(String, String)]) -> (Value, Vec<Issue>) {
+    let mut unit_issues = Vec::new();
+    let mut take = |path: String, (value, issue): (Option<Value>, Option<_>)| {
+        if let Some((code, args)) = issue {
+            unit_issues.push(Issue::new(
+                format!("$.{path}"),
+                code,
+                args,
+                "refused in the unit it was typed in",
+            ));
+        }
+        value
+    };
     let mut report = Map::new();
     for key in [
         "format",
@@ -465,7 +519,7 @@ pub fn report_from_form(draft: &Value, pairs: &[(String, String)]) -> Value {
                     {
                         continue;
                     }
-                    if let Some(v) = typed(field.input, posted) {
+                    if let Some(v) = take(name, typed(field.input, posted)) {
                         set_path(&mut row, field.name, v);
                     }
                 }
@@ -478,7 +532,8 @@ pub fn report_from_form(draft: &Value, pairs: &[(String, String)]) -> Value {
             let mut object = Map::new();
             for field in s.fields {
                 let name = format!("{}.{}", s.key, field.name);
-                if let Some(v) = typed(field.input, value_of(&name).unwrap_or("")) {
+                let posted = value_of(&name).unwrap_or("");
+                if let Some(v) = take(name, typed(field.input, posted)) {
                     set_path(&mut object, field.name, v);
                 }
             }
@@ -494,31 +549,56 @@ pub fn report_from_form(draft: &Value, pairs: &[(String, String)]) -> Value {
     if let Some(text) = value_of("other_matters").filter(|t| !t.trim().is_empty()) {
         report.insert("other_matters".into(), Value::String(text.to_owned()));
     }
-    Value::Object(report)
+    (Value::Object(report), unit_issues)
 }
 
 /// A field on the page.
 pub struct FieldView {
-    /// Input name (its JSON path without `$.`).
+    /// Input name (its JSON path without `$.`), also its id.
     pub name: String,
     /// Label message key.
     pub label: String,
-    /// Current value, as shown.
+    /// Current value, as shown (an amount in the field's unit).
     pub value: String,
     /// `text`, `date`, `checkbox`, `select`, `number`.
     pub kind: &'static str,
     /// For a select: the options.
     pub options: &'static [&'static str],
+    /// The message key of the unit beside an amount (`unit-wan`).
+    pub unit: Option<&'static str>,
+    /// The amount in the other unit, where that helps (`1,500,000 元` beside `150` 万元).
+    pub equiv: Option<String>,
     /// Messages about this field.
     pub errors: Vec<String>,
+}
+
+impl FieldView {
+    /// The ids that describe the input: its unit, its other-unit amount, its errors.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if self.unit.is_some() {
+            ids.push(format!("{}-unit", self.name));
+        }
+        if self.equiv.is_some() {
+            ids.push(format!("{}-equiv", self.name));
+        }
+        if !self.errors.is_empty() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
+    }
 }
 
 /// A row (or the one object) of a section on the page.
 pub struct RowView {
     /// Row number (for the remove button).
     pub index: usize,
+    /// The row's element id (`real_estate[0]`).
+    pub id: String,
     /// Its fields.
     pub fields: Vec<FieldView>,
+    /// Messages about the row as a whole.
+    pub errors: Vec<String>,
 }
 
 /// A section on the page.
@@ -537,12 +617,204 @@ pub struct SectionView {
     pub errors: Vec<String>,
 }
 
-fn views(report: &Value, issues: &[(String, String)]) -> Vec<SectionView> {
-    let errors_at = |name: &str| -> Vec<String> {
+/// An issue as the page shows it: at an element, named for a person, in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueView {
+    /// The JSON path (`$.real_estate[0].price`).
+    pub path: String,
+    /// The id of the element it is about (a field, a row, a section, or the form).
+    pub anchor: String,
+    /// Where that is, in words (`11. Real estate · row 1 · Price`).
+    pub place: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Where on the form a JSON path lands.
+struct Place {
+    /// The element id.
+    anchor: String,
+    section: Option<&'static Section>,
+    row: Option<usize>,
+    field: Option<&'static Field>,
+}
+
+/// The element an issue at `path` is shown at: its field, else its row, else its section (or the
+/// section's "nothing to report" box), else the form as a whole.
+fn place(path: &str, report: &Value) -> Place {
+    let form = |anchor: &str| Place {
+        anchor: anchor.to_owned(),
+        section: None,
+        row: None,
+        field: None,
+    };
+    let p = path.strip_prefix("$.").unwrap_or("");
+    if ["filed_on", "other_matters", "commitment"].contains(&p) {
+        return form(p);
+    }
+    if let Some(rest) = p.strip_prefix("nothing_to_report[") {
+        let named = rest
+            .split(']')
+            .next()
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| report.get("nothing_to_report")?.get(i)?.as_str())
+            .and_then(section)
+            .filter(|s| s.can_be_empty);
+        return match named {
+            Some(s) => Place {
+                anchor: format!("nothing.{}", s.key),
+                section: Some(s),
+                row: None,
+                field: None,
+            },
+            None => form("report-form"),
+        };
+    }
+    for s in SECTIONS {
+        let Some(rest) = p.strip_prefix(s.key) else {
+            continue;
+        };
+        if rest.is_empty() {
+            return Place {
+                anchor: s.key.to_owned(),
+                section: Some(s),
+                row: None,
+                field: None,
+            };
+        }
+        let (row, row_id, tail) = if s.list {
+            let Some((index, tail)) = rest
+                .strip_prefix('[')
+                .and_then(|r| r.split_once(']'))
+                .and_then(|(i, t)| Some((i.parse::<usize>().ok()?, t)))
+            else {
+                continue;
+            };
+            (Some(index), format!("{}[{index}]", s.key), tail)
+        } else if rest.starts_with('.') {
+            (None, s.key.to_owned(), rest)
+        } else {
+            continue;
+        };
+        let tail = tail.strip_prefix('.').unwrap_or(tail);
+        // The field the path is in (`owners[1]` is in `owners`), or the first of the fields
+        // under it (`last_change` holds `last_change.kind`).
+        let field = s
+            .fields
+            .iter()
+            .find(|f| {
+                tail == f.name
+                    || tail.starts_with(&format!("{}.", f.name))
+                    || tail.starts_with(&format!("{}[", f.name))
+            })
+            .or_else(|| {
+                (!tail.is_empty())
+                    .then(|| {
+                        s.fields
+                            .iter()
+                            .find(|f| f.name.starts_with(&format!("{tail}.")))
+                    })
+                    .flatten()
+            });
+        return Place {
+            anchor: match field {
+                Some(f) => format!("{row_id}.{}", f.name),
+                None => row_id,
+            },
+            section: Some(s),
+            row,
+            field,
+        };
+    }
+    form("report-form")
+}
+
+/// The issues as the page shows them, in the reader's language.
+pub(crate) fn issue_views(t: Tr, report: &Value, issues: &[Issue]) -> Vec<IssueView> {
+    issues
+        .iter()
+        .map(|i| shown_issue(t, report, &i.path, t.issue(i)))
+        .collect()
+}
+
+fn shown_issue(t: Tr, report: &Value, path: &str, message: String) -> IssueView {
+    let at = place(path, report);
+    let mut words = Vec::new();
+    if let Some(s) = at.section {
+        words.push(t.get(&format!("s-{}", s.key)));
+    }
+    if let Some(r) = at.row {
+        words.push(t.row(r));
+    }
+    if let Some(f) = at.field {
+        words.push(t.get(&label_key(f)));
+    } else if at.anchor.starts_with("nothing.") {
+        words.push(t.get("nothing-to-report"));
+    } else if at.section.is_none() {
+        let key = match at.anchor.as_str() {
+            "filed_on" => "filed-on",
+            "other_matters" => "other-matters",
+            "commitment" => "commitment-short",
+            _ => "the-report",
+        };
+        words.push(t.get(key));
+    }
+    IssueView {
+        path: path.to_owned(),
+        anchor: at.anchor,
+        place: words.join(" · "),
+        message,
+    }
+}
+
+fn label_key(f: &Field) -> String {
+    format!("f-{}", f.name.replace('.', "-"))
+}
+
+/// A decimal written with thousands separators (`1,234,567.89`), for reading, never for input.
+pub fn grouped(text: &str) -> String {
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text, None),
+    };
+    let (sign, digits) = match int.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", int),
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// An amount held in yuan, in the other unit where that helps a reader check it: 万元 fields
+/// show the yuan; yuan fields show 万元 from ten thousand up. `None` for what is not a valid
+/// amount.
+pub fn equivalent(t: Tr, unit: MoneyUnit, yuan: &str) -> Option<String> {
+    let amount = probity_model::Amount::parse(yuan).ok()?;
+    let text = match unit {
+        MoneyUnit::Wan => format!("{} {}", grouped(yuan), t.get("unit-yuan")),
+        MoneyUnit::Yuan if amount.minor_units() >= 1_000_000 => {
+            format!("{} {}", MoneyUnit::Wan.show(yuan), t.get("unit-wan"))
+        }
+        MoneyUnit::Yuan => return None,
+    };
+    Some(t.with_text("amount-equals", &[("amount", text)]))
+}
+
+fn views(t: Tr, report: &Value, issues: &[IssueView]) -> Vec<SectionView> {
+    let errors_at = |anchor: &str| -> Vec<String> {
         issues
             .iter()
-            .filter(|(p, _)| p.strip_prefix("$.") == Some(name))
-            .map(|(_, m)| m.clone())
+            .filter(|i| i.anchor == anchor)
+            .map(|i| i.message.clone())
             .collect()
     };
     let nothing: Vec<&str> = report
@@ -565,43 +837,71 @@ fn views(report: &Value, issues: &[(String, String)]) -> Vec<SectionView> {
             let rows = row_values
                 .iter()
                 .enumerate()
-                .map(|(i, row)| RowView {
-                    index: i,
-                    fields: s
-                        .fields
-                        .iter()
-                        .map(|field| {
-                            let name = if s.list {
-                                format!("{}[{i}].{}", s.key, field.name)
-                            } else {
-                                format!("{}.{}", s.key, field.name)
-                            };
-                            let (kind, options) = match field.input {
-                                Input::Date => ("date", &[][..]),
-                                Input::Bool => ("checkbox", &[][..]),
-                                Input::Choice(o) => ("select", o),
-                                Input::Money | Input::Number => ("number", &[][..]),
-                                _ => ("text", &[][..]),
-                            };
-                            FieldView {
-                                errors: errors_at(&name),
-                                label: format!("f-{}", field.name.replace('.', "-")),
-                                value: shown(get_path(row, field.name)),
-                                kind,
-                                options,
-                                name,
-                            }
-                        })
-                        .collect(),
+                .map(|(i, row)| {
+                    let id = if s.list {
+                        format!("{}[{i}]", s.key)
+                    } else {
+                        format!("{}-row", s.key)
+                    };
+                    RowView {
+                        index: i,
+                        errors: if s.list { errors_at(&id) } else { Vec::new() },
+                        fields: s
+                            .fields
+                            .iter()
+                            .map(|field| {
+                                let name = if s.list {
+                                    format!("{}[{i}].{}", s.key, field.name)
+                                } else {
+                                    format!("{}.{}", s.key, field.name)
+                                };
+                                let (kind, options) = match field.input {
+                                    Input::Date => ("date", &[][..]),
+                                    Input::Bool => ("checkbox", &[][..]),
+                                    Input::Choice(o) => ("select", o),
+                                    Input::Money(_) | Input::ForeignMoney | Input::Number => {
+                                        ("number", &[][..])
+                                    }
+                                    _ => ("text", &[][..]),
+                                };
+                                let stored = shown(get_path(row, field.name));
+                                let (value, unit, equiv) = match field.input {
+                                    Input::Money(u) => (
+                                        u.show(&stored),
+                                        Some(match u {
+                                            MoneyUnit::Yuan => "unit-yuan",
+                                            MoneyUnit::Wan => "unit-wan",
+                                        }),
+                                        equivalent(t, u, &stored),
+                                    ),
+                                    Input::ForeignMoney => (stored, Some("unit-currency"), None),
+                                    _ => (stored, None, None),
+                                };
+                                FieldView {
+                                    errors: errors_at(&name),
+                                    label: label_key(field),
+                                    value,
+                                    kind,
+                                    options,
+                                    unit,
+                                    equiv,
+                                    name,
+                                }
+                            })
+                            .collect(),
+                        id,
+                    }
                 })
                 .collect();
+            let mut errors = errors_at(s.key);
+            errors.extend(errors_at(&format!("nothing.{}", s.key)));
             SectionView {
                 key: s.key,
                 list: s.list,
                 can_be_empty: s.can_be_empty,
                 nothing: nothing.contains(&s.key),
                 rows,
-                errors: errors_at(s.key),
+                errors,
             }
         })
         .collect()
@@ -618,9 +918,20 @@ struct FilePage {
     filed_on: String,
     sections: Vec<SectionView>,
     other_matters: String,
-    issues: Vec<(String, String)>,
+    issues: Vec<IssueView>,
     ready: bool,
     saved: bool,
+}
+
+impl FilePage {
+    /// Messages about one of the form's own fields (report date, other matters, commitment).
+    fn errors_at(&self, anchor: &str) -> Vec<String> {
+        self.issues
+            .iter()
+            .filter(|i| i.anchor == anchor)
+            .map(|i| i.message.clone())
+            .collect()
+    }
 }
 
 #[derive(Deserialize)]
@@ -679,13 +990,7 @@ async fn draft_or_new(
     }))
 }
 
-fn render(
-    ctx: &Ctx,
-    report: &Value,
-    issues: Vec<(String, String)>,
-    ready: bool,
-    saved: bool,
-) -> Response {
+fn render(ctx: &Ctx, report: &Value, issues: Vec<IssueView>, ready: bool, saved: bool) -> Response {
     let status = if issues.is_empty() {
         StatusCode::OK
     } else {
@@ -701,7 +1006,7 @@ fn render(
             .unwrap_or_default() as i32,
         kind: shown(report.get("kind")),
         filed_on: shown(report.get("filed_on")),
-        sections: views(report, &issues),
+        sections: views(ctx.t, report, &issues),
         other_matters: shown(report.get("other_matters")),
         issues,
         ready,
@@ -760,13 +1065,34 @@ pub(crate) async fn file_page(
     Ok(render(&ctx, &report, Vec::new(), false, false))
 }
 
-/// The report parsed and validated by the domain rules, or every issue (path, message).
-fn parse_report(report: &Value) -> Result<probity_model::Declaration, Vec<(String, String)>> {
+/// The report parsed and validated by the domain rules, or every issue.
+pub(crate) fn parse_report(report: &Value) -> Result<probity_model::Declaration, Vec<Issue>> {
     let profiles: Vec<probity_model::Profile> = probity_model::Profile::builtin_ids()
         .filter_map(|id| probity_model::Profile::builtin(id).ok())
         .collect();
     probity_model::validation::parse_and_validate(report, |id| profiles.iter().find(|p| p.id == id))
-        .map_err(|issues| issues.into_iter().map(|i| (i.path, i.message)).collect())
+}
+
+/// The report's issues with those of amounts refused in the unit they were typed in put in the
+/// place of the report's own at the same path (which would name the amount in yuan).
+fn with_unit_issues(report_issues: Vec<Issue>, unit_issues: Vec<Issue>) -> Vec<Issue> {
+    let mut out: Vec<Issue> = Vec::new();
+    for issue in report_issues {
+        match unit_issues.iter().find(|u| u.path == issue.path) {
+            Some(u) => {
+                if !out.iter().any(|o| o.path == u.path && o.code == u.code) {
+                    out.push(u.clone());
+                }
+            }
+            None => out.push(issue),
+        }
+    }
+    for u in unit_issues {
+        if !out.iter().any(|o| o.path == u.path) {
+            out.push(u);
+        }
+    }
+    out
 }
 
 pub(crate) async fn file_post(
@@ -786,7 +1112,7 @@ pub(crate) async fn file_post(
     let person = user.person_key.clone().unwrap_or_default();
     let (year, kind) = year_kind(&q);
     let draft = draft_or_new(&app, &ctx, &person, year, &kind).await?;
-    let mut report = report_from_form(&draft, &pairs);
+    let (mut report, unit_issues) = report_from_form(&draft, &pairs);
     let action = pairs
         .iter()
         .find(|(k, _)| k == "action")
@@ -819,16 +1145,25 @@ pub(crate) async fn file_post(
         .map_err(|e| WebError::internal(ctx.t, e))?;
     match action.as_str() {
         "review" | "submit" => {
+            let t = ctx.t;
             let declaration = match parse_report(&report) {
-                Ok(d) => d,
-                Err(issues) => return Ok(render(&ctx, &report, issues, false, true)),
+                Ok(d) if unit_issues.is_empty() => d,
+                Ok(_) => {
+                    let views = issue_views(t, &report, &unit_issues);
+                    return Ok(render(&ctx, &report, views, false, true));
+                }
+                Err(issues) => {
+                    let issues = with_unit_issues(issues, unit_issues);
+                    let views = issue_views(t, &report, &issues);
+                    return Ok(render(&ctx, &report, views, false, true));
+                }
             };
             if action == "review" {
                 return Ok(render(&ctx, &report, Vec::new(), true, true));
             }
             if !pairs.iter().any(|(k, v)| k == "commitment" && v == "1") {
-                let issue = vec![("$.commitment".to_owned(), ctx.t.get("commitment-needed"))];
-                return Ok(render(&ctx, &report, issue, true, true));
+                let issue = shown_issue(t, &report, "$.commitment", t.get("commitment-needed"));
+                return Ok(render(&ctx, &report, vec![issue], true, true));
             }
             if user.person_key.as_deref()
                 != Some(app.store.person_key(&declaration.declarant_id).as_str())
@@ -845,7 +1180,10 @@ pub(crate) async fn file_post(
                         .into_response(),
                 ),
                 Err(probity_store::StoreError::Rejected { field, message, .. }) => {
-                    Ok(render(&ctx, &report, vec![(field, message)], false, true))
+                    // The store's refusals are in English: say so in the reader's language.
+                    let message = t.with_text("issue-store-rejected", &[("detail", message)]);
+                    let issue = shown_issue(t, &report, &field, message);
+                    Ok(render(&ctx, &report, vec![issue], false, true))
                 }
                 Err(e) => Err(WebError::internal(ctx.t, e)),
             }
@@ -859,39 +1197,126 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    #[test]
-    fn the_form_round_trips_a_report() {
-        // Every field of the example's first report, shown on the page and posted back, gives
-        // the same report.
-        let text = include_str!("../../../fixtures/small/declarations.jsonl");
-        for line in text.lines() {
-            let report: Value = serde_json::from_str(line).unwrap();
-            let mut pairs = vec![("filed_on".to_owned(), shown(report.get("filed_on")))];
-            for s in views(&report, &[]) {
-                if s.list {
-                    pairs.push((format!("{}.rows", s.key), s.rows.len().to_string()));
-                }
-                if s.nothing {
-                    pairs.push((format!("nothing.{}", s.key), "1".into()));
-                }
-                for row in s.rows {
-                    for f in row.fields {
-                        if f.kind == "checkbox" {
-                            if f.value == "true" {
-                                pairs.push((f.name, "1".into()));
-                            }
-                        } else {
-                            pairs.push((f.name, f.value));
+    /// What a browser posts for the form as the page shows `report`.
+    fn posted(report: &Value) -> (Vec<(String, String)>, usize) {
+        let t = Tr {
+            lang: crate::i18n::Lang::Zh,
+        };
+        let mut wan_fields = 0;
+        let mut pairs = vec![("filed_on".to_owned(), shown(report.get("filed_on")))];
+        for s in views(t, report, &[]) {
+            if s.list {
+                pairs.push((format!("{}.rows", s.key), s.rows.len().to_string()));
+            }
+            if s.nothing {
+                pairs.push((format!("nothing.{}", s.key), "1".into()));
+            }
+            for row in s.rows {
+                for f in row.fields {
+                    if f.kind == "checkbox" {
+                        if f.value == "true" {
+                            pairs.push((f.name, "1".into()));
                         }
+                    } else {
+                        if f.unit == Some("unit-wan") && !f.value.is_empty() {
+                            wan_fields += 1;
+                        }
+                        pairs.push((f.name, f.value));
                     }
                 }
             }
-            if let Some(o) = report.get("other_matters") {
-                pairs.push(("other_matters".into(), shown(Some(o))));
-            }
-            let back = report_from_form(&report, &pairs);
+        }
+        if let Some(o) = report.get("other_matters") {
+            pairs.push(("other_matters".into(), shown(Some(o))));
+        }
+        (pairs, wan_fields)
+    }
+
+    #[test]
+    fn the_form_round_trips_a_report() {
+        // Every field of every report of the shared example, shown on the page (amounts in the
+        // form's units) and posted back, gives the same report.
+        let text = include_str!("../../../fixtures/small/declarations.jsonl");
+        let mut wan_fields = 0;
+        for line in text.lines() {
+            let report: Value = serde_json::from_str(line).unwrap();
+            let (pairs, wan) = posted(&report);
+            wan_fields += wan;
+            let (back, unit_issues) = report_from_form(&report, &pairs);
+            assert!(unit_issues.is_empty(), "{unit_issues:?}");
             let parse = |v: &Value| parse_report(v).unwrap();
             assert_eq!(parse(&back), parse(&report), "{line}");
         }
+        assert!(wan_fields > 10, "the example's amounts in 万元 took part");
+    }
+
+    #[test]
+    fn amounts_typed_in_wan_are_held_in_exact_yuan() {
+        let report: Value = serde_json::from_str(
+            include_str!("../../../fixtures/small/declarations.jsonl")
+                .lines()
+                .next()
+                .unwrap(),
+        )
+        .unwrap();
+        let (mut pairs, _) = posted(&report);
+        fn set(pairs: &mut [(String, String)], name: &str, value: &str) {
+            let slot = pairs.iter_mut().find(|(k, _)| k == name).unwrap();
+            slot.1 = value.to_owned();
+        }
+        set(&mut pairs, "real_estate[0].price", "123.456789");
+        set(&mut pairs, "salary.wages", "186000.50");
+        let (back, issues) = report_from_form(&report, &pairs);
+        assert!(issues.is_empty());
+        assert_eq!(back["real_estate"][0]["price"], "1234567.89");
+        assert_eq!(back["salary"]["wages"], "186000.50");
+        // Finer than a fen in 万元: refused at the field, in the unit typed, and kept as typed.
+        set(&mut pairs, "real_estate[0].price", "1.0000001");
+        let (back, issues) = report_from_form(&report, &pairs);
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].path, "$.real_estate[0].price");
+        assert_eq!(issues[0].code, IssueCode::TooManyDecimals);
+        assert_eq!(issues[0].arg("value").unwrap().plain(), "1.0000001");
+        assert_eq!(issues[0].arg("max").unwrap().plain(), "6");
+        assert_eq!(
+            MoneyUnit::Wan.show(back["real_estate"][0]["price"].as_str().unwrap()),
+            "1.0000001"
+        );
+        let model = parse_report(&back).unwrap_err();
+        let merged = with_unit_issues(model, issues);
+        let at_price: Vec<_> = merged
+            .iter()
+            .filter(|i| i.path == "$.real_estate[0].price")
+            .collect();
+        assert_eq!(at_price.len(), 1, "{merged:?}");
+        assert_eq!(at_price[0].arg("max").unwrap().plain(), "6");
+    }
+
+    #[test]
+    fn issues_land_at_their_field_row_or_section() {
+        let report = json!({"nothing_to_report": ["trips", "stocks"]});
+        let anchor = |p: &str| place(p, &report).anchor;
+        assert_eq!(anchor("$.real_estate[2].price"), "real_estate[2].price");
+        assert_eq!(
+            anchor("$.real_estate[2].owners[1]"),
+            "real_estate[2].owners"
+        );
+        assert_eq!(
+            anchor("$.real_estate[2].disposal.on"),
+            "real_estate[2].disposal.on"
+        );
+        assert_eq!(anchor("$.businesses[0]"), "businesses[0]");
+        assert_eq!(
+            anchor("$.marriage.last_change"),
+            "marriage.last_change.kind"
+        );
+        assert_eq!(anchor("$.marriage.status"), "marriage.status");
+        assert_eq!(anchor("$.persons"), "persons");
+        assert_eq!(anchor("$.nothing_to_report[1]"), "nothing.stocks");
+        assert_eq!(anchor("$.filed_on"), "filed_on");
+        assert_eq!(anchor("$.declarant_id"), "report-form");
+        assert_eq!(grouped("1234567.89"), "1,234,567.89");
+        assert_eq!(grouped("100"), "100");
+        assert_eq!(grouped("-1000"), "-1,000");
     }
 }

@@ -175,6 +175,21 @@ impl Ctx {
         Ok(ctx)
     }
 
+    /// As [`Ctx::of`], for the API: without the language cookie, the language the client's
+    /// `Accept-Language` prefers, if it is one of ours.
+    pub(crate) async fn api(app: &App, headers: &HeaderMap) -> Result<Ctx, WebError> {
+        let mut ctx = Ctx::of(app, headers).await?;
+        if auth::cookie(headers, LANG_COOKIE).is_none()
+            && let Some(lang) = headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        {
+            ctx.t = Tr { lang };
+        }
+        Ok(ctx)
+    }
+
     /// The account, or a redirect to the sign-in page.
     pub(crate) fn signed_in(&self) -> Result<&User, WebError> {
         self.user.as_ref().ok_or(WebError::SignIn)

@@ -972,7 +972,35 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
         .text()
         .await
         .unwrap();
-    assert!(summary.contains("$.marriage.status"), "{summary}");
+    // In Chinese, as the page: the field named as the form names it, the message translated.
+    assert!(
+        summary.contains("一、婚姻情况 · 状态: 此项必填。"),
+        "{summary}"
+    );
+    // The summary has the focus, and its link takes the focus to the field.
+    let focused = client
+        .active_element()
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap();
+    assert_eq!(focused.as_deref(), Some("errors"));
+    client
+        .find(Locator::Css("#errors a[href='#marriage.status']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let focused = client
+        .active_element()
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap();
+    assert_eq!(focused.as_deref(), Some("marriage.status"));
     assert!(
         client
             .find(Locator::XPath(
