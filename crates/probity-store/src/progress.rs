@@ -33,6 +33,32 @@ impl Standing {
         Standing::Missing,
     ];
 
+    /// Where a subject stands: filed (`first_filed_on` is the report date of the first annual
+    /// report stored), else a draft saved, else missing once `today` is past the deadline.
+    /// Dates are `YYYY-MM-DD`, so text order is date order.
+    pub fn of(
+        first_filed_on: Option<&str>,
+        has_draft: bool,
+        deadline: &str,
+        today: &str,
+    ) -> Standing {
+        match first_filed_on {
+            Some(on) if on <= deadline => Standing::Filed,
+            Some(_) => Standing::FiledLate,
+            None if has_draft => Standing::Draft,
+            None if today > deadline => Standing::Missing,
+            None => Standing::NotStarted,
+        }
+    }
+
+    /// Whether the subject has yet to file: the reminder list names them.
+    pub fn unfiled(&self) -> bool {
+        matches!(
+            self,
+            Standing::Draft | Standing::NotStarted | Standing::Missing
+        )
+    }
+
     /// The name used in exports and the API.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -138,14 +164,16 @@ impl Store {
         .await?
         {
             let person_key: String = r.try_get(0)?;
-            let (standing, declaration_id, filed_on) = match filed.get(&person_key) {
-                Some((id, on)) if on.as_str() <= deadline.as_str() => {
-                    (Standing::Filed, Some(id.clone()), Some(on.clone()))
-                }
-                Some((id, on)) => (Standing::FiledLate, Some(id.clone()), Some(on.clone())),
-                None if drafts.contains(&person_key) => (Standing::Draft, None, None),
-                None if today > deadline.as_str() => (Standing::Missing, None, None),
-                None => (Standing::NotStarted, None, None),
+            let found = filed.get(&person_key);
+            let standing = Standing::of(
+                found.map(|(_, on)| on.as_str()),
+                drafts.contains(&person_key),
+                &deadline,
+                today,
+            );
+            let (declaration_id, filed_on) = match found {
+                Some((id, on)) => (Some(id.clone()), Some(on.clone())),
+                None => (None, None),
             };
             rows.push(ProgressRow {
                 unit: r.try_get(1)?,

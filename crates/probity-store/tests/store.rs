@@ -908,3 +908,144 @@ async fn concurrent_case(db: &Fresh) {
     reopened.close().await;
     store.close().await;
 }
+
+on_both!(reminders_name_who_has_not_filed, reminders_case);
+async fn reminders_case(db: &Fresh) {
+    use probity_store::{REMINDER_ISSUED, Standing};
+    let s = stamp();
+    let newbie_id = "350104201811304094";
+    let mut roster = std::fs::read_to_string(fixtures().join("roster.csv")).unwrap();
+    roster.push_str(&format!(
+        "{newbie_id},林新,福州市工商业联合会,办公室主任,division,other,2025-03-01,active,\r\n"
+    ));
+    db.store
+        .import_roster(&s, "roster.csv", roster.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(db.store.current_cycle().await.unwrap(), None);
+    let deadline = probity_model::Date::parse("2026-01-31").unwrap();
+    db.store.open_cycle(&s, 2025, deadline).await.unwrap();
+    let text = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    db.store
+        .import_declarations(
+            &s,
+            "declarations.jsonl",
+            text.as_bytes(),
+            &parse_declarations(&text),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.current_cycle().await.unwrap(),
+        Some((2025, "2026-01-31".to_owned()))
+    );
+
+    let newbie = db
+        .store
+        .person_key(&probity_model::ResidentId::parse(newbie_id).unwrap());
+    let chen = db
+        .store
+        .person_key(&probity_model::ResidentId::parse("350111199006074875").unwrap());
+    let standing = |key: String, today: &'static str| {
+        let store = &db.store;
+        async move {
+            store
+                .standing_of(2025, &key, today)
+                .await
+                .unwrap()
+                .map(|(s, _)| s)
+        }
+    };
+    assert_eq!(
+        standing(newbie.clone(), "2026-01-10").await,
+        Some(Standing::NotStarted)
+    );
+    assert_eq!(
+        standing(newbie.clone(), "2026-02-05").await,
+        Some(Standing::Missing)
+    );
+    assert_eq!(
+        standing(chen.clone(), "2026-02-05").await,
+        Some(Standing::Filed)
+    );
+    assert_eq!(standing("no-such-key".into(), "2026-02-05").await, None);
+    assert_eq!(
+        db.store
+            .standing_of(2024, &chen, "2026-02-05")
+            .await
+            .unwrap(),
+        None,
+        "no such cycle"
+    );
+    db.store
+        .save_draft(&s, &newbie, 2025, "annual", "{}")
+        .await
+        .unwrap();
+    assert_eq!(
+        standing(newbie.clone(), "2026-02-05").await,
+        Some(Standing::Draft)
+    );
+    // The same answer as the progress view, subject by subject.
+    let progress = db
+        .store
+        .progress(2025, "2026-02-05")
+        .await
+        .unwrap()
+        .unwrap();
+    for row in &progress.rows {
+        assert_eq!(
+            standing(row.person_key.clone(), "2026-02-05").await,
+            Some(row.standing)
+        );
+    }
+    assert_eq!(
+        progress
+            .rows
+            .iter()
+            .filter(|r| r.standing.unfiled())
+            .count(),
+        1
+    );
+
+    // Issued: one event per unit with the cycle, the unit and the count, and nobody's name or ID.
+    assert!(db.store.reminders_issued(2025).await.unwrap().is_empty());
+    let units = vec![
+        ("福州市工商业联合会".to_owned(), 1),
+        ("厦门市公安局".to_owned(), 0),
+    ];
+    db.store.record_reminders(&s, 2025, &units).await.unwrap();
+    let issued = db.store.reminders_issued(2025).await.unwrap();
+    assert_eq!(issued.len(), 2);
+    assert_eq!(
+        issued
+            .iter()
+            .map(|r| (r.unit.clone(), r.count))
+            .collect::<Vec<_>>(),
+        vec![
+            ("厦门市公安局".to_owned(), 0),
+            ("福州市工商业联合会".to_owned(), 1)
+        ],
+        "newest first"
+    );
+    assert_eq!(issued[0].actor, s.actor);
+    assert!(db.store.reminders_issued(2024).await.unwrap().is_empty());
+    let mut conn = db.store.connection().await.unwrap();
+    let payloads: Vec<String> = sqlx::query("SELECT payload FROM audit_events WHERE action = $1")
+        .bind(REMINDER_ISSUED)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    drop(conn);
+    assert_eq!(payloads.len(), 2);
+    for p in &payloads {
+        assert!(!p.contains("林新") && !p.contains(newbie_id), "{p}");
+    }
+    // Nothing to issue writes nothing.
+    let head = db.store.checkpoint().await.unwrap();
+    db.store.record_reminders(&s, 2025, &[]).await.unwrap();
+    assert_eq!(db.store.checkpoint().await.unwrap(), head);
+    verify_ok(db).await;
+}
