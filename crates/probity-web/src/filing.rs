@@ -414,16 +414,13 @@ fn shown(value: Option<&Value>) -> String {
     }
 }
 
+/// Why an amount was refused in the unit it was typed in: a code and its args.
+type UnitIssue = (IssueCode, Vec<(&'static str, probity_model::issue::Arg)>);
+
 /// The value of a field as the report holds it, from the text posted; for an amount typed in
 /// 万元 that the unit refuses (finer than a fen, negative), the issue too. The refused amount
 /// is still kept, its point moved exactly, so that the draft holds what was typed.
-fn typed(
-    input: Input,
-    text: &str,
-) -> (
-    Option<Value>,
-    Option<(IssueCode, Vec<(&'static str, probity_model::issue::Arg)>)>,
-) {
+fn typed(input: Input, text: &str) -> (Option<Value>, Option<UnitIssue>) {
     let text = text.trim();
     if let Input::Money(unit @ MoneyUnit::Wan) = input {
         let clean = text.replace([',', '，'], "");

@@ -190,12 +190,24 @@ mod tests {
         let zh = keys(include_str!("../locales/zh-CN/main.ftl"));
         let en = keys(include_str!("../locales/en-US/main.ftl"));
         assert_eq!(zh, en, "the same keys, in the same order");
-        let filing_zh = keys(include_str!("../locales/zh-CN/filing.ftl"));
-        let filing_en = keys(include_str!("../locales/en-US/filing.ftl"));
-        assert_eq!(
-            filing_zh, filing_en,
-            "filing.ftl: the same keys, in the same order"
-        );
+        for (zh, en, file) in [
+            (
+                include_str!("../locales/zh-CN/filing.ftl"),
+                include_str!("../locales/en-US/filing.ftl"),
+                "filing.ftl",
+            ),
+            (
+                include_str!("../locales/zh-CN/reminders.ftl"),
+                include_str!("../locales/en-US/reminders.ftl"),
+                "reminders.ftl",
+            ),
+        ] {
+            assert_eq!(
+                keys(zh),
+                keys(en),
+                "{file}: the same keys, in the same order"
+            );
+        }
         let t = Tr { lang: Lang::Zh };
         assert_eq!(t.get("sign-in"), "登录");
         assert_eq!(Tr { lang: Lang::En }.get("sign-in"), "Sign in");

@@ -23,6 +23,7 @@ pub mod api;
 pub mod auth;
 pub mod filing;
 pub mod i18n;
+pub mod reminders;
 pub mod uploads;
 pub mod verification;
 
@@ -69,6 +70,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/reports/{id}", get(report_page))
         .route("/progress", get(progress_page))
         .route("/progress.csv", get(progress_csv))
+        .route(
+            "/reminders",
+            get(reminders::reminder_page).post(reminders::issue),
+        )
         .route("/admin", get(admin::admin_page))
         .route("/admin/roster", post(admin::upload_roster))
         .route("/admin/cycle", post(admin::open_cycle))
@@ -555,6 +560,7 @@ struct MyReports {
     user: Option<User>,
     csrf: String,
     reports: Vec<ReportSummary>,
+    notice: Option<reminders::Notice>,
 }
 
 async fn my_reports(State(app): State<Shared>, headers: HeaderMap) -> Result<MyReports, WebError> {
@@ -566,11 +572,13 @@ async fn my_reports(State(app): State<Shared>, headers: HeaderMap) -> Result<MyR
         .reports_of(&person)
         .await
         .map_err(|e| WebError::internal(ctx.t, e))?;
+    let notice = reminders::notice(&app, &ctx).await?;
     Ok(MyReports {
         t: ctx.t,
         user: ctx.user.clone(),
         csrf: ctx.csrf.clone(),
         reports,
+        notice,
     })
 }
 

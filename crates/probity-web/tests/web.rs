@@ -1280,3 +1280,506 @@ async fn staff_see_only_the_units_they_manage() {
     );
     assert!(app.store.verify_audit(None).await.unwrap().is_ok());
 }
+
+// ---- Reading pages as a machine would ------------------------------------------------------------
+
+/// A tag of a page: its name (lower case, `/name` for an end tag), attributes, and where it ends
+/// in the text.
+#[derive(Debug, Clone)]
+struct Tag {
+    name: String,
+    attrs: Vec<(String, String)>,
+    end: usize,
+}
+
+impl Tag {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The tags of a page, in order; the text of scripts and styles is skipped, comments too.
+fn tags(html: &str) -> Vec<Tag> {
+    let b = html.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(off) = html[i..].find('<') {
+        i += off + 1;
+        if html[i..].starts_with("!--") {
+            i += html[i..].find("-->").map_or(html.len() - i, |e| e + 3);
+            continue;
+        }
+        if html[i..].starts_with('!') {
+            i += html[i..].find('>').unwrap() + 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+            if b[i] == b'/' && i > start {
+                break;
+            }
+            i += 1;
+        }
+        let name = html[start..i].to_ascii_lowercase();
+        let mut attrs = Vec::new();
+        loop {
+            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+                i += 1;
+            }
+            if i >= b.len() || b[i] == b'>' {
+                i += 1;
+                break;
+            }
+            let a = i;
+            while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'>' {
+                i += 1;
+            }
+            let attr = html[a..i].to_ascii_lowercase();
+            let mut value = String::new();
+            if i < b.len() && b[i] == b'=' {
+                i += 1;
+                if b[i] == b'"' || b[i] == b'\'' {
+                    let q = b[i] as char;
+                    let e = html[i + 1..].find(q).unwrap();
+                    value = unescape(&html[i + 1..i + 1 + e]);
+                    i += e + 2;
+                } else {
+                    let a = i;
+                    while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                        i += 1;
+                    }
+                    value = unescape(&html[a..i]);
+                }
+            }
+            attrs.push((attr, value));
+        }
+        let raw = name == "script" || name == "style";
+        out.push(Tag {
+            name: name.clone(),
+            attrs,
+            end: i,
+        });
+        if raw {
+            i += html[i..].find(&format!("</{name}")).unwrap_or(0);
+        }
+    }
+    out
+}
+
+/// What a browser would post for the form `form_id` of a page, without pressing a button.
+fn form_fields(html: &str, form_id: &str) -> Vec<(String, String)> {
+    let all = tags(html);
+    let start = all
+        .iter()
+        .position(|t| t.name == "form" && t.attr("id") == Some(form_id))
+        .unwrap();
+    let mut out = Vec::new();
+    let mut select: Option<String> = None;
+    for t in &all[start + 1..] {
+        match t.name.as_str() {
+            "/form" => break,
+            "input" => {
+                let kind = t.attr("type").unwrap_or("text");
+                let Some(name) = t.attr("name") else { continue };
+                if ["submit", "button", "file"].contains(&kind) {
+                    continue;
+                }
+                if kind == "checkbox" && t.attr("checked").is_none() {
+                    continue;
+                }
+                out.push((name.to_owned(), t.attr("value").unwrap_or("").to_owned()));
+            }
+            "select" => {
+                select = t.attr("name").map(str::to_owned);
+                if let Some(name) = &select {
+                    out.push((name.clone(), String::new()));
+                }
+            }
+            "option" if t.attr("selected").is_some() => {
+                if let Some(name) = &select {
+                    let slot = out.iter_mut().rev().find(|(n, _)| n == name).unwrap();
+                    slot.1 = t.attr("value").unwrap_or("").to_owned();
+                }
+            }
+            "/select" => select = None,
+            "textarea" => {
+                let text = &html[t.end..];
+                let text = &text[..text.find("</textarea>").unwrap()];
+                out.push((t.attr("name").unwrap().to_owned(), unescape(text)));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn urlencoded(pairs: &[(String, String)]) -> String {
+    fn enc(s: &str) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    out.push(b as char)
+                }
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn set_field(pairs: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match pairs.iter_mut().find(|(k, _)| k == name) {
+        Some(slot) => slot.1 = value.to_owned(),
+        None => pairs.push((name.to_owned(), value.to_owned())),
+    }
+}
+
+#[tokio::test]
+async fn amounts_typed_in_wan_are_stored_in_exact_yuan() {
+    let (_dir, app) = app().await;
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    // A correction of the filed report starts as a draft holding its content.
+    assert_eq!(
+        send(&app, get("/file?correct=D2025-000001", &chen)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &chen)).await;
+    // The price is shown in 万元, with the unit beside it and the yuan under it.
+    let filed: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(fixtures().join("declarations.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let yuan = filed["real_estate"][0]["price"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut pairs = form_fields(&page, "report-form");
+    let shown = pairs
+        .iter()
+        .find(|(k, _)| k == "real_estate[0].price")
+        .unwrap()
+        .1
+        .clone();
+    // 万元 moves the point four places: nothing rounded either way.
+    let y = probity_model::Decimal::parse(&yuan).unwrap();
+    assert_eq!(
+        probity_model::Decimal::parse(&shown).unwrap(),
+        probity_model::Decimal::from_parts(y.mantissa(), y.scale() + 4),
+        "{yuan} yuan is {shown} 万元"
+    );
+    assert!(page.contains("id=\"real_estate[0].price-unit\">(万元)</span>"));
+    assert!(page.contains("id=\"real_estate[0].price-equiv\">即 "));
+    let csrf = csrf_of(&app, &chen).await;
+    set_field(&mut pairs, "csrf", &csrf);
+
+    // Finer than a fen in 万元: refused at the field, in Chinese, naming the six decimals.
+    set_field(&mut pairs, "real_estate[0].price", "123.4567891");
+    set_field(&mut pairs, "action", "review");
+    let (status, _, page) = send(
+        &app,
+        form_post("/file?year=2025&kind=annual", &chen, urlencoded(&pairs)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("“123.4567891”的小数超过 6 位。"),
+        "{}",
+        page.split("id=\"errors\"").nth(1).unwrap_or(&page)
+    );
+    // The draft kept what was typed.
+    let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &chen)).await;
+    assert!(page.contains("value=\"123.4567891\""));
+
+    // Exact to the fen: filed, and the stored report holds the yuan.
+    set_field(&mut pairs, "real_estate[0].price", "123.456789");
+    set_field(&mut pairs, "action", "submit");
+    set_field(&mut pairs, "commitment", "1");
+    let (status, _, page) = send(
+        &app,
+        form_post("/file?year=2025&kind=annual", &chen, urlencoded(&pairs)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let id = app
+        .store
+        .reports_of(
+            &app.store
+                .person_key(&probity_model::ResidentId::parse(DECLARANT).unwrap()),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.supersedes.as_deref() == Some("D2025-000001"))
+        .unwrap()
+        .declaration_id;
+    let stored = app
+        .store
+        .read_declaration(&Stamp::new("2026-02-01T00:00:00Z", "test"), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&stored.json).unwrap();
+    assert_eq!(stored["real_estate"][0]["price"], "1234567.89");
+    // Everything else is as filed before.
+    let mut expected = filed.clone();
+    for key in ["declaration_id", "supersedes", "filed_on"] {
+        expected[key] = stored[key].clone();
+    }
+    expected["real_estate"][0]["price"] = "1234567.89".into();
+    let parse = |v: &serde_json::Value| probity_model::validation::parse(v).unwrap();
+    assert_eq!(parse(&stored), parse(&expected));
+}
+
+#[tokio::test]
+async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
+    let (_dir, app) = app().await;
+    // The declarant's side: a notice on their own page until the report is filed. Today is
+    // past the example's deadline (2026-01-31), so it is late.
+    let newbie = sign_in(&app, "newbie", PASSWORD).await.unwrap();
+    let (_, _, page) = send(&app, get("/me", &newbie)).await;
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let late = today.as_str() > "2026-01-31";
+    let expected = if late {
+        "您的 2025 年度个人有关事项报告已逾期：截止日期为 2026-01-31"
+    } else {
+        "您的 2025 年度个人有关事项报告应于 2026-01-31 前提交"
+    };
+    assert!(page.contains(expected), "{page}");
+    assert!(page.contains("href=\"/file?year=2025&amp;kind=annual\" id=\"notice-file\""));
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    let (_, _, page) = send(&app, get("/me", &chen)).await;
+    assert!(!page.contains("id=\"notice\""), "filed: no notice");
+    // Declarants do not see the list.
+    assert_eq!(
+        send(&app, get("/reminders", &chen)).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Staff: the one subject who has not filed, by unit, with what to remind and the deadline.
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    let (status, _, page) = send(&app, get("/reminders", &admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("共 1 人尚未报告。"), "{page}");
+    assert!(page.contains("<th scope=\"row\">林新</th>"));
+    assert!(!page.contains("陈良生"), "filed reports are not reminded");
+    assert!(page.contains("福州市工商业联合会：尚未报告 1 人"));
+
+    // Issued as CSV: one line per subject, and the audit log says when, for which unit, how
+    // many, and by whom — with no name in it.
+    let csrf = csrf_of(&app, &admin).await;
+    let (status, _, _) = send(
+        &app,
+        form_post(
+            "/reminders",
+            &admin,
+            "csrf=forged&cycle=2025&format=csv".to_owned(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, csv) = send(
+        &app,
+        form_post(
+            "/reminders",
+            &admin,
+            format!("csrf={csrf}&cycle=2025&unit=&format=csv"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "unit,name,position,standing,year,deadline,days_late,reminder"
+    );
+    assert_eq!(lines.len(), 2, "{csv}");
+    let expected_standing = if late { "missing" } else { "not_started" };
+    assert!(
+        lines[1].starts_with(&format!(
+            "福州市工商业联合会,林新,办公室主任,{expected_standing},2025,2026-01-31,"
+        )),
+        "{csv}"
+    );
+    let issued = app.store.reminders_issued(2025).await.unwrap();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(
+        (
+            issued[0].unit.as_str(),
+            issued[0].count,
+            issued[0].actor.as_str()
+        ),
+        ("福州市工商业联合会", 1, "web:admin")
+    );
+    let mut conn = app.store.connection().await.unwrap();
+    let payloads = sqlx_rows(
+        &mut conn,
+        "SELECT payload FROM audit_events WHERE action = 'reminder.issued'",
+    )
+    .await;
+    drop(conn);
+    assert!(
+        payloads
+            .iter()
+            .all(|p| !p.contains("林新") && !p.contains(NEWBIE))
+    );
+    // The list says when it was last issued.
+    let (_, _, page) = send(&app, get("/reminders", &admin)).await;
+    assert!(page.contains("上次下发："), "{page}");
+
+    // Printable notices, one per unit.
+    let (status, _, page) = send(
+        &app,
+        form_post(
+            "/reminders",
+            &admin,
+            format!("csrf={csrf}&cycle=2025&unit=&format=print"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("关于报告 2025 年度个人有关事项的提醒"));
+    assert_eq!(page.matches("class=\"notice-sheet\"").count(), 1);
+    assert_eq!(app.store.reminders_issued(2025).await.unwrap().len(), 2);
+
+    // A verifier who manages another unit has nobody to remind, and issues nothing.
+    let s = Stamp::new("2026-02-01T08:00:00Z", "test");
+    app.store
+        .create_user(
+            &s,
+            &User {
+                username: "xiamen".into(),
+                role: Role::Verifier,
+                person_key: None,
+                password_hash: probity_web::auth::hash_password(PASSWORD).unwrap(),
+                disabled: false,
+            },
+        )
+        .await
+        .unwrap();
+    app.store
+        .set_user_units(&s, "xiamen", &["厦门市公安局".to_owned()])
+        .await
+        .unwrap();
+    let xiamen = sign_in(&app, "xiamen", PASSWORD).await.unwrap();
+    let (_, _, page) = send(&app, get("/reminders", &xiamen)).await;
+    assert!(page.contains("共 0 人尚未报告。") && !page.contains("林新"));
+    let csrf = csrf_of(&app, &xiamen).await;
+    let (_, _, csv) = send(
+        &app,
+        form_post(
+            "/reminders",
+            &xiamen,
+            format!("csrf={csrf}&cycle=2025&unit=%E7%A6%8F%E5%B7%9E%E5%B8%82%E5%B7%A5%E5%95%86%E4%B8%9A%E8%81%94%E5%90%88%E4%BC%9A&format=csv"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        csv.lines().count(),
+        1,
+        "another unit's subjects are not theirs: {csv}"
+    );
+    assert_eq!(app.store.reminders_issued(2025).await.unwrap().len(), 2);
+    assert!(app.store.verify_audit(None).await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn issues_are_in_the_readers_language_on_pages_and_in_the_api() {
+    let (_dir, app) = app().await;
+    let newbie = sign_in(&app, "newbie", PASSWORD).await.unwrap();
+    let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &newbie)).await;
+    let mut pairs = form_fields(&page, "report-form");
+    set_field(&mut pairs, "persons[0].id", "350104201811304095");
+    set_field(&mut pairs, "action", "review");
+    let (status, _, page) = send(
+        &app,
+        form_post("/file?year=2025&kind=annual", &newbie, urlencoded(&pairs)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Chinese by default: the summary names the place as the form does; no English left.
+    assert!(
+        page.contains("一、婚姻情况 · 状态</a>: 此项必填。"),
+        "{page}"
+    );
+    assert!(
+        page.contains("校验码为 5，但前 17 位对应的校验码应为 4"),
+        "{page}"
+    );
+    assert!(!page.contains("missing field") && !page.contains("check character"));
+    // Next to the field too, tied to it for screen readers.
+    assert!(
+        page.contains(
+            "<span class=\"field-error\" id=\"marriage.status-error\">此项必填。 </span>"
+        )
+    );
+    assert!(page.contains("aria-describedby=\"marriage.status-error\""));
+    // In English once chosen.
+    let english = format!("{newbie}; lang=en");
+    let (_, _, page) = send(
+        &app,
+        form_post("/file?year=2025&kind=annual", &english, urlencoded(&pairs)),
+    )
+    .await;
+    assert!(
+        page.contains("1. Marriage · Status</a>: Required."),
+        "{page}"
+    );
+
+    // The API: a stable code and its values for scripts, the message in the caller's language.
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    let csrf = csrf_of(&app, &chen).await;
+    let first = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    let mut report: serde_json::Value =
+        serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    report["declaration_id"] = "C2025-CHEN-9".into();
+    report["kind"] = "change".into();
+    report["real_estate"][0]["area_m2"] = "96.399".into();
+    for (accept, message) in [
+        (None, "“96.399”的小数超过 2 位。"),
+        (
+            Some("en-GB,en;q=0.9"),
+            "\"96.399\" has more than 2 decimal places.",
+        ),
+    ] {
+        let mut request = send_json("POST", "/api/reports", &chen, &csrf, report.to_string());
+        if let Some(a) = accept {
+            request
+                .headers_mut()
+                .insert("accept-language", a.parse().unwrap());
+        }
+        let (status, _, body) = send(&app, request).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let issues: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let issue = &issues["issues"][0];
+        assert_eq!(issue["path"], "$.real_estate[0].area_m2");
+        assert_eq!(issue["code"], "too-many-decimals");
+        assert_eq!(
+            issue["args"],
+            serde_json::json!({"value": "96.399", "max": "2"})
+        );
+        assert_eq!(issue["message"], message, "{body}");
+    }
+}

@@ -1,0 +1,22 @@
+# Reminders: the list for staff, the printable notices, the declarant's notice.
+reminders = Reminders
+reminders-intro = Annual personal-matters reports for { $year }, due { $deadline }. Below, unit by unit, everyone who has not filed as of { $today } (not started, a draft only, or late).
+reminders-total = { $count } still to file.
+reminders-caption = { $unit }: { $count } still to file
+reminders-issue-explained = Issuing a list records it in the audit log (cycle, unit and how many, no names).
+reminders-issue-csv = Issue and download CSV
+reminders-issue-print = Issue and print notices
+reminder-what = Reminder
+remind-not-started = Has not started the annual report for { $year }: file it by { $deadline }.
+remind-draft = A draft is saved but not submitted: submit it by { $deadline }.
+remind-draft-late = The draft is not submitted and the deadline { $deadline } has passed: submit it now.
+remind-missing = Has not filed the annual report for { $year }, due { $deadline }: file it now.
+reminder-last-issued = Last issued: { $at } ({ $who })
+reminder-bad-format = Choose CSV or print.
+reminder-sheet-title = Reminder: annual personal-matters reports for { $year }
+reminder-sheet-body = The people below have not filed their annual report on personal matters for { $year }, due { $deadline }. Please remind them to sign in and file it.
+reminder-issued-on = Issued on { $date }
+notice-due = Your annual report on personal matters for { $year } is due on { $deadline }.
+notice-late = Your annual report on personal matters for { $year } is late: it was due on { $deadline }. Please file it now.
+notice-file = File the report
+notice-continue = Continue the draft

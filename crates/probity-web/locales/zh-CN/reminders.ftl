@@ -1,0 +1,22 @@
+# Reminders: the list for staff, the printable notices, the declarant's notice.
+reminders = 催报名单
+reminders-intro = { $year } 年度个人有关事项报告，截止日期 { $deadline }。以下是截至 { $today } 尚未报告的人员（未开始、仅有草稿或已逾期），按单位列出。
+reminders-total = 共 { $count } 人尚未报告。
+reminders-caption = { $unit }：尚未报告 { $count } 人
+reminders-issue-explained = 下发催报名单时会在审计日志中记录（年度、单位和人数，不含姓名）。
+reminders-issue-csv = 下发并下载 CSV
+reminders-issue-print = 下发并打印通知
+reminder-what = 提醒事项
+remind-not-started = 尚未开始填报 { $year } 年度报告，请于 { $deadline } 前报告。
+remind-draft = 已保存草稿但尚未提交，请于 { $deadline } 前提交。
+remind-draft-late = 草稿尚未提交，已超过截止日期 { $deadline }，请立即提交。
+remind-missing = 未报告 { $year } 年度报告，已超过截止日期 { $deadline }，请立即报告。
+reminder-last-issued = 上次下发：{ $at }（{ $who }）
+reminder-bad-format = 请选择 CSV 或打印。
+reminder-sheet-title = 关于报告 { $year } 年度个人有关事项的提醒
+reminder-sheet-body = 下列人员尚未报告 { $year } 年度个人有关事项，报告截止日期为 { $deadline }。请督促其尽快登录系统填报。
+reminder-issued-on = 下发日期：{ $date }
+notice-due = 您的 { $year } 年度个人有关事项报告应于 { $deadline } 前提交。
+notice-late = 您的 { $year } 年度个人有关事项报告已逾期：截止日期为 { $deadline }，请尽快提交。
+notice-file = 填写报告
+notice-continue = 继续填写草稿
