@@ -397,11 +397,11 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
 }
 
 /// Reads a value at a dotted path, as the form shows it.
-fn get_path<'v>(object: &'v Value, path: &str) -> Option<&'v Value> {
+pub(crate) fn get_path<'v>(object: &'v Value, path: &str) -> Option<&'v Value> {
     path.split('.').try_fold(object, |v, part| v.get(part))
 }
 
-fn shown(value: Option<&Value>) -> String {
+pub(crate) fn shown(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -764,7 +764,7 @@ fn shown_issue(t: Tr, report: &Value, path: &str, message: String) -> IssueView 
     }
 }
 
-fn label_key(f: &Field) -> String {
+pub(crate) fn label_key(f: &Field) -> String {
     format!("f-{}", f.name.replace('.', "-"))
 }
 
@@ -1287,6 +1287,39 @@ mod tests {
             .collect();
         assert_eq!(at_price.len(), 1, "{merged:?}");
         assert_eq!(at_price[0].arg("max").unwrap().plain(), "6");
+    }
+
+    #[test]
+    fn every_choice_reads_in_both_languages() {
+        let keys = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.to_owned()))
+                .collect()
+        };
+        let zh = keys(include_str!("../locales/zh-CN/filing.ftl"));
+        let en = keys(include_str!("../locales/en-US/filing.ftl"));
+        for s in SECTIONS {
+            for field in s.fields {
+                if let Input::Choice(values) = field.input {
+                    for v in values {
+                        let general = format!("o-{v}");
+                        let specific = format!("o-{}-{v}", label_key(field));
+                        for keys in [&zh, &en] {
+                            assert!(
+                                keys.contains(&general) || keys.contains(&specific),
+                                "{} {v}",
+                                field.name
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let t = Tr {
+            lang: crate::i18n::Lang::Zh,
+        };
+        assert_eq!(t.option("f-form", "foreign"), "境外企业");
+        assert_eq!(t.option("f-region", "foreign"), "外国人");
     }
 
     #[test]

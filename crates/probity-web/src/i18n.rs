@@ -144,6 +144,19 @@ impl Tr {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message `key`, if the locale has it.
+    pub fn find(&self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.id(), key)
+    }
+
+    /// The label of a choice of a list: `o-FIELD-VALUE` where a value means another thing in
+    /// another list (`field` is the field's label key), else `o-VALUE`, else the value itself.
+    pub fn option(&self, field: &str, value: &str) -> String {
+        self.find(&format!("o-{field}-{value}"))
+            .or_else(|| self.find(&format!("o-{value}")))
+            .unwrap_or_else(|| value.to_owned())
+    }
+
     /// "Row N" of a section, from the row's index (0-based).
     pub fn row(&self, index: usize) -> String {
         self.with("row-n", &[("n", index as i64 + 1)])
@@ -200,6 +213,11 @@ mod tests {
                 include_str!("../locales/zh-CN/reminders.ftl"),
                 include_str!("../locales/en-US/reminders.ftl"),
                 "reminders.ftl",
+            ),
+            (
+                include_str!("../locales/zh-CN/pages.ftl"),
+                include_str!("../locales/en-US/pages.ftl"),
+                "pages.ftl",
             ),
         ] {
             assert_eq!(

@@ -24,6 +24,7 @@ pub mod auth;
 pub mod filing;
 pub mod i18n;
 pub mod reminders;
+pub mod report_view;
 pub mod uploads;
 pub mod verification;
 
@@ -273,14 +274,16 @@ impl IntoResponse for WebError {
             WebError::Internal(t) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 t,
-                "internal error".to_owned(),
+                t.get("internal-error"),
             ),
         };
         let page = MessagePage {
             t,
             user: None,
             csrf: String::new(),
-            heading: status.canonical_reason().unwrap_or("error").to_owned(),
+            heading: t
+                .find(&format!("status-{}", status.as_u16()))
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
             message,
         };
         (status, page).into_response()
@@ -590,6 +593,8 @@ struct ReportPage {
     csrf: String,
     summary: ReportSummary,
     pretty: String,
+    view: Vec<report_view::ShownSection>,
+    other_matters: Option<String>,
 }
 
 /// A report, for its declarant or for staff (whose read is audited by the store).
@@ -646,11 +651,17 @@ async fn report_page(
 ) -> Result<ReportPage, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     let (summary, pretty) = readable_report(&app, &ctx, &id).await?;
+    let value: serde_json::Value = serde_json::from_str(&pretty).unwrap_or_default();
     Ok(ReportPage {
         t: ctx.t,
         user: ctx.user.clone(),
         csrf: ctx.csrf.clone(),
         summary,
+        view: report_view::report_view(ctx.t, &value),
+        other_matters: value
+            .get("other_matters")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
         pretty,
     })
 }

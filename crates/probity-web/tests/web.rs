@@ -493,7 +493,7 @@ async fn a_declarant_and_an_administrator_in_a_real_browser() {
             .contains("/progress")
     );
     let row = client
-        .find(Locator::XPath("//table[@id='people']//tr[td[2]='陈良生']"))
+        .find(Locator::XPath("//table[@id='people']//tr[th='陈良生']"))
         .await
         .unwrap();
     assert!(row.text().await.unwrap().contains("已报告"));
@@ -510,7 +510,7 @@ async fn a_declarant_and_an_administrator_in_a_real_browser() {
         .await
         .unwrap();
     let row = client
-        .find(Locator::XPath("//table[@id='people']//tr[td[2]='陈良生']"))
+        .find(Locator::XPath("//table[@id='people']//tr[th='陈良生']"))
         .await
         .unwrap();
     assert!(
@@ -1782,4 +1782,197 @@ async fn issues_are_in_the_readers_language_on_pages_and_in_the_api() {
         );
         assert_eq!(issue["message"], message, "{body}");
     }
+}
+
+/// What every page must hold for people who use a keyboard, a screen reader or a printer, as
+/// far as the markup tells: problems found, one a line.
+fn markup_problems(page: &str) -> Vec<String> {
+    let all = tags(page);
+    let mut problems = Vec::new();
+    let html = all.iter().find(|t| t.name == "html");
+    if !matches!(html.and_then(|h| h.attr("lang")), Some("zh-CN" | "en")) {
+        problems.push("<html> without lang".into());
+    }
+    let count = |name: &str| all.iter().filter(|t| t.name == name).count();
+    if count("main") != 1 {
+        problems.push(format!("{} <main>", count("main")));
+    }
+    // Headings in order: none skips a level.
+    let mut level = 0;
+    for t in &all {
+        if let Some(l) = t
+            .name
+            .strip_prefix('h')
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|l| (1..=6).contains(l))
+        {
+            if l > level + 1 {
+                problems.push(format!("<h{l}> after <h{level}>"));
+            }
+            level = l;
+        }
+    }
+    if count("h1") == 0 {
+        problems.push("no <h1>".into());
+    }
+    let mut ids = std::collections::HashSet::new();
+    for t in &all {
+        if let Some(id) = t.attr("id")
+            && !ids.insert(id.to_owned())
+        {
+            problems.push(format!("id {id:?} twice"));
+        }
+    }
+    for t in &all {
+        for attr in ["aria-describedby", "aria-labelledby", "for"] {
+            for id in t.attr(attr).unwrap_or("").split_whitespace() {
+                if !ids.contains(id) {
+                    problems.push(format!("<{} {attr}={id:?}> names no element", t.name));
+                }
+            }
+        }
+        if t.attr("tabindex")
+            .and_then(|v| v.parse::<i32>().ok())
+            .is_some_and(|v| v > 0)
+        {
+            problems.push(format!("<{}> with a positive tabindex", t.name));
+        }
+    }
+    // Every control has a label: <label for>, a <label> around it, or an ARIA name.
+    let labelled: std::collections::HashSet<&str> = all
+        .iter()
+        .filter(|t| t.name == "label")
+        .filter_map(|t| t.attr("for"))
+        .collect();
+    let mut in_label = 0usize;
+    let mut controls = 0;
+    for t in &all {
+        match t.name.as_str() {
+            "label" => in_label += 1,
+            "/label" => in_label = in_label.saturating_sub(1),
+            "input" | "select" | "textarea" => {
+                let kind = t.attr("type").unwrap_or("text");
+                if t.name == "input" && ["hidden", "submit", "button"].contains(&kind) {
+                    continue;
+                }
+                controls += 1;
+                let named = in_label > 0
+                    || t.attr("id").is_some_and(|id| labelled.contains(id))
+                    || t.attr("aria-label").is_some_and(|l| !l.trim().is_empty())
+                    || t.attr("aria-labelledby").is_some();
+                if !named {
+                    problems.push(format!(
+                        "<{} name={:?}> has no label",
+                        t.name,
+                        t.attr("name").unwrap_or("")
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    let _ = controls;
+    // Tables say what they hold, and their header cells what they head.
+    let mut in_table = false;
+    for (i, t) in all.iter().enumerate() {
+        match t.name.as_str() {
+            "table" => {
+                in_table = true;
+                if all.get(i + 1).map(|n| n.name.as_str()) != Some("caption") {
+                    problems.push(format!(
+                        "<table id={:?}> without a caption first",
+                        t.attr("id").unwrap_or("")
+                    ));
+                }
+            }
+            "/table" => in_table = false,
+            "th" if in_table && !matches!(t.attr("scope"), Some("col" | "row")) => {
+                problems.push("<th> without scope".into());
+            }
+            _ => {}
+        }
+    }
+    problems
+}
+
+#[tokio::test]
+async fn every_page_labels_its_controls_and_holds_together() {
+    let (_dir, app) = app().await;
+    let mut pages: Vec<(String, String)> = Vec::new();
+    let (_, _, login) = send(&app, Request::get("/login").body(Body::empty()).unwrap()).await;
+    pages.push(("login".into(), login));
+    let newbie = sign_in(&app, "newbie", PASSWORD).await.unwrap();
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    for (name, path, cookie) in [
+        ("me (due)", "/me", &newbie),
+        ("me (filed)", "/me", &chen),
+        ("file (new)", "/file?year=2025&kind=annual", &newbie),
+        ("report", "/reports/D2025-000001", &chen),
+        ("password", "/password", &chen),
+        ("forbidden", "/progress", &chen),
+        ("progress", "/progress", &admin),
+        ("reminders", "/reminders", &admin),
+        ("admin", "/admin", &admin),
+    ] {
+        let (status, _, page) = send(&app, get(path, cookie)).await;
+        assert!(
+            status.is_success() || status == StatusCode::FORBIDDEN,
+            "{name}: {status}"
+        );
+        pages.push((name.into(), page));
+    }
+    // The form with errors, and a long one (a correction holds every matter of a report) that
+    // is ready to submit.
+    let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &newbie)).await;
+    let mut pairs = form_fields(&page, "report-form");
+    set_field(&mut pairs, "action", "review");
+    let (_, _, page) = send(
+        &app,
+        form_post("/file?year=2025&kind=annual", &newbie, urlencoded(&pairs)),
+    )
+    .await;
+    assert!(page.contains("id=\"errors\""));
+    pages.push(("file (errors)".into(), page));
+    send(&app, get("/file?correct=D2025-000001", &chen)).await;
+    let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &chen)).await;
+    let mut pairs = form_fields(&page, "report-form");
+    set_field(&mut pairs, "action", "review");
+    let (status, _, page) = send(
+        &app,
+        form_post("/file?year=2025&kind=annual", &chen, urlencoded(&pairs)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the correction as filed is ready");
+    assert!(page.contains("id=\"commitment\""));
+    pages.push(("file (review)".into(), page));
+    let csrf = csrf_of(&app, &admin).await;
+    let (_, _, page) = send(
+        &app,
+        form_post(
+            "/reminders",
+            &admin,
+            format!("csrf={csrf}&cycle=2025&unit=&format=print"),
+        ),
+    )
+    .await;
+    pages.push(("reminders (print)".into(), page));
+
+    let mut problems = Vec::new();
+    let mut controls = 0;
+    for (name, page) in &pages {
+        controls += tags(page)
+            .iter()
+            .filter(|t| ["input", "select", "textarea"].contains(&t.name.as_str()))
+            .count();
+        for p in markup_problems(page) {
+            problems.push(format!("{name}: {p}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(controls > 200, "the pages were read: {controls} controls");
+    // The checker finds what it looks for.
+    let broken = "<html><body><main><h1>x</h1><h3>y</h3><input name=a><table><tr><th>z</th></tr></table></main></body></html>";
+    let found = markup_problems(broken);
+    assert_eq!(found.len(), 5, "{found:?}");
 }
