@@ -157,6 +157,12 @@ impl Tr {
             .unwrap_or_else(|| value.to_owned())
     }
 
+    /// The name of a kind of report (`annual` is 年度报告).
+    pub fn kind(&self, kind: &str) -> String {
+        self.find(&format!("kind-{kind}"))
+            .unwrap_or_else(|| kind.to_owned())
+    }
+
     /// "Row N" of a section, from the row's index (0-based).
     pub fn row(&self, index: usize) -> String {
         self.with("row-n", &[("n", index as i64 + 1)])

@@ -1976,3 +1976,330 @@ async fn every_page_labels_its_controls_and_holds_together() {
     let found = markup_problems(broken);
     assert_eq!(found.len(), 5, "{found:?}");
 }
+
+// ---- Keyboard alone, and axe-core, in a real browser --------------------------------------------
+
+const TAB: char = '\u{E004}';
+const ENTER: char = '\u{E007}';
+const SPACE: char = '\u{E00D}';
+
+/// Presses keys on the keyboard, as a person would: into whatever has the focus.
+async fn keys(client: &fantoccini::Client, text: &str) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut actions = KeyActions::new("keyboard".into());
+    for c in text.chars() {
+        actions = actions
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c });
+    }
+    client.perform_actions(actions).await.unwrap();
+}
+
+/// What has the focus, named so a test can read it, and whether it shows that it has it.
+async fn focused(client: &fantoccini::Client) -> (String, bool) {
+    let v = client
+        .execute(
+            "const e = document.activeElement; const s = getComputedStyle(e);
+             const name = e.id ? '#' + e.id : e.tagName.toLowerCase() + '[' +
+               (e.getAttribute('name') || '') + '=' + (e.value || e.getAttribute('href') || e.textContent.trim().slice(0, 30)) + ']';
+             return [name, s.outlineStyle !== 'none' || s.boxShadow !== 'none'];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (v[0].as_str().unwrap().to_owned(), v[1].as_bool().unwrap())
+}
+
+/// Every element a Tab should reach, in document order, named as [`focused`] names them.
+async fn tab_stops(client: &fantoccini::Client) -> Vec<String> {
+    let v = client
+        .execute(
+            "return Array.from(document.querySelectorAll(
+               'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, [tabindex]:not([tabindex=\"-1\"])'))
+             .filter(e => e.getClientRects().length > 0)
+             .map(e => e.id ? '#' + e.id : e.tagName.toLowerCase() + '[' +
+               (e.getAttribute('name') || '') + '=' + (e.value || e.getAttribute('href') || e.textContent.trim().slice(0, 30)) + ']');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// Tabs through the whole page from its top: every stop is reached, in document order, and
+/// each shows its focus. Returns the stops.
+async fn walk_by_tab(client: &fantoccini::Client, page: &str) -> Vec<String> {
+    let expected = tab_stops(client).await;
+    client
+        .execute(
+            "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut reached: Vec<String> = Vec::new();
+    // A date field takes several Tabs (its year, month and day, its calendar button): the same
+    // stop, reached again.
+    for _ in 0..expected.len() * 5 {
+        if reached.len() == expected.len() {
+            break;
+        }
+        keys(client, &TAB.to_string()).await;
+        let (name, visible) = focused(client).await;
+        if reached.last() == Some(&name) {
+            continue;
+        }
+        if !visible {
+            let why = client
+                .execute(
+                    "const e = document.activeElement; const s = getComputedStyle(e);
+                     return [e.matches(':focus'), e.matches(':focus-visible'), s.outlineStyle, s.boxShadow, e.type];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            panic!("{page}: {name} has the focus but does not show it: {why}");
+        }
+        reached.push(name);
+    }
+    assert_eq!(reached, expected, "{page}: the Tab order is the document's");
+    reached
+}
+
+/// Tabs forward until `target` has the focus.
+async fn tab_to(client: &fantoccini::Client, target: &str) {
+    for _ in 0..400 {
+        keys(client, &TAB.to_string()).await;
+        if focused(client).await.0 == target {
+            return;
+        }
+    }
+    panic!("{target} is not reachable by Tab");
+}
+
+/// axe-core's WCAG 2.1 A and AA checks on the page as it is: the violations, one a line.
+async fn axe(client: &fantoccini::Client) -> Vec<String> {
+    client
+        .execute(include_str!("vendor/axe.min.js"), vec![])
+        .await
+        .unwrap();
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+               .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at ' +
+                  v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' (' + (n.failureSummary || '') + ')').join('; '))))
+               .catch(e => done(['axe did not run: ' + e]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+async fn served() -> (tempfile::TempDir, Arc<App>, String) {
+    let (dir, app) = app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(probity_web::serve(Arc::clone(&app), listener));
+    (dir, app, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declarant_signs_in_and_finds_their_errors_by_keyboard_alone() {
+    use fantoccini::Locator;
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let (_dir, _app, base) = served().await;
+    client.goto(&format!("{base}/login")).await.unwrap();
+    let stops = walk_by_tab(&client, "login").await;
+    assert_eq!(stops[0], "a[=#main]", "the skip link comes first");
+    // Sign in: Tab to the name, type, Tab, type the password, Enter.
+    client.goto(&format!("{base}/login")).await.unwrap();
+    tab_to(&client, "#username").await;
+    keys(&client, "newbie").await;
+    keys(&client, &TAB.to_string()).await;
+    assert_eq!(focused(&client).await.0, "#password");
+    keys(&client, PASSWORD).await;
+    keys(&client, &ENTER.to_string()).await;
+    client
+        .wait()
+        .for_element(Locator::Id("notice"))
+        .await
+        .unwrap();
+    // Their own page reminds them; Enter on the link opens the form.
+    walk_by_tab(&client, "me").await;
+    client.goto(&format!("{base}/me")).await.unwrap();
+    tab_to(&client, "#notice-file").await;
+    keys(&client, &ENTER.to_string()).await;
+    client
+        .wait()
+        .for_element(Locator::Id("report-form"))
+        .await
+        .unwrap();
+    // Every control of the form in order, each showing its focus.
+    let stops = walk_by_tab(&client, "file").await;
+    assert!(stops.len() > 40, "{stops:?}");
+    // "Nothing to report" ticked with the space bar, then a check with Enter on the button.
+    client.goto(&format!("{base}/file")).await.unwrap();
+    tab_to(&client, "#nothing.trips").await;
+    keys(&client, &SPACE.to_string()).await;
+    let ticked = client
+        .find(Locator::Id("nothing.trips"))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap();
+    assert!(ticked);
+    tab_to(&client, "#review").await;
+    keys(&client, &ENTER.to_string()).await;
+    client
+        .wait()
+        .for_element(Locator::Id("errors"))
+        .await
+        .unwrap();
+    // The summary of errors has the focus; the next Tab is its first link; Enter on it takes
+    // the focus to the field at fault.
+    assert_eq!(focused(&client).await.0, "#errors");
+    shot(&client, "keyboard-errors").await;
+    keys(&client, &TAB.to_string()).await;
+    let link = client.active_element().await.unwrap();
+    let anchor = link.attr("href").await.unwrap().unwrap();
+    keys(&client, &ENTER.to_string()).await;
+    assert_eq!(focused(&client).await.0, anchor);
+    // The draft kept the box ticked by keyboard.
+    assert!(
+        client
+            .find(Locator::Id("nothing.trips"))
+            .await
+            .unwrap()
+            .is_selected()
+            .await
+            .unwrap()
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_in_a_real_browser() {
+    use fantoccini::Locator;
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let (_dir, _app, base) = served().await;
+    let sign_in = |user: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            client.delete_all_cookies().await.unwrap();
+            client.goto(&format!("{base}/login")).await.unwrap();
+            client
+                .find(Locator::Id("username"))
+                .await
+                .unwrap()
+                .send_keys(user)
+                .await
+                .unwrap();
+            client
+                .find(Locator::Id("password"))
+                .await
+                .unwrap()
+                .send_keys(PASSWORD)
+                .await
+                .unwrap();
+            client
+                .find(Locator::Id("sign-in"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            client.wait().for_element(Locator::Id("who")).await.unwrap();
+        }
+    };
+    // axe runs, and finds what it should: a control without a label.
+    client.goto(&format!("{base}/login")).await.unwrap();
+    client
+        .execute(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', '<input id=\"probe\">');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let found = axe(&client).await;
+    assert!(
+        found
+            .iter()
+            .any(|v| v.starts_with("label:") && v.contains("#probe")),
+        "{found:?}"
+    );
+    let mut problems = Vec::new();
+    let mut check = async |page: &str| {
+        for v in axe(&client).await {
+            problems.push(format!("{page}: {v}"));
+        }
+    };
+    client.goto(&format!("{base}/login")).await.unwrap();
+    check("login").await;
+    sign_in("newbie").await;
+    for path in ["/me", "/file", "/password"] {
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        check(path).await;
+    }
+    client.goto(&format!("{base}/file")).await.unwrap();
+    client
+        .find(Locator::Id("review"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("errors"))
+        .await
+        .unwrap();
+    check("/file with errors").await;
+    sign_in("chen").await;
+    for path in ["/me", "/reports/D2025-000001", "/progress"] {
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        check(path).await;
+    }
+    client
+        .goto(&format!("{base}/reports/D2025-000001"))
+        .await
+        .unwrap();
+    shot(&client, "report-readable").await;
+    client
+        .goto(&format!("{base}/file?correct=D2025-000001"))
+        .await
+        .unwrap();
+    check("/file (a correction, every matter)").await;
+    shot(&client, "file-units").await;
+    sign_in("admin").await;
+    for path in ["/progress", "/reminders", "/admin", "/lang/en", "/progress"] {
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        check(path).await;
+    }
+    client.goto(&format!("{base}/reminders")).await.unwrap();
+    client
+        .find(Locator::Id("issue-print"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".notice-sheet"))
+        .await
+        .unwrap();
+    check("reminders (print)").await;
+    shot(&client, "reminders-print").await;
+    client.goto(&format!("{base}/reminders")).await.unwrap();
+    shot(&client, "reminders").await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    client.close().await.unwrap();
+}

@@ -8,3 +8,6 @@ status-403 = Not allowed
 status-404 = Not found
 status-500 = Something went wrong
 internal-error = Something went wrong on our side; it has been logged. Please try again later.
+kind-annual = Annual report
+kind-change = Change report
+kind-initial = Initial report

@@ -8,3 +8,6 @@ status-403 = 无权访问
 status-404 = 未找到
 status-500 = 系统错误
 internal-error = 系统出现错误，请稍后再试；问题已记录。
+kind-annual = 年度报告
+kind-change = 变化报告
+kind-initial = 首次报告
