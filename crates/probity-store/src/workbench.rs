@@ -313,6 +313,29 @@ impl Store {
         row.as_ref().map(summary).transpose()
     }
 
+    /// The ids of a case's findings (to check that a form's finding belongs to its case).
+    pub async fn case_finding_ids(&self, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        self.ids_of_case("SELECT id FROM findings WHERE case_id = $1", case_id)
+            .await
+    }
+
+    /// The ids of a case's determinations.
+    pub async fn case_determination_ids(&self, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        self.ids_of_case("SELECT id FROM determinations WHERE case_id = $1", case_id)
+            .await
+    }
+
+    async fn ids_of_case(&self, sql: &'static str, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut conn = self.connection().await?;
+        sqlx::query(sql)
+            .bind(case_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
     /// The whole case file: findings with evidence, explanations, determinations. The read is
     /// recorded (`case.read`, naming the reader and the case) in the same transaction.
     pub async fn case_file(
