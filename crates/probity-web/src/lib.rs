@@ -90,6 +90,7 @@ pub fn router(app: Arc<App>) -> Router {
             post(workbench::confirm),
         )
         .route("/explanations/{id}", post(workbench::answer))
+        .route("/key-checks", get(workbench::key_checks_page))
         .route("/static/probity.css", get(stylesheet))
         .merge(api::routes())
         .layer(axum::middleware::from_fn(security_headers))

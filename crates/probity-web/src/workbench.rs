@@ -604,6 +604,90 @@ pub(crate) async fn confirm(
     }
 }
 
+/// A subject on the key-check list, as the page shows them.
+pub(crate) struct KeyCheckView {
+    pub(crate) name: String,
+    pub(crate) unit: String,
+    pub(crate) position: String,
+    pub(crate) flags: Vec<String>,
+    pub(crate) entries: Vec<(i32, String, String, bool, Vec<String>)>,
+    pub(crate) barred: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "key_checks.html")]
+pub(crate) struct KeyChecksPage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    subjects: Vec<KeyCheckView>,
+}
+
+/// `GET /key-checks`: every subject flagged for a key check (promotion, reserve, key post,
+/// complaint) in the units the account manages, with their integrity record and whether it bars
+/// promotion — the page a promotion or reserve decision consults.
+pub(crate) async fn key_checks_page(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+) -> Result<KeyChecksPage, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    ctx.with_role(&[Role::Administrator, Role::Verifier])?;
+    let t = ctx.t;
+    let profile = profile(t)?;
+    let outcome_name = |id: &str| {
+        profile
+            .determination(id)
+            .map_or_else(|| id.to_owned(), |d| named(t, &d.name, &d.name_en))
+    };
+    let measure_name = |id: &str| {
+        profile
+            .measures
+            .iter()
+            .find(|m| m.id == id)
+            .map_or_else(|| id.to_owned(), |m| named(t, &m.name, &m.name_en))
+    };
+    let subjects = app
+        .store
+        .key_checks(profile)
+        .await
+        .map_err(|e| WebError::internal(t, e))?
+        .into_iter()
+        .filter(|k| ctx.units.as_ref().is_none_or(|u| u.contains(&k.unit)))
+        .map(|k| KeyCheckView {
+            barred: !k.record.bars_promotion.is_empty(),
+            entries: k
+                .record
+                .entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.cycle,
+                        e.category.clone(),
+                        outcome_name(&e.outcome),
+                        e.in_force,
+                        e.measures.iter().map(|m| measure_name(m)).collect(),
+                    )
+                })
+                .collect(),
+            flags: k
+                .flags
+                .split(';')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            name: k.name,
+            unit: k.unit,
+            position: k.position,
+        })
+        .collect();
+    Ok(KeyChecksPage {
+        t,
+        user: ctx.user.clone(),
+        csrf: ctx.csrf.clone(),
+        subjects,
+    })
+}
+
 #[derive(Deserialize)]
 pub(crate) struct AnswerForm {
     csrf: String,

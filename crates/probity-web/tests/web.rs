@@ -1317,6 +1317,18 @@ async fn the_workbench_is_for_verifiers_in_their_units() {
         assert_eq!(send(&app, get("/cases", &cookie)).await.0, cases, "{user}");
         assert_eq!(send(&app, get(&page, &cookie)).await.0, one, "{user}");
     }
+    for (user, status) in [
+        ("chen", StatusCode::FORBIDDEN),
+        ("admin", StatusCode::OK),
+        ("ann", StatusCode::OK),
+    ] {
+        let cookie = sign_in(&app, user, PASSWORD).await.unwrap();
+        assert_eq!(
+            send(&app, get("/key-checks", &cookie)).await.0,
+            status,
+            "{user}"
+        );
+    }
     let ann = sign_in(&app, "ann", PASSWORD).await.unwrap();
     // The list filters; the case page shows the registry rows with the differences marked.
     let (_, _, list) = send(
@@ -1648,6 +1660,22 @@ async fn the_workbench_flow_in_a_real_browser() {
         "{record}"
     );
     shot(&client, "case-decided").await;
+    // Where a promotion is decided, the key-check list says the subject is not eligible.
+    client.goto(&format!("{base}/key-checks")).await.unwrap();
+    let row = client
+        .find(Locator::XPath(
+            "//table[@id='key-checks']//tr[td[2]='谢琴梅']",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("不得提拔") && row.contains("隐瞒不报"),
+        "{row}"
+    );
+    shot(&client, "key-checks").await;
     client.close().await.unwrap();
 
     // Every step left its event, and the log verifies.
