@@ -198,6 +198,8 @@ pub(crate) struct CasePage {
     explanations: Vec<probity_store::Explanation>,
     outcomes: Vec<(String, String, String)>,
     measures: Vec<(String, String)>,
+    /// Per determination id, the measure ids it allows, space-separated (for the form's script).
+    allowed_measures: Vec<(String, String)>,
     integrity: Vec<(i32, String, String, bool, Vec<String>)>,
     barred: bool,
     promotion_check: bool,
@@ -461,6 +463,11 @@ async fn case_view(
             .measures
             .iter()
             .map(|m| (m.id.clone(), named(t, &m.name, &m.name_en)))
+            .collect(),
+        allowed_measures: profile
+            .determinations
+            .iter()
+            .map(|d| (d.id.clone(), d.measures.join(" ")))
             .collect(),
         error,
     })

@@ -1594,6 +1594,14 @@ async fn the_workbench_flow_in_a_real_browser() {
         .unwrap()
         .id;
     click(format!("#outcome-{concealed} option[value='concealment']")).await;
+    // The form offers only the measures a concealment allows.
+    let criticism = client
+        .find(Locator::Css(&format!(
+            "#finding-{concealed} input[name='measure'][value='criticism']"
+        )))
+        .await
+        .unwrap();
+    assert!(!criticism.is_enabled().await.unwrap());
     type_into(
         format!("#reason-{concealed}"),
         "登记在家庭名下的房产未报告，说明不成立。",
