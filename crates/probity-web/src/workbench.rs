@@ -33,7 +33,7 @@ pub(crate) fn profile(t: Tr) -> Result<&'static Profile, WebError> {
 }
 
 /// A refusal of the store (a rule of the workbench) is the user's to read; anything else is ours.
-fn refusal(t: Tr, e: StoreError) -> WebError {
+pub(crate) fn refusal(t: Tr, e: StoreError) -> WebError {
     match e {
         StoreError::Conflict(m) => WebError::BadRequest(t, m),
         other => WebError::internal(t, other),
@@ -301,7 +301,7 @@ fn side_by_side(
 }
 
 /// The case if the verifier may work it: their role and their units.
-async fn workable(app: &Shared, ctx: &Ctx, id: i64) -> Result<CaseSummary, WebError> {
+pub(crate) async fn workable(app: &Shared, ctx: &Ctx, id: i64) -> Result<CaseSummary, WebError> {
     ctx.with_role(&[Role::Verifier])?;
     let case = app
         .store

@@ -1705,3 +1705,149 @@ async fn the_workbench_flow_in_a_real_browser() {
         Err(unfit) => panic!("audit verify failed: {unfit}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workbench_through_the_api() {
+    let (_dir, app) = app_with_cases().await;
+    let ann = sign_in(&app, "ann", PASSWORD).await.unwrap();
+    let ann_csrf = csrf_of(&app, &ann).await;
+    let json = |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap();
+
+    let (status, _, body) = send(&app, get("/api/cases?classification=concealment", &ann)).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = json(&body);
+    let case = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["declaration_id"] == "D2025-000002")
+        .unwrap()
+        .clone();
+    let id = case["id"].as_i64().unwrap();
+    let (status, _, body) = send(&app, get(&format!("/api/cases/{id}"), &ann)).await;
+    assert_eq!(status, StatusCode::OK);
+    let file = json(&body);
+    let findings = file["findings"].as_array().unwrap();
+    let funds = findings
+        .iter()
+        .find(|f| f["finding"]["category"] == "funds")
+        .unwrap();
+    assert_eq!(funds["registry_rows"][0]["record_id"], "FD5259001990");
+    let concealed = findings
+        .iter()
+        .find(|f| f["finding"]["classification"] == "concealment")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    // A declarant may not use the workbench, nor a verifier without the token.
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    assert_eq!(
+        send(&app, get("/api/cases", &chen)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let body = serde_json::json!({"finding": concealed, "outcome": "concealment",
+        "reason": "Not reported.", "measures": ["admonishment"]})
+    .to_string();
+    let path = format!("/api/cases/{id}/determinations");
+    assert_eq!(
+        send(&app, send_json("POST", &path, &ann, "wrong", body.clone()))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // A measure the determination does not allow is refused with the reason.
+    let bad = serde_json::json!({"finding": concealed, "outcome": "concealment",
+        "reason": "x", "measures": ["criticism"]})
+    .to_string();
+    let (status, _, reply) = send(&app, send_json("POST", &path, &ann, &ann_csrf, bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(reply.contains("does not follow"), "{reply}");
+    let (status, _, reply) = send(&app, send_json("POST", &path, &ann, &ann_csrf, body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let determination = json(&reply)["id"].as_i64().unwrap();
+    let confirm = format!("/api/cases/{id}/determinations/{determination}/confirm");
+    let (status, _, reply) = send(
+        &app,
+        send_json("POST", &confirm, &ann, &ann_csrf, String::new()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(reply.contains("second verifier"), "{reply}");
+    let bob = sign_in(&app, "bob", PASSWORD).await.unwrap();
+    let bob_csrf = csrf_of(&app, &bob).await;
+    let (status, _, _) = send(
+        &app,
+        send_json("POST", &confirm, &bob, &bob_csrf, String::new()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, body) = send(&app, get("/api/key-checks", &bob)).await;
+    let flagged = json(&body)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "谢琴梅")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        flagged["bars_promotion"],
+        serde_json::json!(["concealment"])
+    );
+
+    // The declarant reads and answers the request; another declarant cannot.
+    let ask = serde_json::json!({"question": "请说明。", "due_on": "2026-03-31"}).to_string();
+    let (status, _, reply) = send(
+        &app,
+        send_json(
+            "POST",
+            &format!("/api/cases/{id}/explanations"),
+            &ann,
+            &ann_csrf,
+            ask,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let asked = json(&reply)["id"].as_i64().unwrap();
+    let lin = sign_in(&app, "lin", PASSWORD).await.unwrap();
+    let lin_csrf = csrf_of(&app, &lin).await;
+    let (_, _, mine) = send(&app, get("/api/explanations", &lin)).await;
+    assert_eq!(json(&mine)[0]["question"], "请说明。");
+    let (_, _, theirs) = send(&app, get("/api/explanations", &chen)).await;
+    assert_eq!(json(&theirs), serde_json::json!([]));
+    let answer = serde_json::json!({"answer": "已补报。"}).to_string();
+    let chen_csrf = csrf_of(&app, &chen).await;
+    let path = format!("/api/explanations/{asked}");
+    assert_eq!(
+        send(
+            &app,
+            send_json("POST", &path, &chen, &chen_csrf, answer.clone())
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&app, send_json("POST", &path, &lin, &lin_csrf, answer))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    // Every endpoint is in the OpenAPI document.
+    let (_, _, doc) = send(&app, get("/api/openapi.json", &lin)).await;
+    let paths = json(&doc)["paths"].clone();
+    for p in [
+        "/api/cases",
+        "/api/cases/{id}",
+        "/api/cases/{id}/explanations",
+        "/api/cases/{id}/determinations",
+        "/api/cases/{id}/determinations/{determination}/confirm",
+        "/api/explanations",
+        "/api/explanations/{id}",
+        "/api/key-checks",
+        "/api/reports",
+    ] {
+        assert!(paths.get(p).is_some(), "{p} is not in the OpenAPI document");
+    }
+}
