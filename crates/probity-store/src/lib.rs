@@ -46,6 +46,6 @@ pub use store::{Backend, Stamp, Store};
 pub use verification::{RunRecorded, StoredRegistryFile};
 pub use workbench::{
     CaseFile, CaseFilter, CaseFinding, CaseStatus, CaseSummary, DeterminationRecord, Explanation,
-    IntegrityEntry, IntegrityRecord,
+    IntegrityEntry, IntegrityRecord, KeyCheck,
 };
 pub use write::Writer;

@@ -198,13 +198,30 @@ pub struct IntegrityEntry {
 }
 
 /// A subject's integrity record across cycles, and what it means for promotion.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IntegrityRecord {
     /// Determinations other than `consistent`, newest cycle first.
     pub entries: Vec<IntegrityEntry>,
     /// The determinations in force that bar promotion under the profile (e.g. concealment):
     /// empty means the record does not bar promotion.
     pub bars_promotion: Vec<String>,
+}
+
+/// A subject flagged for a key check, with their integrity record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCheck {
+    /// Blind index of the subject.
+    pub person_key: String,
+    /// Name.
+    pub name: String,
+    /// Unit.
+    pub unit: String,
+    /// Post.
+    pub position: String,
+    /// Key-check reasons, `;`-separated.
+    pub flags: String,
+    /// The integrity record.
+    pub record: IntegrityRecord,
 }
 
 const CASE_COLUMNS: &str = "c.id, c.cycle, c.person_key, s.name, s.unit, s.flags, c.declaration_id, \
@@ -311,6 +328,29 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?;
         row.as_ref().map(summary).transpose()
+    }
+
+    /// The ids of a case's findings (to check that a form's finding belongs to its case).
+    pub async fn case_finding_ids(&self, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        self.ids_of_case("SELECT id FROM findings WHERE case_id = $1", case_id)
+            .await
+    }
+
+    /// The ids of a case's determinations.
+    pub async fn case_determination_ids(&self, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        self.ids_of_case("SELECT id FROM determinations WHERE case_id = $1", case_id)
+            .await
+    }
+
+    async fn ids_of_case(&self, sql: &'static str, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut conn = self.connection().await?;
+        sqlx::query(sql)
+            .bind(case_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
     }
 
     /// The whole case file: findings with evidence, explanations, determinations. The read is
@@ -599,43 +639,86 @@ impl Store {
         profile: &Profile,
         person_key: &str,
     ) -> Result<IntegrityRecord, StoreError> {
+        Ok(self
+            .integrity(profile, Some(person_key))
+            .await?
+            .remove(person_key)
+            .unwrap_or_default())
+    }
+
+    /// The subjects on the roster with a key-check flag (promotion, reserve, key post,
+    /// complaint), by unit and name, each with their integrity record: the list a promotion or
+    /// reserve decision consults.
+    pub async fn key_checks(&self, profile: &Profile) -> Result<Vec<KeyCheck>, StoreError> {
+        let mut records = self.integrity(profile, None).await?;
         let mut conn = self.connection().await?;
+        sqlx::query(
+            "SELECT person_key, name, unit, position, flags FROM subjects \
+             WHERE on_roster = 1 AND flags <> '' ORDER BY unit, name, person_key",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let person_key: String = r.try_get(0)?;
+            Ok(KeyCheck {
+                record: records.remove(&person_key).unwrap_or_default(),
+                person_key,
+                name: r.try_get(1)?,
+                unit: r.try_get(2)?,
+                position: r.try_get(3)?,
+                flags: r.try_get(4)?,
+            })
+        })
+        .collect()
+    }
+
+    /// Integrity records by subject: one subject's, or everyone's with any determination.
+    async fn integrity(
+        &self,
+        profile: &Profile,
+        person_key: Option<&str>,
+    ) -> Result<BTreeMap<String, IntegrityRecord>, StoreError> {
+        let mut conn = self.connection().await?;
+        let who = person_key.unwrap_or_default();
         let rows = sqlx::query(
             "SELECT d.id, d.case_id, c.cycle, f.category, d.outcome, d.decided_at, d.confirmed_at, \
-             d.finding_id FROM determinations d JOIN cases c ON c.id = d.case_id \
-             JOIN findings f ON f.id = d.finding_id WHERE c.person_key = $1 ORDER BY d.id",
+             d.finding_id, c.person_key FROM determinations d JOIN cases c ON c.id = d.case_id \
+             JOIN findings f ON f.id = d.finding_id WHERE ($1 = '' OR c.person_key = $1) ORDER BY d.id",
         )
-        .bind(person_key)
+        .bind(who)
         .fetch_all(&mut *conn)
         .await?;
-        let mut latest: BTreeMap<i64, IntegrityEntry> = BTreeMap::new();
-        let mut ids: BTreeMap<i64, i64> = BTreeMap::new();
+        // The latest determination per finding is the one in force; earlier ones are history.
+        let mut latest: BTreeMap<i64, (String, i64, IntegrityEntry)> = BTreeMap::new();
         for r in &rows {
             let outcome_id: String = r.try_get(4)?;
             let needs = profile
                 .determination(&outcome_id)
                 .map_or(1, |d| d.confirmations);
-            let finding: i64 = r.try_get(7)?;
-            ids.insert(finding, r.try_get(0)?);
             latest.insert(
-                finding,
-                IntegrityEntry {
-                    cycle: i32::try_from(r.try_get::<i64, _>(2)?).unwrap_or_default(),
-                    case_id: r.try_get(1)?,
-                    category: r.try_get(3)?,
-                    outcome: outcome_id,
-                    decided_at: r.try_get(5)?,
-                    in_force: needs < 2 || r.try_get::<Option<String>, _>(6)?.is_some(),
-                    measures: Vec::new(),
-                },
+                r.try_get(7)?,
+                (
+                    r.try_get(8)?,
+                    r.try_get(0)?,
+                    IntegrityEntry {
+                        cycle: i32::try_from(r.try_get::<i64, _>(2)?).unwrap_or_default(),
+                        case_id: r.try_get(1)?,
+                        category: r.try_get(3)?,
+                        outcome: outcome_id,
+                        decided_at: r.try_get(5)?,
+                        in_force: needs < 2 || r.try_get::<Option<String>, _>(6)?.is_some(),
+                        measures: Vec::new(),
+                    },
+                ),
             );
         }
         let mut measures: HashMap<i64, Vec<String>> = HashMap::new();
         for r in sqlx::query(
             "SELECT m.determination_id, m.measure FROM measures m JOIN cases c ON c.id = m.case_id \
-             WHERE c.person_key = $1 ORDER BY m.id",
+             WHERE ($1 = '' OR c.person_key = $1) ORDER BY m.id",
         )
-        .bind(person_key)
+        .bind(who)
         .fetch_all(&mut *conn)
         .await?
         {
@@ -643,33 +726,34 @@ impl Store {
                 measures.entry(d).or_default().push(r.try_get(1)?);
             }
         }
-        let mut entries: Vec<IntegrityEntry> = latest
-            .into_iter()
-            .filter(|(_, e)| e.outcome != "consistent")
-            .map(|(finding, mut e)| {
-                e.measures = ids
-                    .get(&finding)
-                    .and_then(|d| measures.remove(d))
-                    .unwrap_or_default();
-                e
-            })
-            .collect();
-        entries.sort_by(|a, b| b.cycle.cmp(&a.cycle).then(a.case_id.cmp(&b.case_id)));
-        let mut bars: Vec<String> = entries
-            .iter()
-            .filter(|e| {
-                e.in_force
-                    && profile
-                        .determination(&e.outcome)
-                        .is_some_and(|d| d.bars_promotion)
-            })
-            .map(|e| e.outcome.clone())
-            .collect();
-        bars.dedup();
-        Ok(IntegrityRecord {
-            entries,
-            bars_promotion: bars,
-        })
+        let mut records: BTreeMap<String, IntegrityRecord> = BTreeMap::new();
+        for (_, (subject, determination, mut entry)) in latest {
+            if entry.outcome == "consistent" {
+                continue;
+            }
+            entry.measures = measures.remove(&determination).unwrap_or_default();
+            records.entry(subject).or_default().entries.push(entry);
+        }
+        for record in records.values_mut() {
+            record
+                .entries
+                .sort_by(|a, b| b.cycle.cmp(&a.cycle).then(a.case_id.cmp(&b.case_id)));
+            let mut bars: Vec<String> = record
+                .entries
+                .iter()
+                .filter(|e| {
+                    e.in_force
+                        && profile
+                            .determination(&e.outcome)
+                            .is_some_and(|d| d.bars_promotion)
+                })
+                .map(|e| e.outcome.clone())
+                .collect();
+            bars.sort();
+            bars.dedup();
+            record.bars_promotion = bars;
+        }
+        Ok(records)
     }
 }
 

@@ -247,7 +247,7 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
         .unwrap()
         .lines()
         .count() as i64;
-    assert_eq!((c[0], c[1], c[3]), (reports, 1, 4));
+    assert_eq!((c[0], c[1], c[3]), (reports, 1, 5));
     assert!(c[2] > 0, "cases were opened");
     ok(probity_db(&d, &["audit", "verify"]));
 }

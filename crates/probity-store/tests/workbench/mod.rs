@@ -323,6 +323,19 @@ async fn workbench_case(db: &Fresh) {
         )
     );
     assert_eq!(record.bars_promotion, vec!["concealment".to_owned()]);
+    // The key-check list carries the same record for the flagged subject, and nothing for others.
+    let checks = store.key_checks(&profile).await.unwrap();
+    let flagged = checks
+        .iter()
+        .find(|k| k.person_key == subject)
+        .expect("the subject of report 2 is flagged for a key check");
+    assert_eq!(flagged.record, record);
+    assert!(
+        checks
+            .iter()
+            .filter(|k| k.person_key != subject)
+            .all(|k| k.record.entries.is_empty() && !k.flags.is_empty())
+    );
     assert!(
         store
             .integrity_record(&profile, &someone_else)
