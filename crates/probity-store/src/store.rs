@@ -38,6 +38,7 @@ impl Backend {
                 (1, include_str!("../migrations/sqlite/0001_init.sql")),
                 (2, include_str!("../migrations/sqlite/0002_sessions.sql")),
                 (3, include_str!("../migrations/sqlite/0003_user_units.sql")),
+                (4, include_str!("../migrations/sqlite/0004_workbench.sql")),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -46,6 +47,7 @@ impl Backend {
                     3,
                     include_str!("../migrations/postgres/0003_user_units.sql"),
                 ),
+                (4, include_str!("../migrations/postgres/0004_workbench.sql")),
             ],
         }
     }
