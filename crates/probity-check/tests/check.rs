@@ -611,3 +611,73 @@ TXW6,350212201302210087,柯梓,2025,913502006354090967,厦门市和瑞科技公�
         income.lawful() + profile.wealth.growth_floor.minor_units()
     );
 }
+
+fn jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn year_over_year_finds_exactly_what_the_synthetic_two_years_hide() {
+    use probity_synth::{Noise, SynthConfig, generate_two_years};
+    let dir = tempfile::tempdir().unwrap();
+    let config = SynthConfig {
+        people: 3000,
+        seed: 11,
+        noise: Noise::Default,
+        year: 2025,
+    };
+    let summary = generate_two_years(&config, dir.path(), &|_| {}).unwrap();
+    let reports: Vec<Declaration> = jsonl(&dir.path().join("declarations.jsonl"));
+    let previous: Vec<Declaration> = jsonl(&dir.path().join("previous/declarations.jsonl"));
+    let truth: Vec<Discrepancy> = jsonl(&dir.path().join("truth_year_over_year.jsonl"));
+    assert_eq!(previous.len() as u64, summary.previous_declarations);
+    assert_eq!(truth.len() as u64, summary.year_over_year_findings);
+    let profile = Profile::builtin("cn").unwrap();
+    let extracts = RegistryExtracts::read_dir(&dir.path().join("registries")).unwrap();
+    let checker = probity_check::Checker::new(&extracts);
+    let by_declarant: std::collections::HashMap<&str, &Declaration> = previous
+        .iter()
+        .map(|d| (d.declarant_id.as_str(), d))
+        .collect();
+    let found = checker.year_over_year_all(
+        &reports,
+        &|d: &Declaration| by_declarant.get(d.declarant_id.as_str()).copied(),
+        &|_| Some(&profile),
+    );
+    let missing: Vec<&Discrepancy> = truth
+        .iter()
+        .filter(|t| !found.iter().any(|f| f.same_finding(t)))
+        .collect();
+    let extra: Vec<&Discrepancy> = found
+        .iter()
+        .filter(|f| !truth.iter().any(|t| t.same_finding(f)))
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:#?}\nextra: {extra:#?}"
+    );
+    for t in &truth {
+        let f = found.iter().find(|f| f.same_finding(t)).unwrap();
+        assert_eq!(
+            (&f.classification, &f.rule, &f.person_id),
+            (&t.classification, &t.rule, &t.person_id)
+        );
+    }
+    let kinds: std::collections::BTreeSet<_> = truth.iter().map(|t| (t.category, t.kind)).collect();
+    for want in [
+        (
+            probity_model::Category::Wealth,
+            probity_model::FindingKind::ExcessGrowth,
+        ),
+        (
+            probity_model::Category::RealEstate,
+            probity_model::FindingKind::Vanished,
+        ),
+    ] {
+        assert!(kinds.contains(&want), "{want:?} never injected: {kinds:?}");
+    }
+}
