@@ -243,7 +243,7 @@ fn grow(
     let allowance =
         i64::try_from(scaled).unwrap_or(i64::MAX) + w.growth_floor.minor_units() + proceeds;
     let now = assets(&h.decl);
-    let mut trial = p.clone();
+    let trial = p.clone();
     // Real estate with a price, then securities and policies, the dearest first.
     let mut order: Vec<(i64, Category, usize)> = Vec::new();
     for (i, r) in trial.real_estate.iter().enumerate() {
@@ -269,21 +269,7 @@ fn grow(
     if now - before <= allowance {
         return Ok(());
     }
-    // Remove from the back so that indexes stay right.
-    removed.sort_by(|a, b| b.1.cmp(&a.1));
-    for (category, i) in removed {
-        match category {
-            Category::RealEstate => {
-                trial.real_estate.remove(i);
-            }
-            Category::Stocks => {
-                trial.stocks.remove(i);
-            }
-            _ => {
-                trial.funds.remove(i);
-            }
-        }
-    }
+    let mut trial = without(&trial, &removed);
     trial.settle_nothing_to_report();
     if !validate(&trial, &h.ctx.profile).is_empty() {
         return Ok(());
@@ -310,11 +296,12 @@ fn grow(
     Ok(())
 }
 
-/// The family's assets without some holdings (for [`grow`]'s trials).
-fn assets_without(d: &Declaration, removed: &[(Category, usize)]) -> i64 {
+/// A report without some holdings (section, index).
+fn without(d: &Declaration, removed: &[(Category, usize)]) -> Declaration {
     let mut d = d.clone();
     let mut sorted = removed.to_vec();
-    sorted.sort_by(|a, b| b.1.cmp(&a.1));
+    // From the back, so that the indexes still to remove stay right.
+    sorted.sort_by_key(|r| std::cmp::Reverse(r.1));
     for (category, i) in sorted {
         match category {
             Category::RealEstate => {
@@ -328,7 +315,12 @@ fn assets_without(d: &Declaration, removed: &[(Category, usize)]) -> i64 {
             }
         }
     }
-    assets(&d)
+    d
+}
+
+/// The family's assets without some holdings (for [`grow`]'s trials).
+fn assets_without(d: &Declaration, removed: &[(Category, usize)]) -> i64 {
+    assets(&without(d, removed))
 }
 
 /// Adds to last year's report a property or a policy that this year's lacks (a copy of one of
