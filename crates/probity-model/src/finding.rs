@@ -370,4 +370,38 @@ mod tests {
         other.registry_record_ids = vec!["RE3".into()];
         assert!(!base.same_finding(&other));
     }
+
+    #[test]
+    fn vanished_findings_are_told_apart_by_the_key_they_followed() {
+        let base = Discrepancy {
+            declaration_id: "D1".into(),
+            declarant_id: "x".into(),
+            category: Category::RealEstate,
+            person_id: String::new(),
+            kind: FindingKind::Vanished,
+            field: "certificate_number".into(),
+            declared: "闽(2019)厦门市不动产权第0012345号".into(),
+            registry: String::new(),
+            declared_path: String::new(),
+            registry_record_ids: Vec::new(),
+            classification: Classification::Review,
+            rule: "r".into(),
+            note: "one".into(),
+        };
+        let mut other = base.clone();
+        other.note = "another sentence".into();
+        assert!(base.same_finding(&other));
+        other.declared = "闽(2019)厦门市不动产权第0012346号".into();
+        assert!(!base.same_finding(&other));
+        assert_eq!(
+            serde_json::to_value(FindingKind::ExcessGrowth).unwrap(),
+            "excess_growth"
+        );
+        assert_eq!(Category::parse("wealth"), Some(Category::Wealth));
+        assert!(FindingKind::ExcessGrowth.applies_to(Category::Wealth));
+        assert!(!FindingKind::ExcessGrowth.applies_to(Category::RealEstate));
+        assert!(FindingKind::Vanished.applies_to(Category::Insurance));
+        assert!(!FindingKind::Vanished.applies_to(Category::Trips));
+        assert!(!FindingKind::Unreported.applies_to(Category::Wealth));
+    }
 }
