@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use probity_model::RegistryEvidence;
 use probity_model::registry::*;
 use serde::de::DeserializeOwned;
 
@@ -104,6 +105,78 @@ impl RegistryExtracts {
             Source::Insurance => n(&self.insurance),
             Source::Companies => n(&self.companies),
         }
+    }
+
+    /// The rows whose `record_id` is in `ids`, with every column as text in the file's order:
+    /// the evidence a verifier reads beside a finding. One pass over the rows.
+    pub fn evidence(
+        &self,
+        ids: &std::collections::HashSet<&str>,
+    ) -> std::collections::HashMap<String, RegistryEvidence> {
+        fn pick<T: Record + serde::Serialize>(
+            source: Source,
+            rows: &Option<Vec<T>>,
+            ids: &std::collections::HashSet<&str>,
+            out: &mut std::collections::HashMap<String, RegistryEvidence>,
+        ) {
+            for row in rows.iter().flatten() {
+                if !ids.contains(row.record_id()) {
+                    continue;
+                }
+                let Ok(serde_json::Value::Object(map)) = serde_json::to_value(row) else {
+                    continue;
+                };
+                let fields = source
+                    .columns()
+                    .iter()
+                    .map(|c| {
+                        let text = match map.get(*c) {
+                            None | Some(serde_json::Value::Null) => String::new(),
+                            Some(serde_json::Value::String(s)) => s.clone(),
+                            Some(v) => v.to_string(),
+                        };
+                        ((*c).to_owned(), text)
+                    })
+                    .collect();
+                out.insert(
+                    row.record_id().to_owned(),
+                    RegistryEvidence {
+                        source: source.file_stem().to_owned(),
+                        record_id: row.record_id().to_owned(),
+                        fields,
+                    },
+                );
+            }
+        }
+        let mut out = std::collections::HashMap::new();
+        pick(Source::Marriages, &self.marriages, ids, &mut out);
+        pick(
+            Source::TravelDocuments,
+            &self.travel_documents,
+            ids,
+            &mut out,
+        );
+        pick(
+            Source::BorderCrossings,
+            &self.border_crossings,
+            ids,
+            &mut out,
+        );
+        pick(
+            Source::ResidenceAbroad,
+            &self.residence_abroad,
+            ids,
+            &mut out,
+        );
+        pick(Source::Employment, &self.employment, ids, &mut out);
+        pick(Source::CriminalCases, &self.criminal_cases, ids, &mut out);
+        pick(Source::TaxIncome, &self.tax_income, ids, &mut out);
+        pick(Source::RealEstate, &self.real_estate, ids, &mut out);
+        pick(Source::Stocks, &self.stocks, ids, &mut out);
+        pick(Source::Funds, &self.funds, ids, &mut out);
+        pick(Source::Insurance, &self.insurance, ids, &mut out);
+        pick(Source::Companies, &self.companies, ids, &mut out);
+        out
     }
 
     /// Total rows across sources.

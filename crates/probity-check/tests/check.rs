@@ -681,3 +681,48 @@ fn year_over_year_finds_exactly_what_the_synthetic_two_years_hide() {
         assert!(kinds.contains(&want), "{want:?} never injected: {kinds:?}");
     }
 }
+
+#[test]
+fn the_evidence_of_each_finding_is_its_registry_rows_column_by_column() {
+    let dir = small();
+    let extracts = RegistryExtracts::read_dir(&dir.join("registries")).unwrap();
+    let want = expected(&dir);
+    let ids: std::collections::HashSet<&str> = want
+        .iter()
+        .flat_map(|w| w.registry_record_ids.iter().map(String::as_str))
+        .collect();
+    let evidence = extracts.evidence(&ids);
+    assert_eq!(
+        evidence
+            .keys()
+            .map(String::as_str)
+            .collect::<std::collections::HashSet<_>>(),
+        ids
+    );
+    // Each row as the CSV file has it: same columns in the same order, same text.
+    for e in evidence.values() {
+        let text =
+            std::fs::read_to_string(dir.join("registries").join(format!("{}.csv", e.source)))
+                .unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let row = reader
+            .records()
+            .map(Result::unwrap)
+            .find(|r| r.get(0) == Some(e.record_id.as_str()))
+            .unwrap();
+        let columns: Vec<&str> = e.fields.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(
+            columns,
+            header.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        for ((column, value), cell) in e.fields.iter().zip(row.iter()) {
+            assert_eq!(value, cell, "{} {column}", e.record_id);
+        }
+    }
+}

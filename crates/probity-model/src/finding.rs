@@ -285,6 +285,29 @@ pub struct Discrepancy {
     pub note: String,
 }
 
+/// A registry row behind a finding, as a verifier reads it: its source (`real_estate`, …), its
+/// `record_id`, and every column's value as text, in the file's column order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryEvidence {
+    /// The source's file stem.
+    pub source: String,
+    /// The row's `record_id`.
+    pub record_id: String,
+    /// (column, value) in the file's order; an empty value is an empty cell.
+    pub fields: Vec<(String, String)>,
+}
+
+/// A finding with its evidence, as a verification run stores it: the discrepancy and the registry
+/// rows its `registry_record_ids` name (those still in the extracts the run read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingEvidence {
+    /// The discrepancy.
+    pub finding: Discrepancy,
+    /// The registry rows behind it.
+    #[serde(default)]
+    pub registry_rows: Vec<RegistryEvidence>,
+}
+
 /// What makes two findings the same finding (FORMATS.md): declaration, category and kind, plus
 /// for `unreported` a shared record id, for `unconfirmed` the declared path, and for the other
 /// kinds the declared path and field. A `vanished` item has no path in the report: its key as

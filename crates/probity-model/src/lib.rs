@@ -37,7 +37,9 @@ pub mod validation;
 pub use country::Country;
 pub use decimal::Decimal;
 pub use declaration::{Declaration, Section};
-pub use finding::{Category, Classification, Discrepancy, FindingKind};
+pub use finding::{
+    Category, Classification, Discrepancy, FindingEvidence, FindingKind, RegistryEvidence,
+};
 pub use ids::{CreditCode, ResidentId, Sex};
 pub use profile::Profile;
 pub use quantity::{Amount, AreaM2, Currency, Money, Percent, Quantity};

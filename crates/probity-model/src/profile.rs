@@ -134,7 +134,8 @@ pub struct Determination {
     pub name_en: String,
     /// Measure ids this determination allows.
     pub measures: Vec<String>,
-    /// How many different verifiers must confirm it before it takes effect.
+    /// How many different verifiers, the one who decides included, must agree before it takes
+    /// effect: 1 (in force at once) or 2 (a second verifier confirms).
     #[serde(default = "one")]
     pub confirmations: u8,
     /// Whether it bars promotion.
@@ -343,6 +344,13 @@ impl Profile {
                 return fail(format!(
                     "determination {} needs at least one confirmation",
                     d.id
+                ));
+            }
+            // The verifier who decides is the first; the workbench records one more.
+            if d.confirmations > 2 {
+                return fail(format!(
+                    "determination {} asks for {} people; at most 2 (the verifier who decides and a second who confirms) are supported",
+                    d.id, d.confirmations
                 ));
             }
         }

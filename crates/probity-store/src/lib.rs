@@ -26,6 +26,7 @@ pub mod schema;
 mod sessions;
 mod store;
 mod verification;
+mod workbench;
 mod write;
 
 pub use accounts::{Role, User};
@@ -41,4 +42,8 @@ pub use sample::Sample;
 pub use sessions::Session;
 pub use store::{Backend, Stamp, Store};
 pub use verification::{RunRecorded, StoredRegistryFile};
+pub use workbench::{
+    CaseFile, CaseFilter, CaseFinding, CaseStatus, CaseSummary, DeterminationRecord, Explanation,
+    IntegrityEntry, IntegrityRecord, KeyCheck,
+};
 pub use write::Writer;

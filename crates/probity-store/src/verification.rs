@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use probity_model::Discrepancy;
+use probity_model::FindingEvidence;
 use sqlx::Row;
 
 use crate::error::StoreError;
@@ -74,14 +74,15 @@ impl Store {
     }
 
     /// Stores a finished verification run over `checked` reports of `cycle`: the run, a case per
-    /// report with findings (unless it has one already), and each finding with its evidence.
+    /// report with findings (unless it has one already), and each finding with its evidence
+    /// (sealed: the registry rows name family members).
     pub async fn record_verification(
         &self,
         stamp: &Stamp,
         cycle: i32,
         scope: &str,
         checked: usize,
-        findings: &[Discrepancy],
+        findings: &[FindingEvidence],
     ) -> Result<RunRecorded, StoreError> {
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
@@ -93,9 +94,12 @@ impl Store {
                 .iter()
                 .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
                 .collect::<Result<_, sqlx::Error>>()?;
-        let mut by_report: BTreeMap<&str, Vec<&Discrepancy>> = BTreeMap::new();
+        let mut by_report: BTreeMap<&str, Vec<&FindingEvidence>> = BTreeMap::new();
         for f in findings {
-            by_report.entry(&f.declaration_id).or_default().push(f);
+            by_report
+                .entry(&f.finding.declaration_id)
+                .or_default()
+                .push(f);
         }
         let run = w.next_id(&VERIFICATION_RUNS).await?;
         w.insert(
@@ -126,7 +130,7 @@ impl Store {
                 recorded.already_open += 1;
                 continue;
             }
-            let person_key = keys.blind_index(RESIDENT_ID, &list[0].declarant_id);
+            let person_key = keys.blind_index(RESIDENT_ID, &list[0].finding.declarant_id);
             case_rows.push(vec![
                 Value::Int(case_id),
                 Value::Int(cycle.into()),
@@ -136,8 +140,9 @@ impl Store {
                 "open".into(),
                 stamp.at.as_str().into(),
             ]);
-            for f in list {
-                let detail = serde_json::to_vec(f).map_err(|e| {
+            for evidence in list {
+                let f = &evidence.finding;
+                let detail = serde_json::to_vec(evidence).map_err(|e| {
                     StoreError::Corrupt(format!("a finding does not serialise: {e}"))
                 })?;
                 finding_rows.push(vec![

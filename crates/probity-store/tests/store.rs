@@ -2,6 +2,7 @@
 //! The store, on SQLite and on PostgreSQL alike: every case runs on both.
 
 mod common;
+mod workbench;
 
 use common::{Fresh, fixtures, load_small, parse_declarations, stamp};
 use probity_store::record::{Value, stored_row};
@@ -1004,9 +1005,26 @@ async fn two_years_case(db: &Fresh) {
         &|_| Some(&profile),
     );
     findings.extend(yoy);
+    // Each with the registry rows it names, as `verify_cycle` stores it.
+    let ids: std::collections::HashSet<&str> = findings
+        .iter()
+        .flat_map(|f| f.registry_record_ids.iter().map(String::as_str))
+        .collect();
+    let rows = extracts.evidence(&ids);
+    let evidence: Vec<probity_model::FindingEvidence> = findings
+        .iter()
+        .map(|f| probity_model::FindingEvidence {
+            registry_rows: f
+                .registry_record_ids
+                .iter()
+                .filter_map(|id| rows.get(id).cloned())
+                .collect(),
+            finding: f.clone(),
+        })
+        .collect();
     let recorded = db
         .store
-        .record_verification(&s, 2025, "all", reports.len(), &findings)
+        .record_verification(&s, 2025, "all", reports.len(), &evidence)
         .await
         .unwrap();
     assert_eq!(recorded.findings, findings.len());

@@ -14,6 +14,8 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::{App, Ctx, api_error, load_progress, readable_report};
 
+mod workbench;
+
 /// A filed report's metadata: the receipt.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportReceipt {
@@ -104,7 +106,9 @@ struct ApiDoc;
 
 /// The OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(workbench::Doc::openapi());
+    doc
 }
 
 pub(crate) fn routes() -> Router<Arc<App>> {
@@ -115,6 +119,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/reports/{id}", get(report))
         .route("/api/drafts/{year}/{kind}", get(get_draft).put(put_draft))
         .route("/api/progress", get(progress))
+        .merge(workbench::routes())
 }
 
 /// Who is signed in, and the token state-changing calls must send as `X-CSRF-Token`.

@@ -1,4 +1,5 @@
-//! Chinese and English. Messages live in `locales/<lang>/main.ftl` (Fluent); the language comes
+//! Chinese and English. Messages live in `locales/<lang>/*.ftl` (Fluent; `main.ftl`, and
+//! `workbench.ftl` for the verifier's workbench); the language comes
 //! from the `lang` cookie, else the profile's default (Chinese under `cn`).
 
 use fluent_templates::{Loader, static_loader};
@@ -77,6 +78,11 @@ impl Tr {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message of a value from a closed set: `of("status", "open")` is `status-open`.
+    pub fn of(&self, set: &str, value: &str) -> String {
+        self.get(&format!("{set}-{value}"))
+    }
+
     /// The message `key` with numbers filled in (`{ $added }`).
     pub fn with(&self, key: &str, args: &[(&'static str, i64)]) -> String {
         let args: std::collections::HashMap<std::borrow::Cow<'static, str>, _> = args
@@ -106,9 +112,18 @@ mod tests {
                 .filter(|k| !k.starts_with('#') && !k.is_empty())
                 .collect()
         };
-        let zh = keys(include_str!("../locales/zh-CN/main.ftl"));
-        let en = keys(include_str!("../locales/en-US/main.ftl"));
-        assert_eq!(zh, en, "the same keys, in the same order");
+        for (zh, en) in [
+            (
+                include_str!("../locales/zh-CN/main.ftl"),
+                include_str!("../locales/en-US/main.ftl"),
+            ),
+            (
+                include_str!("../locales/zh-CN/workbench.ftl"),
+                include_str!("../locales/en-US/workbench.ftl"),
+            ),
+        ] {
+            assert_eq!(keys(zh), keys(en), "the same keys, in the same order");
+        }
         let t = Tr { lang: Lang::Zh };
         assert_eq!(t.get("sign-in"), "登录");
         assert_eq!(Tr { lang: Lang::En }.get("sign-in"), "Sign in");

@@ -25,6 +25,7 @@ pub mod filing;
 pub mod i18n;
 pub mod uploads;
 pub mod verification;
+pub mod workbench;
 
 use auth::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE};
 use i18n::{Lang, Tr};
@@ -77,6 +78,19 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/accounts", post(admin::create_accounts))
         .route("/admin/sample/draw", post(admin::sample_draw))
         .route("/admin/sample/reveal", post(admin::sample_reveal))
+        .route("/cases", get(workbench::cases_page))
+        .route("/cases/{id}", get(workbench::case_page))
+        .route(
+            "/cases/{id}/explanation",
+            post(workbench::request_explanation),
+        )
+        .route("/cases/{id}/determinations", post(workbench::determine))
+        .route(
+            "/cases/{id}/determinations/{determination}/confirm",
+            post(workbench::confirm),
+        )
+        .route("/explanations/{id}", post(workbench::answer))
+        .route("/key-checks", get(workbench::key_checks_page))
         .route("/static/probity.css", get(stylesheet))
         .merge(api::routes())
         .layer(axum::middleware::from_fn(security_headers))
@@ -540,6 +554,7 @@ struct MyReports {
     user: Option<User>,
     csrf: String,
     reports: Vec<ReportSummary>,
+    explanations: Vec<probity_store::Explanation>,
 }
 
 async fn my_reports(State(app): State<Shared>, headers: HeaderMap) -> Result<MyReports, WebError> {
@@ -551,11 +566,17 @@ async fn my_reports(State(app): State<Shared>, headers: HeaderMap) -> Result<MyR
         .reports_of(&person)
         .await
         .map_err(|e| WebError::internal(ctx.t, e))?;
+    let explanations = app
+        .store
+        .explanations_of(&person)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
     Ok(MyReports {
         t: ctx.t,
         user: ctx.user.clone(),
         csrf: ctx.csrf.clone(),
         reports,
+        explanations,
     })
 }
 

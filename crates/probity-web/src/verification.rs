@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use probity_check::{Checker, RegistryExtracts};
 use probity_model::declaration::ReportKind;
-use probity_model::{Declaration, Profile};
+use probity_model::{Declaration, FindingEvidence, Profile};
 use probity_store::{RunRecorded, Stamp, Store};
 
 /// Why a run could not be made.
@@ -118,6 +118,24 @@ pub async fn verify_cycle(
             &|d: &Declaration| previous.get(d.declarant_id.as_str()),
             &profile_for,
         ));
+        // Each finding keeps the registry rows behind it, so the verifier reads them beside the
+        // declared item without the registry files at hand.
+        let ids: std::collections::HashSet<&str> = findings
+            .iter()
+            .flat_map(|f| f.registry_record_ids.iter().map(String::as_str))
+            .collect();
+        let rows = extracts.evidence(&ids);
+        let findings: Vec<FindingEvidence> = findings
+            .into_iter()
+            .map(|finding| FindingEvidence {
+                registry_rows: finding
+                    .registry_record_ids
+                    .iter()
+                    .filter_map(|id| rows.get(id).cloned())
+                    .collect(),
+                finding,
+            })
+            .collect();
         Ok::<_, VerifyError>((declarations.len(), findings))
     })
     .await

@@ -1252,3 +1252,602 @@ async fn staff_see_only_the_units_they_manage() {
     );
     assert!(app.store.verify_audit(None).await.unwrap().is_ok());
 }
+
+const SUBJECT_2: &str = "350212197810284446"; // D2025-000002: a concealed property, two omissions
+
+/// The small example with a verification run over every report, two verifiers (`ann`, `bob`)
+/// and the declarant of D2025-000002 (`lin`).
+async fn app_with_cases() -> (tempfile::TempDir, Arc<App>) {
+    let (dir, app) = app().await;
+    let s = Stamp::new("2026-02-10T08:00:00Z", "test");
+    let files = probity_web::uploads::registry_files(&fixtures().join("registries")).unwrap();
+    app.store.import_registry(&s, &files).await.unwrap();
+    let progress = probity_web::verification::RunProgress::default();
+    probity_web::verification::verify_cycle(
+        &app.store,
+        &s,
+        2025,
+        probity_web::verification::Scope::All,
+        &progress,
+    )
+    .await
+    .unwrap();
+    let hash = probity_web::auth::hash_password(PASSWORD).unwrap();
+    let lin = app
+        .store
+        .person_key(&probity_model::ResidentId::parse(SUBJECT_2).unwrap());
+    for (username, role, person_key) in [
+        ("ann", Role::Verifier, None),
+        ("bob", Role::Verifier, None),
+        ("lin", Role::Declarant, Some(lin)),
+    ] {
+        let user = User {
+            username: username.into(),
+            role,
+            person_key,
+            password_hash: hash.clone(),
+            disabled: false,
+        };
+        app.store.create_user(&s, &user).await.unwrap();
+    }
+    (dir, app)
+}
+
+async fn case_of(app: &Arc<App>, declaration_id: &str) -> probity_store::CaseSummary {
+    app.store
+        .cases(&probity_store::CaseFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.declaration_id == declaration_id)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workbench_is_for_verifiers_in_their_units() {
+    let (_dir, app) = app_with_cases().await;
+    let case = case_of(&app, "D2025-000002").await;
+    let page = format!("/cases/{}", case.id);
+    for (user, cases, one) in [
+        ("chen", StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+        ("admin", StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+        ("ann", StatusCode::OK, StatusCode::OK),
+    ] {
+        let cookie = sign_in(&app, user, PASSWORD).await.unwrap();
+        assert_eq!(send(&app, get("/cases", &cookie)).await.0, cases, "{user}");
+        assert_eq!(send(&app, get(&page, &cookie)).await.0, one, "{user}");
+    }
+    for (user, status) in [
+        ("chen", StatusCode::FORBIDDEN),
+        ("admin", StatusCode::OK),
+        ("ann", StatusCode::OK),
+    ] {
+        let cookie = sign_in(&app, user, PASSWORD).await.unwrap();
+        assert_eq!(
+            send(&app, get("/key-checks", &cookie)).await.0,
+            status,
+            "{user}"
+        );
+    }
+    let ann = sign_in(&app, "ann", PASSWORD).await.unwrap();
+    // The list filters; the case page shows the registry rows with the differences marked.
+    let (_, _, list) = send(
+        &app,
+        get("/cases?cycle=&unit=&status=&classification=review", &ann),
+    )
+    .await;
+    assert!(list.contains("/cases/") && !list.contains(&format!("href=\"{page}\"")));
+    let (_, _, list) = send(&app, get("/cases?classification=concealment", &ann)).await;
+    assert!(list.contains(&format!("href=\"{page}\"")));
+    assert!(
+        list.contains("<option value=\"concealment\" selected>"),
+        "{list}"
+    );
+    let (_, _, body) = send(&app, get(&page, &ann)).await;
+    assert!(body.contains("FD5259001990") && body.contains("<mark>16657.77</mark>"));
+    assert!(body.contains("class=\"differs\""));
+    // Reading the case is in the log under the verifier's name.
+    let mut conn = app.store.connection().await.unwrap();
+    let read: Vec<String> = sqlx_rows(
+        &mut conn,
+        "SELECT actor FROM audit_events WHERE action = 'case.read'",
+    )
+    .await;
+    assert!(read.contains(&"web:ann".to_owned()));
+    drop(conn);
+    // A verifier limited to another unit reaches neither the case nor its forms.
+    app.store
+        .set_user_units(
+            &Stamp::new("2026-02-10T08:00:00Z", "test"),
+            "bob",
+            &["福州市工商业联合会".to_owned()],
+        )
+        .await
+        .unwrap();
+    assert_ne!(case.unit, "福州市工商业联合会");
+    let bob = sign_in(&app, "bob", PASSWORD).await.unwrap();
+    assert_eq!(send(&app, get(&page, &bob)).await.0, StatusCode::FORBIDDEN);
+    let csrf = csrf_of(&app, &bob).await;
+    let (status, _, _) = send(
+        &app,
+        form_post(
+            &format!("{page}/explanation"),
+            &bob,
+            format!("csrf={csrf}&question=why"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, list) = send(&app, get("/cases", &bob)).await;
+    assert!(!list.contains(&format!("href=\"{page}\"")));
+    // A declarant cannot answer someone else's request.
+    let csrf = csrf_of(&app, &ann).await;
+    let (status, _, _) = send(
+        &app,
+        form_post(
+            &format!("{page}/explanation"),
+            &ann,
+            format!("csrf={csrf}&question=why"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    let csrf = csrf_of(&app, &chen).await;
+    let asked = app
+        .store
+        .case_file(
+            &Stamp::new("2026-02-10T08:00:00Z", "test"),
+            probity_model::Profile::builtin("cn").as_ref().unwrap(),
+            case.id,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .explanations[0]
+        .id;
+    let (status, _, _) = send(
+        &app,
+        form_post(
+            &format!("/explanations/{asked}"),
+            &chen,
+            format!("csrf={csrf}&answer=not+mine"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workbench_flow_in_a_real_browser() {
+    use fantoccini::Locator;
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let (_dir, app) = app_with_cases().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(probity_web::serve(Arc::clone(&app), listener));
+    let case = case_of(&app, "D2025-000002").await;
+    let case_url = format!("{base}/cases/{}", case.id);
+
+    let sign_in_as = |user: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            client.goto(&format!("{base}/login")).await.unwrap();
+            if let Ok(b) = client
+                .find(Locator::Css("form[action='/logout'] button"))
+                .await
+            {
+                b.click().await.unwrap();
+                client
+                    .wait()
+                    .for_element(Locator::Id("sign-in"))
+                    .await
+                    .unwrap();
+            }
+            client
+                .find(Locator::Id("username"))
+                .await
+                .unwrap()
+                .send_keys(user)
+                .await
+                .unwrap();
+            client
+                .find(Locator::Id("password"))
+                .await
+                .unwrap()
+                .send_keys(PASSWORD)
+                .await
+                .unwrap();
+            client
+                .find(Locator::Id("sign-in"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            client.wait().for_element(Locator::Id("who")).await.unwrap();
+        }
+    };
+    let click = |css: String| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(&css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"))
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    let type_into = |css: String, text: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(&css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"))
+                .send_keys(text)
+                .await
+                .unwrap();
+        }
+    };
+
+    // The verifier filters the cases and opens one.
+    sign_in_as("ann").await;
+    client.goto(&format!("{base}/cases")).await.unwrap();
+    click("#f-class option[value='concealment']".into()).await;
+    click("#apply-filter".into()).await;
+    client
+        .wait()
+        .for_element(Locator::Css(
+            "select#f-class option[value='concealment'][selected]",
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("classification=concealment")
+    );
+    shot(&client, "cases").await;
+    click(format!("a[href='/cases/{}']", case.id)).await;
+    client
+        .wait()
+        .for_element(Locator::Id("case-status"))
+        .await
+        .unwrap();
+    // Side by side: the declared fund beside the registrar's row, the units marked on both.
+    let marked = client
+        .find_all(Locator::Css(".side-by-side tr.differs td"))
+        .await
+        .unwrap();
+    let mut texts = Vec::new();
+    for m in marked {
+        texts.push(m.text().await.unwrap());
+    }
+    assert!(texts.contains(&"9161.77".to_owned()) && texts.contains(&"16657.77".to_owned()));
+    shot(&client, "case").await;
+
+    // A request for explanation, which the declarant reads and answers on their own page.
+    type_into("#question".into(), "请说明未报告的房产来源。").await;
+    click("#ask".into()).await;
+    client
+        .wait()
+        .for_element(Locator::Css(".explanation"))
+        .await
+        .unwrap();
+    sign_in_as("lin").await;
+    client.goto(&format!("{base}/me")).await.unwrap();
+    let question = client
+        .find(Locator::Css("#explanations .explanation"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(question.contains("请说明未报告的房产来源。"), "{question}");
+    type_into(
+        "#explanations textarea".into(),
+        "该房产系父母赠与，已补充报告。",
+    )
+    .await;
+    click("#explanations button".into()).await;
+    client
+        .wait()
+        .for_element(Locator::Css("#explanations .answer"))
+        .await
+        .unwrap();
+    shot(&client, "explanation-answered").await;
+
+    // The verifier records a concealment with a measure; confirming it herself is refused.
+    sign_in_as("ann").await;
+    client.goto(&case_url).await.unwrap();
+    let answer = client
+        .find(Locator::Css("#explanations .answer"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(answer, "该房产系父母赠与，已补充报告。");
+    let file = app
+        .store
+        .case_file(
+            &Stamp::new("2026-02-10T08:00:00Z", "test"),
+            probity_model::Profile::builtin("cn").as_ref().unwrap(),
+            case.id,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let concealed = file
+        .findings
+        .iter()
+        .find(|f| f.evidence.finding.classification.as_str() == "concealment")
+        .unwrap()
+        .id;
+    click(format!("#outcome-{concealed} option[value='concealment']")).await;
+    // The form offers only the measures a concealment allows.
+    let criticism = client
+        .find(Locator::Css(&format!(
+            "#finding-{concealed} input[name='measure'][value='criticism']"
+        )))
+        .await
+        .unwrap();
+    assert!(!criticism.is_enabled().await.unwrap());
+    type_into(
+        format!("#reason-{concealed}"),
+        "登记在家庭名下的房产未报告，说明不成立。",
+    )
+    .await;
+    click(format!(
+        "#finding-{concealed} input[name='measure'][value='admonishment']"
+    ))
+    .await;
+    click(format!("#determine-{concealed}")).await;
+    let pending = client
+        .wait()
+        .for_element(Locator::Css(".determinations li.awaiting-confirmation"))
+        .await
+        .unwrap();
+    let determination = pending.attr("id").await.unwrap().unwrap();
+    let status = client
+        .find(Locator::Id("case-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "待第二人复核");
+    click(format!("#{determination} button[id^='confirm-']")).await;
+    let refusal = client
+        .wait()
+        .for_element(Locator::Id("refusal"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(refusal.contains("second verifier"), "{refusal}");
+    assert!(client.find(Locator::Id("promotion-bar")).await.is_err());
+    shot(&client, "confirmation-refused").await;
+
+    // A second verifier confirms: the concealment is in force and bars promotion.
+    sign_in_as("bob").await;
+    client.goto(&case_url).await.unwrap();
+    click(format!("#{determination} button[id^='confirm-']")).await;
+    client
+        .wait()
+        .for_element(Locator::Css(".determinations li.in-force"))
+        .await
+        .unwrap();
+    let bar = client
+        .find(Locator::Id("promotion-bar"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(bar.contains("不得提拔"), "{bar}");
+    let record = client
+        .find(Locator::Css("#integrity table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        record.contains("隐瞒不报") && record.contains("诫勉"),
+        "{record}"
+    );
+    shot(&client, "case-decided").await;
+    // Where a promotion is decided, the key-check list says the subject is not eligible.
+    client.goto(&format!("{base}/key-checks")).await.unwrap();
+    let row = client
+        .find(Locator::XPath(
+            "//table[@id='key-checks']//tr[td[2]='谢琴梅']",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("不得提拔") && row.contains("隐瞒不报"),
+        "{row}"
+    );
+    shot(&client, "key-checks").await;
+    client.close().await.unwrap();
+
+    // Every step left its event, and the log verifies.
+    let mut conn = app.store.connection().await.unwrap();
+    let actions = sqlx_rows(&mut conn, "SELECT action FROM audit_events").await;
+    drop(conn);
+    for action in [
+        "case.read",
+        "explanation.request",
+        "explanation.answer",
+        "determination.record",
+        "measure.record",
+        "determination.confirm",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "no {action} event");
+    }
+    match app.store.verify_audit(None).await.unwrap() {
+        Ok(_) => {}
+        Err(unfit) => panic!("audit verify failed: {unfit}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workbench_through_the_api() {
+    let (_dir, app) = app_with_cases().await;
+    let ann = sign_in(&app, "ann", PASSWORD).await.unwrap();
+    let ann_csrf = csrf_of(&app, &ann).await;
+    let json = |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap();
+
+    let (status, _, body) = send(&app, get("/api/cases?classification=concealment", &ann)).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = json(&body);
+    let case = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["declaration_id"] == "D2025-000002")
+        .unwrap()
+        .clone();
+    let id = case["id"].as_i64().unwrap();
+    let (status, _, body) = send(&app, get(&format!("/api/cases/{id}"), &ann)).await;
+    assert_eq!(status, StatusCode::OK);
+    let file = json(&body);
+    let findings = file["findings"].as_array().unwrap();
+    let funds = findings
+        .iter()
+        .find(|f| f["finding"]["category"] == "funds")
+        .unwrap();
+    assert_eq!(funds["registry_rows"][0]["record_id"], "FD5259001990");
+    let concealed = findings
+        .iter()
+        .find(|f| f["finding"]["classification"] == "concealment")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    // A declarant may not use the workbench, nor a verifier without the token.
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    assert_eq!(
+        send(&app, get("/api/cases", &chen)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let body = serde_json::json!({"finding": concealed, "outcome": "concealment",
+        "reason": "Not reported.", "measures": ["admonishment"]})
+    .to_string();
+    let path = format!("/api/cases/{id}/determinations");
+    assert_eq!(
+        send(&app, send_json("POST", &path, &ann, "wrong", body.clone()))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // A measure the determination does not allow is refused with the reason.
+    let bad = serde_json::json!({"finding": concealed, "outcome": "concealment",
+        "reason": "x", "measures": ["criticism"]})
+    .to_string();
+    let (status, _, reply) = send(&app, send_json("POST", &path, &ann, &ann_csrf, bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(reply.contains("does not follow"), "{reply}");
+    let (status, _, reply) = send(&app, send_json("POST", &path, &ann, &ann_csrf, body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let determination = json(&reply)["id"].as_i64().unwrap();
+    let confirm = format!("/api/cases/{id}/determinations/{determination}/confirm");
+    let (status, _, reply) = send(
+        &app,
+        send_json("POST", &confirm, &ann, &ann_csrf, String::new()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(reply.contains("second verifier"), "{reply}");
+    let bob = sign_in(&app, "bob", PASSWORD).await.unwrap();
+    let bob_csrf = csrf_of(&app, &bob).await;
+    let (status, _, _) = send(
+        &app,
+        send_json("POST", &confirm, &bob, &bob_csrf, String::new()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, body) = send(&app, get("/api/key-checks", &bob)).await;
+    let flagged = json(&body)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "谢琴梅")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        flagged["bars_promotion"],
+        serde_json::json!(["concealment"])
+    );
+
+    // The declarant reads and answers the request; another declarant cannot.
+    let ask = serde_json::json!({"question": "请说明。", "due_on": "2026-03-31"}).to_string();
+    let (status, _, reply) = send(
+        &app,
+        send_json(
+            "POST",
+            &format!("/api/cases/{id}/explanations"),
+            &ann,
+            &ann_csrf,
+            ask,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let asked = json(&reply)["id"].as_i64().unwrap();
+    let lin = sign_in(&app, "lin", PASSWORD).await.unwrap();
+    let lin_csrf = csrf_of(&app, &lin).await;
+    let (_, _, mine) = send(&app, get("/api/explanations", &lin)).await;
+    assert_eq!(json(&mine)[0]["question"], "请说明。");
+    let (_, _, theirs) = send(&app, get("/api/explanations", &chen)).await;
+    assert_eq!(json(&theirs), serde_json::json!([]));
+    let answer = serde_json::json!({"answer": "已补报。"}).to_string();
+    let chen_csrf = csrf_of(&app, &chen).await;
+    let path = format!("/api/explanations/{asked}");
+    assert_eq!(
+        send(
+            &app,
+            send_json("POST", &path, &chen, &chen_csrf, answer.clone())
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&app, send_json("POST", &path, &lin, &lin_csrf, answer))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    // Every endpoint is in the OpenAPI document.
+    let (_, _, doc) = send(&app, get("/api/openapi.json", &lin)).await;
+    let paths = json(&doc)["paths"].clone();
+    for p in [
+        "/api/cases",
+        "/api/cases/{id}",
+        "/api/cases/{id}/explanations",
+        "/api/cases/{id}/determinations",
+        "/api/cases/{id}/determinations/{determination}/confirm",
+        "/api/explanations",
+        "/api/explanations/{id}",
+        "/api/key-checks",
+        "/api/reports",
+    ] {
+        assert!(paths.get(p).is_some(), "{p} is not in the OpenAPI document");
+    }
+}

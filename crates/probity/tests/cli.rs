@@ -275,7 +275,7 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     let reports = lines("declarations.jsonl");
     let previous = lines("previous/declarations.jsonl");
     assert!(previous > 0, "last year's reports were written");
-    assert_eq!((c[0], c[1], c[3]), (reports + previous, 1, 4));
+    assert_eq!((c[0], c[1], c[3]), (reports + previous, 1, 5));
     assert!(c[2] > 0, "cases were opened");
     // The run compared this year's reports with last year's: as many year-over-year findings
     // as the synthetic truth holds, each a review.

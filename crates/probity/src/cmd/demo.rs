@@ -220,6 +220,8 @@ fn build_system(
     for (role, username) in [
         (Role::Administrator, "admin"),
         (Role::Verifier, "verifier"),
+        // A concealment takes effect when a second verifier confirms it.
+        (Role::Verifier, "verifier2"),
         (Role::Auditor, "auditor"),
         (Role::Declarant, "declarant"),
     ] {

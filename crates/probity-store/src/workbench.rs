@@ -1,0 +1,939 @@
+//! The verifier's workbench: cases and their findings, requests for explanation and the
+//! declarant's answers, a determination per finding (in force at once, or when a second verifier
+//! confirms it, as the profile says), the measures it allows, and the integrity record that
+//! follows a subject across cycles.
+//!
+//! Nothing here is ever overwritten but a case's status and an explanation's answer: a new
+//! determination on a finding supersedes the earlier one (the latest is in force), and both stay.
+//! Reading a case file opens the registry rows about a family: it is an audited read.
+
+use std::collections::{BTreeMap, HashMap};
+
+use probity_model::profile::Determination as Outcome;
+use probity_model::{Discrepancy, FindingEvidence, Profile};
+use sqlx::Row;
+
+use crate::error::StoreError;
+use crate::record::{Value, fetch};
+use crate::schema::{CASES, DETERMINATIONS, EXPLANATIONS, FINDINGS, MEASURES};
+use crate::store::{Stamp, Store};
+use crate::write::Writer;
+
+/// Where a case stands, derived from its findings, explanations and determinations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CaseStatus {
+    /// Nothing done yet.
+    Open,
+    /// An explanation was asked for and not yet given.
+    AwaitingExplanation,
+    /// Every explanation asked for was given; not every finding is determined.
+    Explained,
+    /// A determination waits for a second verifier.
+    AwaitingConfirmation,
+    /// Every finding has a determination in force.
+    Decided,
+}
+
+impl CaseStatus {
+    /// Every status, in the order of the work.
+    pub const ALL: [CaseStatus; 5] = [
+        CaseStatus::Open,
+        CaseStatus::AwaitingExplanation,
+        CaseStatus::Explained,
+        CaseStatus::AwaitingConfirmation,
+        CaseStatus::Decided,
+    ];
+
+    /// The name as stored and in URLs.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::AwaitingExplanation => "awaiting_explanation",
+            CaseStatus::Explained => "explained",
+            CaseStatus::AwaitingConfirmation => "awaiting_confirmation",
+            CaseStatus::Decided => "decided",
+        }
+    }
+
+    /// The status of this name.
+    pub fn parse(text: &str) -> Option<CaseStatus> {
+        CaseStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Cases of this cycle only.
+    pub cycle: Option<i32>,
+    /// Cases of subjects in these units only (`None`: every unit).
+    pub units: Option<Vec<String>>,
+    /// Cases in this status only.
+    pub status: Option<CaseStatus>,
+    /// Cases with at least one finding of this classification (`concealment`, …).
+    pub classification: Option<String>,
+}
+
+/// A case in the list: who, where, how far, and its findings counted by classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    /// Id.
+    pub id: i64,
+    /// Cycle (year reported on).
+    pub cycle: i32,
+    /// Blind index of the subject.
+    pub person_key: String,
+    /// The subject's name.
+    pub name: String,
+    /// The subject's unit.
+    pub unit: String,
+    /// Key-check reasons on the roster, `;`-separated (`promotion;reserve`).
+    pub flags: String,
+    /// The report checked.
+    pub declaration_id: String,
+    /// Where it stands.
+    pub status: CaseStatus,
+    /// When it was opened.
+    pub opened_at: String,
+    /// Findings classified concealment.
+    pub concealment: i64,
+    /// Findings classified omission.
+    pub omission: i64,
+    /// Findings recorded for review.
+    pub review: i64,
+}
+
+/// A finding of a case with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFinding {
+    /// Id.
+    pub id: i64,
+    /// The finding and the registry rows behind it.
+    pub evidence: FindingEvidence,
+}
+
+/// A request for explanation and its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// Id.
+    pub id: i64,
+    /// The case.
+    pub case_id: i64,
+    /// The cycle of the case.
+    pub cycle: i32,
+    /// The verifier who asked.
+    pub requested_by: String,
+    /// When.
+    pub requested_at: String,
+    /// What the subject is asked to explain.
+    pub question: String,
+    /// The subject's answer.
+    pub answer: Option<String>,
+    /// When it was given.
+    pub answered_at: Option<String>,
+    /// The date by which to answer (`YYYY-MM-DD`).
+    pub due_on: Option<String>,
+}
+
+/// A determination on a finding, with the measures decided with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeterminationRecord {
+    /// Id.
+    pub id: i64,
+    /// The case.
+    pub case_id: i64,
+    /// The finding.
+    pub finding_id: i64,
+    /// The profile's determination id (`consistent`, `explained`, `omission`, `concealment`).
+    pub outcome: String,
+    /// The verifier who decided.
+    pub decided_by: String,
+    /// When.
+    pub decided_at: String,
+    /// The second verifier, when the profile asks for one and they confirmed.
+    pub confirmed_by: Option<String>,
+    /// When.
+    pub confirmed_at: Option<String>,
+    /// The reasoning.
+    pub reason: String,
+    /// Measure ids decided with it (they apply once it is in force).
+    pub measures: Vec<String>,
+    /// Whether it is in force: needs no confirmation, or has it.
+    pub in_force: bool,
+    /// Whether a later determination on the same finding replaced it.
+    pub superseded: bool,
+}
+
+/// Everything about one case, for the verifier's case page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFile {
+    /// The case.
+    pub case: CaseSummary,
+    /// Its findings with their evidence.
+    pub findings: Vec<CaseFinding>,
+    /// Requests for explanation, oldest first.
+    pub explanations: Vec<Explanation>,
+    /// Every determination, oldest first (superseded ones included).
+    pub determinations: Vec<DeterminationRecord>,
+}
+
+/// One line of a subject's integrity record: a determination in force (or awaiting its second
+/// verifier) on a finding of some cycle, with its measures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrityEntry {
+    /// Cycle.
+    pub cycle: i32,
+    /// The case.
+    pub case_id: i64,
+    /// The finding's category (`real_estate`, …).
+    pub category: String,
+    /// The determination.
+    pub outcome: String,
+    /// When decided.
+    pub decided_at: String,
+    /// Whether in force (else awaiting confirmation).
+    pub in_force: bool,
+    /// Measures, in force with it.
+    pub measures: Vec<String>,
+}
+
+/// A subject's integrity record across cycles, and what it means for promotion.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IntegrityRecord {
+    /// Determinations other than `consistent`, newest cycle first.
+    pub entries: Vec<IntegrityEntry>,
+    /// The determinations in force that bar promotion under the profile (e.g. concealment):
+    /// empty means the record does not bar promotion.
+    pub bars_promotion: Vec<String>,
+}
+
+/// A subject flagged for a key check, with their integrity record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCheck {
+    /// Blind index of the subject.
+    pub person_key: String,
+    /// Name.
+    pub name: String,
+    /// Unit.
+    pub unit: String,
+    /// Post.
+    pub position: String,
+    /// Key-check reasons, `;`-separated.
+    pub flags: String,
+    /// The integrity record.
+    pub record: IntegrityRecord,
+}
+
+const CASE_COLUMNS: &str = "c.id, c.cycle, c.person_key, s.name, s.unit, s.flags, c.declaration_id, \
+     c.status, c.opened_at, \
+     SUM(CASE WHEN f.classification = 'concealment' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN f.classification = 'omission' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN f.classification = 'review' THEN 1 ELSE 0 END)";
+const CASE_FROM: &str = "FROM cases c JOIN subjects s ON s.person_key = c.person_key \
+     LEFT JOIN findings f ON f.case_id = c.id";
+const CASE_GROUP: &str = "GROUP BY c.id, c.cycle, c.person_key, s.name, s.unit, s.flags, \
+     c.declaration_id, c.status, c.opened_at";
+
+fn summary(r: &sqlx::any::AnyRow) -> Result<CaseSummary, StoreError> {
+    let status: String = r.try_get(7)?;
+    Ok(CaseSummary {
+        id: r.try_get(0)?,
+        cycle: i32::try_from(r.try_get::<i64, _>(1)?)
+            .map_err(|_| StoreError::Corrupt("a case's cycle is out of range".into()))?,
+        person_key: r.try_get(2)?,
+        name: r.try_get(3)?,
+        unit: r.try_get(4)?,
+        flags: r.try_get(5)?,
+        declaration_id: r.try_get(6)?,
+        status: CaseStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown case status {status:?}")))?,
+        opened_at: r.try_get(8)?,
+        concealment: r.try_get::<Option<i64>, _>(9)?.unwrap_or(0),
+        omission: r.try_get::<Option<i64>, _>(10)?.unwrap_or(0),
+        review: r.try_get::<Option<i64>, _>(11)?.unwrap_or(0),
+    })
+}
+
+fn text(row: &[Value], i: usize) -> String {
+    row[i].as_text().unwrap_or_default().to_owned()
+}
+
+fn opt_text(row: &[Value], i: usize) -> Option<String> {
+    row[i].as_text().map(str::to_owned)
+}
+
+fn sealed_text(row: &[Value], i: usize) -> String {
+    String::from_utf8_lossy(row[i].as_bytes().unwrap_or_default()).into_owned()
+}
+
+fn outcome<'p>(profile: &'p Profile, id: &str) -> Result<&'p Outcome, StoreError> {
+    profile.determination(id).ok_or_else(|| {
+        StoreError::Conflict(format!(
+            "{id:?} is not a determination of profile {}",
+            profile.id
+        ))
+    })
+}
+
+/// The stored evidence of a finding: a `FindingEvidence`, or (runs before evidence was kept) the
+/// bare discrepancy.
+fn evidence(bytes: &[u8]) -> Result<FindingEvidence, StoreError> {
+    serde_json::from_slice::<FindingEvidence>(bytes)
+        .or_else(|_| {
+            serde_json::from_slice::<Discrepancy>(bytes).map(|finding| FindingEvidence {
+                finding,
+                registry_rows: Vec::new(),
+            })
+        })
+        .map_err(|e| StoreError::Corrupt(format!("a finding's evidence does not parse: {e}")))
+}
+
+impl Store {
+    /// The cases that fit `filter`, by unit, name and id. Metadata only: no report content.
+    pub async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let mut conn = self.connection().await?;
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} {CASE_FROM} WHERE ($1 < 0 OR c.cycle = $1) {CASE_GROUP} \
+             ORDER BY s.unit, s.name, c.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(filter.cycle.map_or(-1, i64::from))
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut cases = Vec::new();
+        for r in &rows {
+            let c = summary(r)?;
+            let fits = filter.units.as_ref().is_none_or(|u| u.contains(&c.unit))
+                && filter.status.is_none_or(|s| s == c.status)
+                && match filter.classification.as_deref() {
+                    None => true,
+                    Some("concealment") => c.concealment > 0,
+                    Some("omission") => c.omission > 0,
+                    Some("review") => c.review > 0,
+                    Some(_) => false,
+                };
+            if fits {
+                cases.push(c);
+            }
+        }
+        Ok(cases)
+    }
+
+    /// One case, without its content (for scope checks before an audited read).
+    pub async fn case_summary(&self, case_id: i64) -> Result<Option<CaseSummary>, StoreError> {
+        let mut conn = self.connection().await?;
+        let sql = format!("SELECT {CASE_COLUMNS} {CASE_FROM} WHERE c.id = $1 {CASE_GROUP}");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(case_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        row.as_ref().map(summary).transpose()
+    }
+
+    /// The ids of a case's findings (to check that a form's finding belongs to its case).
+    pub async fn case_finding_ids(&self, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        self.ids_of_case("SELECT id FROM findings WHERE case_id = $1", case_id)
+            .await
+    }
+
+    /// The ids of a case's determinations.
+    pub async fn case_determination_ids(&self, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        self.ids_of_case("SELECT id FROM determinations WHERE case_id = $1", case_id)
+            .await
+    }
+
+    async fn ids_of_case(&self, sql: &'static str, case_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut conn = self.connection().await?;
+        sqlx::query(sql)
+            .bind(case_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+    }
+
+    /// The whole case file: findings with evidence, explanations, determinations. The read is
+    /// recorded (`case.read`, naming the reader and the case) in the same transaction.
+    pub async fn case_file(
+        &self,
+        stamp: &Stamp,
+        profile: &Profile,
+        case_id: i64,
+    ) -> Result<Option<CaseFile>, StoreError> {
+        let Some(case) = self.case_summary(case_id).await? else {
+            return Ok(None);
+        };
+        let mut w = self.writer(stamp).await?;
+        let file = read_case_file(&mut w, profile, case).await?;
+        w.event(
+            "case.read",
+            &format!("cases/{case_id}"),
+            &format!("read cases {case_id}"),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(Some(file))
+    }
+
+    /// Asks the subject of a case to explain; the case then awaits the answer.
+    pub async fn request_explanation(
+        &self,
+        stamp: &Stamp,
+        profile: &Profile,
+        case_id: i64,
+        question: &str,
+        due_on: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let question = question.trim();
+        if question.is_empty() {
+            return Err(StoreError::Conflict("the question is empty".into()));
+        }
+        if let Some(d) = due_on
+            && probity_model::Date::parse(d).is_err()
+        {
+            return Err(StoreError::Conflict(format!(
+                "the due date {d:?} is not a date (YYYY-MM-DD)"
+            )));
+        }
+        let mut w = self.writer(stamp).await?;
+        case_row(&mut w, case_id).await?;
+        let id = w.next_id(&EXPLANATIONS).await?;
+        w.insert(
+            &EXPLANATIONS,
+            "explanation.request",
+            vec![
+                Value::Int(id),
+                Value::Int(case_id),
+                stamp.actor.as_str().into(),
+                stamp.at.as_str().into(),
+                Value::Bytes(question.as_bytes().to_vec()),
+                Value::Null,
+                Value::Null,
+                Value::opt_text(due_on),
+            ],
+        )
+        .await?;
+        update_status(&mut w, profile, case_id).await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// The requests for explanation addressed to a subject, newest first (their own: the
+    /// declarant's view, not a staff read).
+    pub async fn explanations_of(&self, person_key: &str) -> Result<Vec<Explanation>, StoreError> {
+        let mut conn = self.connection().await?;
+        let keys = self.keys();
+        let cycles: HashMap<i64, i64> =
+            sqlx::query("SELECT id, cycle FROM cases WHERE person_key = $1")
+                .bind(person_key)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+        let mut out = Vec::new();
+        for (case_id, cycle) in cycles {
+            for row in fetch(
+                &mut conn,
+                &keys,
+                &EXPLANATIONS,
+                "case_id = $1",
+                &[Value::Int(case_id)],
+            )
+            .await?
+            {
+                out.push(explanation(&row, cycle));
+            }
+        }
+        out.sort_by_key(|e| std::cmp::Reverse(e.id));
+        Ok(out)
+    }
+
+    /// The subject's answer to a request for explanation. Refused when the request is not
+    /// addressed to `person_key` or was answered already.
+    pub async fn answer_explanation(
+        &self,
+        stamp: &Stamp,
+        profile: &Profile,
+        explanation_id: i64,
+        person_key: &str,
+        answer: &str,
+    ) -> Result<(), StoreError> {
+        let answer = answer.trim();
+        if answer.is_empty() {
+            return Err(StoreError::Conflict("the answer is empty".into()));
+        }
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let Some(mut row) = fetch(
+            w.conn(),
+            &keys,
+            &EXPLANATIONS,
+            "id = $1",
+            &[Value::Int(explanation_id)],
+        )
+        .await?
+        .into_iter()
+        .next() else {
+            return Err(StoreError::Conflict(format!(
+                "no request for explanation {explanation_id}"
+            )));
+        };
+        let case_id = row[1].as_int().unwrap_or_default();
+        let case = case_row(&mut w, case_id).await?;
+        if case[2].as_text() != Some(person_key) {
+            return Err(StoreError::Conflict(format!(
+                "request for explanation {explanation_id} is not addressed to you"
+            )));
+        }
+        if !matches!(row[5], Value::Null) {
+            return Err(StoreError::Conflict(format!(
+                "request for explanation {explanation_id} is answered already"
+            )));
+        }
+        row[5] = Value::Bytes(answer.as_bytes().to_vec());
+        row[6] = stamp.at.as_str().into();
+        w.upsert(&EXPLANATIONS, "explanation.answer", row).await?;
+        update_status(&mut w, profile, case_id).await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// Records a determination on a finding, with the measures it allows (checked against the
+    /// profile). In force at once when the profile asks for one verifier; otherwise when a
+    /// second confirms it. A determination on a finding that has one supersedes it.
+    pub async fn determine(
+        &self,
+        stamp: &Stamp,
+        profile: &Profile,
+        finding_id: i64,
+        outcome_id: &str,
+        reason: &str,
+        measures: &[String],
+    ) -> Result<i64, StoreError> {
+        let determination = outcome(profile, outcome_id)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Conflict(
+                "a determination needs its reasoning".into(),
+            ));
+        }
+        if let Some(m) = measures
+            .iter()
+            .find(|m| !determination.measures.contains(m))
+        {
+            return Err(StoreError::Conflict(format!(
+                "measure {m:?} does not follow from a determination of {outcome_id}"
+            )));
+        }
+        let mut w = self.writer(stamp).await?;
+        let case_id = sqlx::query("SELECT case_id FROM findings WHERE id = $1")
+            .bind(finding_id)
+            .fetch_optional(w.conn())
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?
+            .ok_or_else(|| StoreError::Conflict(format!("no finding {finding_id}")))?;
+        let id = w.next_id(&DETERMINATIONS).await?;
+        w.insert(
+            &DETERMINATIONS,
+            "determination.record",
+            vec![
+                Value::Int(id),
+                Value::Int(case_id),
+                outcome_id.into(),
+                stamp.actor.as_str().into(),
+                stamp.at.as_str().into(),
+                Value::Null,
+                Value::Null,
+                Value::Bytes(reason.as_bytes().to_vec()),
+                Value::Int(finding_id),
+            ],
+        )
+        .await?;
+        let mut next = w.next_id(&MEASURES).await?;
+        let mut rows = Vec::new();
+        for m in measures {
+            rows.push(vec![
+                Value::Int(next),
+                Value::Int(case_id),
+                m.as_str().into(),
+                stamp.actor.as_str().into(),
+                stamp.at.as_str().into(),
+                Value::Bytes(Vec::new()),
+                Value::Int(id),
+            ]);
+            next += 1;
+        }
+        w.insert_all(&MEASURES, "measure.record", rows).await?;
+        update_status(&mut w, profile, case_id).await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// A second verifier confirms a determination that the profile makes wait for one. Refused
+    /// to the verifier who decided it, and for one superseded, confirmed already, or needing no
+    /// confirmation.
+    pub async fn confirm_determination(
+        &self,
+        stamp: &Stamp,
+        profile: &Profile,
+        determination_id: i64,
+    ) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let Some(mut row) = fetch(
+            w.conn(),
+            &keys,
+            &DETERMINATIONS,
+            "id = $1",
+            &[Value::Int(determination_id)],
+        )
+        .await?
+        .into_iter()
+        .next() else {
+            return Err(StoreError::Conflict(format!(
+                "no determination {determination_id}"
+            )));
+        };
+        let needs = outcome(profile, &text(&row, 2))?.confirmations;
+        let refuse = |why: &str| {
+            Err(StoreError::Conflict(format!(
+                "determination {determination_id} {why}"
+            )))
+        };
+        if needs < 2 {
+            return refuse("needs no confirmation");
+        }
+        if !matches!(row[5], Value::Null) {
+            return refuse("is confirmed already");
+        }
+        if row[3].as_text() == Some(stamp.actor.as_str()) {
+            return refuse("was decided by you: a second verifier must confirm it");
+        }
+        let later =
+            sqlx::query("SELECT COUNT(*) FROM determinations WHERE finding_id = $1 AND id > $2")
+                .bind(row[8].as_int().unwrap_or_default())
+                .bind(determination_id)
+                .fetch_one(w.conn())
+                .await?
+                .try_get::<i64, _>(0)?;
+        if later > 0 {
+            return refuse("was superseded by a later determination");
+        }
+        row[5] = stamp.actor.as_str().into();
+        row[6] = stamp.at.as_str().into();
+        let case_id = row[1].as_int().unwrap_or_default();
+        w.upsert(&DETERMINATIONS, "determination.confirm", row)
+            .await?;
+        update_status(&mut w, profile, case_id).await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// A subject's integrity record: every determination on their findings other than
+    /// `consistent`, over all cycles, superseded ones left out, with what it means for promotion.
+    pub async fn integrity_record(
+        &self,
+        profile: &Profile,
+        person_key: &str,
+    ) -> Result<IntegrityRecord, StoreError> {
+        Ok(self
+            .integrity(profile, Some(person_key))
+            .await?
+            .remove(person_key)
+            .unwrap_or_default())
+    }
+
+    /// The subjects on the roster with a key-check flag (promotion, reserve, key post,
+    /// complaint), by unit and name, each with their integrity record: the list a promotion or
+    /// reserve decision consults.
+    pub async fn key_checks(&self, profile: &Profile) -> Result<Vec<KeyCheck>, StoreError> {
+        let mut records = self.integrity(profile, None).await?;
+        let mut conn = self.connection().await?;
+        sqlx::query(
+            "SELECT person_key, name, unit, position, flags FROM subjects \
+             WHERE on_roster = 1 AND flags <> '' ORDER BY unit, name, person_key",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let person_key: String = r.try_get(0)?;
+            Ok(KeyCheck {
+                record: records.remove(&person_key).unwrap_or_default(),
+                person_key,
+                name: r.try_get(1)?,
+                unit: r.try_get(2)?,
+                position: r.try_get(3)?,
+                flags: r.try_get(4)?,
+            })
+        })
+        .collect()
+    }
+
+    /// Integrity records by subject: one subject's, or everyone's with any determination.
+    async fn integrity(
+        &self,
+        profile: &Profile,
+        person_key: Option<&str>,
+    ) -> Result<BTreeMap<String, IntegrityRecord>, StoreError> {
+        let mut conn = self.connection().await?;
+        let who = person_key.unwrap_or_default();
+        let rows = sqlx::query(
+            "SELECT d.id, d.case_id, c.cycle, f.category, d.outcome, d.decided_at, d.confirmed_at, \
+             d.finding_id, c.person_key FROM determinations d JOIN cases c ON c.id = d.case_id \
+             JOIN findings f ON f.id = d.finding_id WHERE ($1 = '' OR c.person_key = $1) ORDER BY d.id",
+        )
+        .bind(who)
+        .fetch_all(&mut *conn)
+        .await?;
+        // The latest determination per finding is the one in force; earlier ones are history.
+        let mut latest: BTreeMap<i64, (String, i64, IntegrityEntry)> = BTreeMap::new();
+        for r in &rows {
+            let outcome_id: String = r.try_get(4)?;
+            let needs = profile
+                .determination(&outcome_id)
+                .map_or(1, |d| d.confirmations);
+            latest.insert(
+                r.try_get(7)?,
+                (
+                    r.try_get(8)?,
+                    r.try_get(0)?,
+                    IntegrityEntry {
+                        cycle: i32::try_from(r.try_get::<i64, _>(2)?).unwrap_or_default(),
+                        case_id: r.try_get(1)?,
+                        category: r.try_get(3)?,
+                        outcome: outcome_id,
+                        decided_at: r.try_get(5)?,
+                        in_force: needs < 2 || r.try_get::<Option<String>, _>(6)?.is_some(),
+                        measures: Vec::new(),
+                    },
+                ),
+            );
+        }
+        let mut measures: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT m.determination_id, m.measure FROM measures m JOIN cases c ON c.id = m.case_id \
+             WHERE ($1 = '' OR c.person_key = $1) ORDER BY m.id",
+        )
+        .bind(who)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            if let Some(d) = r.try_get::<Option<i64>, _>(0)? {
+                measures.entry(d).or_default().push(r.try_get(1)?);
+            }
+        }
+        let mut records: BTreeMap<String, IntegrityRecord> = BTreeMap::new();
+        for (_, (subject, determination, mut entry)) in latest {
+            if entry.outcome == "consistent" {
+                continue;
+            }
+            entry.measures = measures.remove(&determination).unwrap_or_default();
+            records.entry(subject).or_default().entries.push(entry);
+        }
+        for record in records.values_mut() {
+            record
+                .entries
+                .sort_by(|a, b| b.cycle.cmp(&a.cycle).then(a.case_id.cmp(&b.case_id)));
+            let mut bars: Vec<String> = record
+                .entries
+                .iter()
+                .filter(|e| {
+                    e.in_force
+                        && profile
+                            .determination(&e.outcome)
+                            .is_some_and(|d| d.bars_promotion)
+                })
+                .map(|e| e.outcome.clone())
+                .collect();
+            bars.sort();
+            bars.dedup();
+            record.bars_promotion = bars;
+        }
+        Ok(records)
+    }
+}
+
+fn explanation(row: &[Value], cycle: i64) -> Explanation {
+    Explanation {
+        id: row[0].as_int().unwrap_or_default(),
+        case_id: row[1].as_int().unwrap_or_default(),
+        cycle: i32::try_from(cycle).unwrap_or_default(),
+        requested_by: text(row, 2),
+        requested_at: text(row, 3),
+        question: sealed_text(row, 4),
+        answer: row[5]
+            .as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned()),
+        answered_at: opt_text(row, 6),
+        due_on: opt_text(row, 7),
+    }
+}
+
+/// The case's row, or a conflict naming the id.
+async fn case_row(w: &mut Writer, case_id: i64) -> Result<Vec<Value>, StoreError> {
+    let keys = w.keys.clone();
+    fetch(w.conn(), &keys, &CASES, "id = $1", &[Value::Int(case_id)])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Conflict(format!("no case {case_id}")))
+}
+
+async fn read_case_file(
+    w: &mut Writer,
+    profile: &Profile,
+    case: CaseSummary,
+) -> Result<CaseFile, StoreError> {
+    let keys = w.keys.clone();
+    let id = Value::Int(case.id);
+    let findings = fetch(
+        w.conn(),
+        &keys,
+        &FINDINGS,
+        "case_id = $1",
+        std::slice::from_ref(&id),
+    )
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(CaseFinding {
+            id: r[0].as_int().unwrap_or_default(),
+            evidence: evidence(r[7].as_bytes().unwrap_or_default())?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let explanations = fetch(
+        w.conn(),
+        &keys,
+        &EXPLANATIONS,
+        "case_id = $1",
+        std::slice::from_ref(&id),
+    )
+    .await?
+    .iter()
+    .map(|r| explanation(r, case.cycle.into()))
+    .collect();
+    let mut measures: HashMap<i64, Vec<String>> = HashMap::new();
+    for m in fetch(
+        w.conn(),
+        &keys,
+        &MEASURES,
+        "case_id = $1",
+        std::slice::from_ref(&id),
+    )
+    .await?
+    {
+        if let Some(d) = m[6].as_int() {
+            measures.entry(d).or_default().push(text(&m, 2));
+        }
+    }
+    let rows = fetch(w.conn(), &keys, &DETERMINATIONS, "case_id = $1", &[id]).await?;
+    let mut latest: HashMap<i64, i64> = HashMap::new();
+    for r in &rows {
+        let (d, f) = (
+            r[0].as_int().unwrap_or_default(),
+            r[8].as_int().unwrap_or_default(),
+        );
+        let e = latest.entry(f).or_insert(d);
+        *e = (*e).max(d);
+    }
+    let determinations = rows
+        .iter()
+        .map(|r| {
+            let id = r[0].as_int().unwrap_or_default();
+            let finding_id = r[8].as_int().unwrap_or_default();
+            let outcome_id = text(r, 2);
+            let needs = profile
+                .determination(&outcome_id)
+                .map_or(1, |d| d.confirmations);
+            DeterminationRecord {
+                id,
+                case_id: case.id,
+                finding_id,
+                in_force: needs < 2 || !matches!(r[5], Value::Null),
+                superseded: latest.get(&finding_id) != Some(&id),
+                outcome: outcome_id,
+                decided_by: text(r, 3),
+                decided_at: text(r, 4),
+                confirmed_by: opt_text(r, 5),
+                confirmed_at: opt_text(r, 6),
+                reason: sealed_text(r, 7),
+                measures: measures.remove(&id).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(CaseFile {
+        case,
+        findings,
+        explanations,
+        determinations,
+    })
+}
+
+/// Derives the case's status from what it holds and stores it if it changed.
+async fn update_status(
+    w: &mut Writer,
+    profile: &Profile,
+    case_id: i64,
+) -> Result<CaseStatus, StoreError> {
+    let mut row = case_row(w, case_id).await?;
+    let findings: Vec<i64> = sqlx::query("SELECT id FROM findings WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_all(w.conn())
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut current: HashMap<i64, (String, bool)> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT finding_id, outcome, confirmed_at FROM determinations WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(w.conn())
+    .await?
+    {
+        let finding: i64 = r.try_get(0)?;
+        current.insert(
+            finding,
+            (r.try_get(1)?, r.try_get::<Option<String>, _>(2)?.is_some()),
+        );
+    }
+    let (asked, answered): (i64, i64) = {
+        let r =
+            sqlx::query("SELECT COUNT(*), COUNT(answered_at) FROM explanations WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_one(w.conn())
+                .await?;
+        (r.try_get(0)?, r.try_get(1)?)
+    };
+    let in_force = |(outcome, confirmed): &(String, bool)| {
+        *confirmed
+            || profile
+                .determination(outcome)
+                .is_none_or(|d| d.confirmations < 2)
+    };
+    let status = if !findings.is_empty()
+        && findings
+            .iter()
+            .all(|f| current.get(f).is_some_and(in_force))
+    {
+        CaseStatus::Decided
+    } else if current.values().any(|d| !in_force(d)) {
+        CaseStatus::AwaitingConfirmation
+    } else if asked > answered {
+        CaseStatus::AwaitingExplanation
+    } else if asked > 0 {
+        CaseStatus::Explained
+    } else {
+        CaseStatus::Open
+    };
+    if row[5].as_text() != Some(status.as_str()) {
+        row[5] = status.as_str().into();
+        w.upsert(&CASES, "case.status", row).await?;
+    }
+    Ok(status)
+}
