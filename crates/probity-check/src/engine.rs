@@ -161,6 +161,58 @@ impl<'x> Checker<'x> {
         check_declaration(d, profile, self.ex, &self.index)
     }
 
+    /// The year's lawful income of a report's family ([`crate::wealth::Income`]): what the report
+    /// declares, and the wages and labour income the tax registry records for the year reported
+    /// on against the declarant and the spouse (the rows the cross-check attributes to them).
+    pub fn income(&self, d: &Declaration) -> crate::wealth::Income {
+        let mut income = crate::wealth::Income::declared(d);
+        let Some(rows) = self.ex.tax_income.as_ref() else {
+            return income;
+        };
+        let family = Family::resolve(d, self.ex, &self.index);
+        for (r, m) in family.rows_of(probity_model::registry::Source::TaxIncome) {
+            let Some(row) = rows.get(r as usize).filter(|row| row.year == d.year) else {
+                continue;
+            };
+            let amount = row.amount.minor_units();
+            let relation = family.members.get(m).map(|m| m.person.relation);
+            use probity_model::declaration::Relation;
+            use probity_model::registry::IncomeKind;
+            match (relation, row.kind) {
+                (Some(Relation::Own), IncomeKind::Wages) => income.registry_wages += amount,
+                (Some(Relation::Own), IncomeKind::Labor) => income.registry_labor += amount,
+                (Some(Relation::Spouse), _) => income.registry_spouse += amount,
+                _ => continue,
+            }
+            income.records.push(row.record_id.clone());
+        }
+        income
+    }
+
+    /// The year-over-year findings of every report that `previous_of` finds an earlier annual
+    /// report for ([`crate::wealth::year_over_year`] with [`Checker::income`]), in parallel;
+    /// findings come out in report order. A pair that does not compare (another declarant, not
+    /// an earlier annual report) or whose profile is unknown yields nothing.
+    pub fn year_over_year_all<'p, 'd>(
+        &self,
+        declarations: &[Declaration],
+        previous_of: &(dyn Fn(&Declaration) -> Option<&'d Declaration> + Sync),
+        profile_for: &(dyn Fn(&str) -> Option<&'p Profile> + Sync),
+    ) -> Vec<Discrepancy> {
+        declarations
+            .par_iter()
+            .map(|d| match (previous_of(d), profile_for(&d.profile)) {
+                (Some(before), Some(p)) => {
+                    crate::wealth::year_over_year(d, before, &self.income(d), p).unwrap_or_default()
+                }
+                _ => Vec::new(),
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     /// Compares every report with the extracts, in parallel; findings come out in report order.
     /// A report whose profile `profile_for` does not know yields nothing.
     pub fn check_all<'p>(

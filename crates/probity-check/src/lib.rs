@@ -30,6 +30,7 @@ pub mod normalize;
 pub mod parquet;
 pub mod resolve;
 pub mod sections;
+pub mod wealth;
 
 pub use engine::{Checker, check_all, check_declaration};
 pub use error::CheckError;

@@ -540,6 +540,148 @@ fn a_company_of_the_same_name_under_another_credit_code_is_another_company() {
     );
 }
 
+/// The shared example's registries with extra tax rows, in a scratch folder.
+fn with_tax_rows(rows: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(small().join("registries")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let tax = dir.path().join("tax_income.csv");
+    let mut text = std::fs::read_to_string(&tax).unwrap();
+    text.push_str(rows);
+    std::fs::write(&tax, text).unwrap();
+    dir
+}
+
+#[test]
+fn the_registry_income_of_declarant_and_spouse_is_what_the_cross_check_attributes() {
+    // Report 2: 谢琴梅 (declarant, wages TX5441269028 278017.21), spouse 柯晓良.
+    let extra = "\
+TXW1,350213198006129059,柯晓良,2025,913502006354090967,厦门市和瑞科技公司,wages,150000.00
+TXW2,350213198006129058,柯晓良,2025,913502006354090967,厦门市和瑞科技公司,labor,5000.00
+TXW3,350212197810284446,谢琴梅,2025,12350200000000000X,厦门大学,labor,12000.00
+TXW4,350212197810284446,谢琴梅,2024,11350200871693551X,厦门市公安局,wages,260000.00
+TXW5,350302198003209658,柯晓良,2025,913502006354090967,厦门市和瑞科技公司,wages,99999.00
+TXW6,350212201302210087,柯梓,2025,913502006354090967,厦门市和瑞科技公司,labor,800.00
+";
+    let dir = with_tax_rows(extra);
+    let extracts = RegistryExtracts::read_dir(dir.path()).unwrap();
+    let checker = probity_check::Checker::new(&extracts);
+    let d = &declarations(&small())[1];
+    let income = checker.income(d);
+    assert_eq!(income.registry_wages, 27_801_721);
+    assert_eq!(income.registry_labor, 1_200_000);
+    // A valid ID, a mistyped one with the same name; not the stranger, not the child, not 2024.
+    assert_eq!(income.registry_spouse, 15_000_000 + 500_000);
+    let mut records = income.records.clone();
+    records.sort();
+    assert_eq!(records, ["TX5441269028", "TXW1", "TXW2", "TXW3"]);
+    // Declared 278000.00 in pay, nothing in labour income: the larger figures count.
+    assert_eq!(income.declared_salary, 27_800_000);
+    assert_eq!(
+        income.lawful(),
+        27_801_721 + 1_200_000 + 15_000_000 + 500_000
+    );
+
+    // A year earlier the family held nothing: this year's holdings are growth.
+    let profile = Profile::builtin("cn").unwrap();
+    let mut before = d.clone();
+    before.declaration_id = "D2024-000002".into();
+    before.year = 2024;
+    before.filed_on = probity_model::Date::parse("2025-01-20").unwrap();
+    before.real_estate.clear();
+    before.stocks.clear();
+    before.funds.clear();
+    let reports = declarations(&small());
+    let found = checker.year_over_year_all(
+        &reports,
+        &|r: &Declaration| (r.declaration_id == d.declaration_id).then_some(&before),
+        &|_| Some(&profile),
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let g = &found[0];
+    assert_eq!(g.declaration_id, d.declaration_id);
+    assert_eq!(g.kind, probity_model::FindingKind::ExcessGrowth);
+    assert_eq!(g.registry_record_ids, income.records);
+    let figures = probity_check::wealth::growth(d, &before, &income, &profile).unwrap();
+    assert_eq!(g.registry, probity_check::wealth::yuan(figures.allowance));
+    assert_eq!(
+        figures.allowance,
+        income.lawful() + profile.wealth.growth_floor.minor_units()
+    );
+}
+
+fn jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn year_over_year_finds_exactly_what_the_synthetic_two_years_hide() {
+    use probity_synth::{Noise, SynthConfig, generate_two_years};
+    let dir = tempfile::tempdir().unwrap();
+    let config = SynthConfig {
+        people: 3000,
+        seed: 11,
+        noise: Noise::Default,
+        year: 2025,
+    };
+    let summary = generate_two_years(&config, dir.path(), &|_| {}).unwrap();
+    let reports: Vec<Declaration> = jsonl(&dir.path().join("declarations.jsonl"));
+    let previous: Vec<Declaration> = jsonl(&dir.path().join("previous/declarations.jsonl"));
+    let truth: Vec<Discrepancy> = jsonl(&dir.path().join("truth_year_over_year.jsonl"));
+    assert_eq!(previous.len() as u64, summary.previous_declarations);
+    assert_eq!(truth.len() as u64, summary.year_over_year_findings);
+    let profile = Profile::builtin("cn").unwrap();
+    let extracts = RegistryExtracts::read_dir(&dir.path().join("registries")).unwrap();
+    let checker = probity_check::Checker::new(&extracts);
+    let by_declarant: std::collections::HashMap<&str, &Declaration> = previous
+        .iter()
+        .map(|d| (d.declarant_id.as_str(), d))
+        .collect();
+    let found = checker.year_over_year_all(
+        &reports,
+        &|d: &Declaration| by_declarant.get(d.declarant_id.as_str()).copied(),
+        &|_| Some(&profile),
+    );
+    let missing: Vec<&Discrepancy> = truth
+        .iter()
+        .filter(|t| !found.iter().any(|f| f.same_finding(t)))
+        .collect();
+    let extra: Vec<&Discrepancy> = found
+        .iter()
+        .filter(|f| !truth.iter().any(|t| t.same_finding(f)))
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:#?}\nextra: {extra:#?}"
+    );
+    for t in &truth {
+        let f = found.iter().find(|f| f.same_finding(t)).unwrap();
+        assert_eq!(
+            (&f.classification, &f.rule, &f.person_id),
+            (&t.classification, &t.rule, &t.person_id)
+        );
+    }
+    let kinds: std::collections::BTreeSet<_> = truth.iter().map(|t| (t.category, t.kind)).collect();
+    for want in [
+        (
+            probity_model::Category::Wealth,
+            probity_model::FindingKind::ExcessGrowth,
+        ),
+        (
+            probity_model::Category::RealEstate,
+            probity_model::FindingKind::Vanished,
+        ),
+    ] {
+        assert!(kinds.contains(&want), "{want:?} never injected: {kinds:?}");
+    }
+}
+
 #[test]
 fn the_evidence_of_each_finding_is_its_registry_rows_column_by_column() {
     let dir = small();

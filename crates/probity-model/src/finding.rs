@@ -5,7 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The declaration section a finding is about: the fourteen [`crate::declaration::Section`]s
-/// plus marriage and salary, which are always present.
+/// plus marriage and salary, which are always present; and [`Category::Wealth`], the family's
+/// declared assets taken together, which no single section holds (year-over-year findings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -41,11 +42,15 @@ pub enum Category {
     OverseasDeposits,
     /// Overseas investments.
     OverseasInvestments,
+    /// The family's declared assets as a whole, compared with the year before (not a section of
+    /// the form, and not one of FORMATS.md's categories: only the year-over-year check, which
+    /// `probity check` does not run, writes it).
+    Wealth,
 }
 
 impl Category {
-    /// Every category, in form order.
-    pub const ALL: [Category; 16] = [
+    /// Every category, in form order, then [`Category::Wealth`].
+    pub const ALL: [Category; 17] = [
         Category::Marriage,
         Category::TravelDocuments,
         Category::Trips,
@@ -62,6 +67,7 @@ impl Category {
         Category::Businesses,
         Category::OverseasDeposits,
         Category::OverseasInvestments,
+        Category::Wealth,
     ];
 
     /// The name as written in files.
@@ -83,12 +89,34 @@ impl Category {
             Category::Businesses => "businesses",
             Category::OverseasDeposits => "overseas_deposits",
             Category::OverseasInvestments => "overseas_investments",
+            Category::Wealth => "wealth",
         }
     }
 
     /// The category written this way.
     pub fn parse(text: &str) -> Option<Category> {
         Category::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// True for the sections of the form (every category but [`Category::Wealth`]): each belongs
+    /// to exactly one matter of the profile.
+    pub fn is_section(&self) -> bool {
+        *self != Category::Wealth
+    }
+
+    /// True for the sections that hold assets (matters 11 to 14): what a family owns and the
+    /// year-over-year check values and follows from one year to the next.
+    pub fn is_asset(&self) -> bool {
+        matches!(
+            self,
+            Category::RealEstate
+                | Category::Stocks
+                | Category::Funds
+                | Category::Insurance
+                | Category::Businesses
+                | Category::OverseasDeposits
+                | Category::OverseasInvestments
+        )
     }
 }
 
@@ -112,17 +140,55 @@ pub enum FindingKind {
     Overstated,
     /// Matched, but a field disagrees.
     Differs,
+    /// Year over year: an asset in the subject's previous annual report that this report lacks,
+    /// with no disposal recorded. `field` names the key the asset was followed by, `declared`
+    /// holds that key as last declared; `declared_path` is empty (the item is not in this report).
+    Vanished,
+    /// Year over year: the family's declared assets grew more than the year's lawful income
+    /// allows under the profile's threshold. Category [`Category::Wealth`]; `field` is
+    /// `growth`, `declared` the growth and `registry` the allowance, in yuan; the note gives
+    /// every figure.
+    ExcessGrowth,
 }
 
 impl FindingKind {
-    /// Every kind.
-    pub const ALL: [FindingKind; 5] = [
+    /// Every kind: the cross-check's five, then the two of the year-over-year check.
+    pub const ALL: [FindingKind; 7] = [
+        FindingKind::Unreported,
+        FindingKind::Unconfirmed,
+        FindingKind::Understated,
+        FindingKind::Overstated,
+        FindingKind::Differs,
+        FindingKind::Vanished,
+        FindingKind::ExcessGrowth,
+    ];
+
+    /// The kinds a report compared with the registries alone can have (FORMATS.md's kinds,
+    /// what `probity check` writes and `truth.jsonl` lists).
+    pub const CROSS_CHECK: [FindingKind; 5] = [
         FindingKind::Unreported,
         FindingKind::Unconfirmed,
         FindingKind::Understated,
         FindingKind::Overstated,
         FindingKind::Differs,
     ];
+
+    /// True for the kinds that compare a report with the same subject's previous one.
+    pub fn is_year_over_year(&self) -> bool {
+        matches!(self, FindingKind::Vanished | FindingKind::ExcessGrowth)
+    }
+
+    /// Whether a finding of this kind can be about `category`: excess growth is about
+    /// [`Category::Wealth`] alone, a vanished item about an asset section, and the cross-check's
+    /// kinds about the sections of the form. [`crate::profile::Profile::check`] asks for a rule
+    /// for every pair that can occur.
+    pub fn applies_to(&self, category: Category) -> bool {
+        match self {
+            FindingKind::ExcessGrowth => category == Category::Wealth,
+            FindingKind::Vanished => category.is_asset(),
+            _ => category.is_section(),
+        }
+    }
 
     /// The name as written in files.
     pub fn as_str(&self) -> &'static str {
@@ -132,6 +198,8 @@ impl FindingKind {
             FindingKind::Understated => "understated",
             FindingKind::Overstated => "overstated",
             FindingKind::Differs => "differs",
+            FindingKind::Vanished => "vanished",
+            FindingKind::ExcessGrowth => "excess_growth",
         }
     }
 }
@@ -242,7 +310,8 @@ pub struct FindingEvidence {
 
 /// What makes two findings the same finding (FORMATS.md): declaration, category and kind, plus
 /// for `unreported` a shared record id, for `unconfirmed` the declared path, and for the other
-/// kinds the declared path and field.
+/// kinds the declared path and field. A `vanished` item has no path in the report: its key as
+/// last declared stands in the path's place.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FindingIdentity {
     /// The report.
@@ -264,6 +333,7 @@ impl Discrepancy {
         let (declared_path, field) = match self.kind {
             FindingKind::Unreported => (String::new(), String::new()),
             FindingKind::Unconfirmed => (self.declared_path.clone(), String::new()),
+            FindingKind::Vanished => (self.declared.clone(), self.field.clone()),
             _ => (self.declared_path.clone(), self.field.clone()),
         };
         FindingIdentity {
@@ -322,5 +392,39 @@ mod tests {
         assert!(base.same_finding(&other));
         other.registry_record_ids = vec!["RE3".into()];
         assert!(!base.same_finding(&other));
+    }
+
+    #[test]
+    fn vanished_findings_are_told_apart_by_the_key_they_followed() {
+        let base = Discrepancy {
+            declaration_id: "D1".into(),
+            declarant_id: "x".into(),
+            category: Category::RealEstate,
+            person_id: String::new(),
+            kind: FindingKind::Vanished,
+            field: "certificate_number".into(),
+            declared: "闽(2019)厦门市不动产权第0012345号".into(),
+            registry: String::new(),
+            declared_path: String::new(),
+            registry_record_ids: Vec::new(),
+            classification: Classification::Review,
+            rule: "r".into(),
+            note: "one".into(),
+        };
+        let mut other = base.clone();
+        other.note = "another sentence".into();
+        assert!(base.same_finding(&other));
+        other.declared = "闽(2019)厦门市不动产权第0012346号".into();
+        assert!(!base.same_finding(&other));
+        assert_eq!(
+            serde_json::to_value(FindingKind::ExcessGrowth).unwrap(),
+            "excess_growth"
+        );
+        assert_eq!(Category::parse("wealth"), Some(Category::Wealth));
+        assert!(FindingKind::ExcessGrowth.applies_to(Category::Wealth));
+        assert!(!FindingKind::ExcessGrowth.applies_to(Category::RealEstate));
+        assert!(FindingKind::Vanished.applies_to(Category::Insurance));
+        assert!(!FindingKind::Vanished.applies_to(Category::Trips));
+        assert!(!FindingKind::Unreported.applies_to(Category::Wealth));
     }
 }

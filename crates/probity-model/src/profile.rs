@@ -199,6 +199,22 @@ pub struct Precision {
     pub co_residing_age_below: u8,
 }
 
+/// The year-over-year check: how much a family's declared assets may grow in a year, and which
+/// asset sections are followed from one report to the next (see `probity_check::wealth`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wealth {
+    /// Share of the year's lawful income the assets may grow by (1 = all of it saved), at least 0.
+    pub growth_income_ratio: Decimal,
+    /// Growth allowed on top, in yuan, whatever the income: savings, gifts and market gains the
+    /// report does not show. At least 0.
+    pub growth_floor: crate::quantity::Amount,
+    /// The asset sections in which an item present last year and absent this year, with no
+    /// disposal recorded, is a finding. Sections where holdings change without a record (stocks
+    /// traded on an exchange) are left out.
+    pub vanished: Vec<Category>,
+}
+
 /// A jurisdiction's reporting rules.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -217,6 +233,8 @@ pub struct Profile {
     pub sampling: Sampling,
     /// Precision.
     pub precision: Precision,
+    /// The year-over-year check.
+    pub wealth: Wealth,
     /// The matters, 1 to n.
     #[serde(rename = "matter")]
     pub matters: Vec<Matter>,
@@ -272,11 +290,17 @@ impl Profile {
         }
         let mut seen = HashSet::new();
         for c in self.matters.iter().flat_map(|m| &m.categories) {
+            if !c.is_section() {
+                return fail(format!("category {c} is not a section of the form"));
+            }
             if !seen.insert(*c) {
                 return fail(format!("category {c} belongs to more than one matter"));
             }
         }
-        if let Some(c) = Category::ALL.iter().find(|c| !seen.contains(c)) {
+        if let Some(c) = Category::ALL
+            .iter()
+            .find(|c| c.is_section() && !seen.contains(c))
+        {
             return fail(format!("category {c} belongs to no matter"));
         }
         let mut ids = HashSet::new();
@@ -289,7 +313,10 @@ impl Profile {
             }
         }
         for category in Category::ALL {
-            for kind in FindingKind::ALL {
+            for kind in FindingKind::ALL
+                .into_iter()
+                .filter(|k| k.applies_to(category))
+            {
                 if !self.rules.iter().any(|r| r.applies(category, kind, &[])) {
                     return fail(format!(
                         "no unconditional rule classifies {kind} findings in {category}"
@@ -331,6 +358,16 @@ impl Profile {
             if !self.determinations.iter().any(|d| d.id == needed) {
                 return fail(format!("determination {needed} is missing"));
             }
+        }
+        let w = &self.wealth;
+        if w.growth_income_ratio < zero {
+            return fail(format!(
+                "wealth.growth_income_ratio {} is negative",
+                w.growth_income_ratio
+            ));
+        }
+        if let Some(c) = w.vanished.iter().find(|c| !c.is_asset()) {
+            return fail(format!("wealth.vanished names {c}, which holds no assets"));
         }
         let d = &self.deadlines;
         if crate::time::Date::from_ymd(2001, d.annual_due_month, d.annual_due_day).is_none() {
@@ -483,6 +520,62 @@ mod tests {
         assert_eq!(
             rule(Category::Funds, FindingKind::Overstated, &[]),
             "cn.review.overstated"
+        );
+    }
+
+    #[test]
+    fn the_year_over_year_rules_load_and_classify_as_review() {
+        let p = cn();
+        assert_eq!(p.wealth.growth_income_ratio, Decimal::parse("1").unwrap());
+        assert_eq!(p.wealth.growth_floor.minor_units(), 30_000_000);
+        assert!(p.wealth.vanished.contains(&Category::RealEstate));
+        assert!(!p.wealth.vanished.contains(&Category::Stocks));
+        let growth = p.classify(Category::Wealth, FindingKind::ExcessGrowth, &[]);
+        assert_eq!(growth.id, "cn.review.excess_growth");
+        assert_eq!(growth.classification, Classification::Review);
+        let gone = p.classify(Category::Insurance, FindingKind::Vanished, &[]);
+        assert_eq!(gone.id, "cn.review.vanished");
+        assert_eq!(gone.classification, Classification::Review);
+        assert!(p.matter_of(Category::Wealth).is_none());
+    }
+
+    #[test]
+    fn a_bad_wealth_setting_is_refused_by_name() {
+        let base = include_str!("../../../profiles/cn.toml");
+        let refused = |text: &str, needle: &str| match Profile::from_toml(text) {
+            Err(e) => assert!(e.to_string().contains(needle), "{e}"),
+            Ok(_) => panic!("accepted a profile with {needle}"),
+        };
+        refused(
+            &base.replace(
+                "growth_income_ratio = \"1.0\"",
+                "growth_income_ratio = \"-0.5\"",
+            ),
+            "growth_income_ratio",
+        );
+        refused(
+            &base.replace(
+                "vanished = [\"real_estate\",",
+                "vanished = [\"trips\", \"real_estate\",",
+            ),
+            "wealth.vanished names trips",
+        );
+        refused(
+            &base.replace("growth_floor = \"300000.00\"", "growth_floor = \"-1\""),
+            "growth_floor",
+        );
+        // Without a rule for the new kinds the profile does not hold together.
+        refused(
+            &base.replace("kinds = [\"excess_growth\"]", "kinds = [\"differs\"]"),
+            "excess_growth",
+        );
+        // Wealth is not a section: no matter may claim it.
+        refused(
+            &base.replace(
+                "categories = [\"marriage\"]",
+                "categories = [\"marriage\", \"wealth\"]",
+            ),
+            "not a section",
         );
     }
 

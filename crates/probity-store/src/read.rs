@@ -117,4 +117,64 @@ impl Store {
         w.commit().await?;
         Ok(declarations)
     }
+
+    /// The previous annual reports a verification run compares its reports with: for each of
+    /// `person_keys` (blind indexes), the latest version of the subject's annual report on
+    /// `year` (none that a later one supersedes; of two left, the later filed), if any. A staff
+    /// read like any other: one `declaration.read` event names every report read, in the same
+    /// transaction; subjects without a report on that year are not read and not named. In order
+    /// of declaration id.
+    pub async fn read_previous_annual(
+        &self,
+        stamp: &Stamp,
+        year: i32,
+        person_keys: &[String],
+    ) -> Result<Vec<StoredDeclaration>, StoreError> {
+        // Bound parameters per statement: well under SQLite's and PostgreSQL's limits.
+        const CHUNK: usize = 500;
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let mut latest: std::collections::BTreeMap<String, StoredDeclaration> =
+            std::collections::BTreeMap::new();
+        let mut wanted: Vec<&String> = person_keys.iter().collect();
+        wanted.sort();
+        wanted.dedup();
+        for chunk in wanted.chunks(CHUNK) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let filter = format!(
+                "year = $1 AND kind = 'annual' AND person_key IN ({}) AND declaration_id NOT IN \
+                 (SELECT supersedes FROM declarations WHERE supersedes IS NOT NULL)",
+                marks.join(", ")
+            );
+            let mut binds = vec![Value::Int(year.into())];
+            binds.extend(chunk.iter().map(|k| Value::from(k.as_str())));
+            for row in fetch(w.conn(), &keys, &DECLARATIONS, &filter, &binds).await? {
+                let d = from_row(row)?;
+                let later = latest.get(&d.person_key).is_none_or(|kept| {
+                    (&d.filed_on, &d.declaration_id) > (&kept.filed_on, &kept.declaration_id)
+                });
+                if later {
+                    latest.insert(d.person_key.clone(), d);
+                }
+            }
+        }
+        let mut declarations: Vec<StoredDeclaration> = latest.into_values().collect();
+        declarations.sort_by(|a, b| a.declaration_id.cmp(&b.declaration_id));
+        if declarations.is_empty() {
+            w.rollback().await?;
+            return Ok(declarations);
+        }
+        let payload: Vec<String> = declarations
+            .iter()
+            .map(|d| format!("read declarations {}", d.declaration_id))
+            .collect();
+        w.event(
+            "declaration.read",
+            &format!("cycles/{year}"),
+            &payload.join("\n"),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(declarations)
+    }
 }

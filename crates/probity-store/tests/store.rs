@@ -1047,5 +1047,218 @@ async fn reminders_case(db: &Fresh) {
     let head = db.store.checkpoint().await.unwrap();
     db.store.record_reminders(&s, 2025, &[]).await.unwrap();
     assert_eq!(db.store.checkpoint().await.unwrap(), head);
+
+/// A report of the shared example moved a year back: the same subject's previous annual report.
+fn a_year_earlier(line: &str, id: &str) -> probity_model::Declaration {
+    let mut d: probity_model::Declaration = serde_json::from_str(line).unwrap();
+    d.declaration_id = id.into();
+    d.year -= 1;
+    d.filed_on = probity_model::Date::parse("2025-01-20").unwrap();
+    // Last year's trips are not this year's.
+    d.trips.clear();
+    d.settle_nothing_to_report();
+    d
+}
+
+on_both!(
+    a_run_over_two_years_adds_year_over_year_findings,
+    two_years_case
+);
+async fn two_years_case(db: &Fresh) {
+    use probity_model::declaration::{InsurancePolicy, PersonRef, RealEstate};
+    use probity_model::{Amount, Declaration, Profile};
+    load_small(&db.store).await;
+    let s = stamp();
+    let text = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Report 2's family had a cheaper flat and no securities a year ago, and an inherited flat
+    // (no price: it counts nothing) that it no longer reports and never disposed of.
+    let mut two = a_year_earlier(lines[1], "D2024-000002");
+    two.stocks.clear();
+    two.funds.clear();
+    two.real_estate[0].price = Some(Amount::parse("500000.00").unwrap());
+    two.real_estate.push(RealEstate {
+        certificate_number: Some("闽(2018)厦门市不动产权第0054321号".into()),
+        address: "福建省厦门市思明区湖滨南路1号3幢1201室".into(),
+        source: probity_model::declaration::PropertySource::Inheritance,
+        price: None,
+        ..two.real_estate[0].clone()
+    });
+    two.settle_nothing_to_report();
+    // Report 1's first version held a policy that this year's report lacks; its correction does
+    // not: only the latest version counts.
+    let mut one = a_year_earlier(lines[0], "D2024-000001");
+    one.insurance.push(InsurancePolicy {
+        policyholder: PersonRef("self".into()),
+        insurer: "中国人寿".into(),
+        product: "国寿鑫享".into(),
+        policy_number: "P2019000077".into(),
+        premiums_paid: Amount::parse("50000.00").unwrap(),
+    });
+    one.settle_nothing_to_report();
+    let mut corrected = a_year_earlier(lines[0], "C2024-000001");
+    corrected.supersedes = Some("D2024-000001".into());
+    let previous: Vec<String> = [&one, &corrected, &two]
+        .iter()
+        .map(|d| serde_json::to_string(d).unwrap())
+        .collect();
+    let previous = previous.join("\n");
+    let deadline = probity_model::Date::parse("2025-01-31").unwrap();
+    db.store.open_cycle(&s, 2024, deadline).await.unwrap();
+    let imported = db
+        .store
+        .import_declarations(
+            &s,
+            "previous.jsonl",
+            previous.as_bytes(),
+            &parse_declarations(&previous),
+        )
+        .await
+        .unwrap();
+    assert_eq!(imported.added, 3);
+
+    // A run over 2025, as `verify_cycle` makes it: every current report, each annual one with
+    // the subject's previous annual report.
+    let current = db.store.read_cycle_declarations(&s, 2025).await.unwrap();
+    let keys: Vec<String> = current.iter().map(|d| d.person_key.clone()).collect();
+    let before = db
+        .store
+        .read_previous_annual(&s, 2024, &keys)
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = before.iter().map(|d| d.declaration_id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["C2024-000001", "D2024-000002"]);
+    let parse = |json: &str| serde_json::from_str::<Declaration>(json).unwrap();
+    let reports: Vec<Declaration> = current.iter().map(|d| parse(&d.json)).collect();
+    let before: Vec<Declaration> = before.iter().map(|d| parse(&d.json)).collect();
+    let profile = Profile::builtin("cn").unwrap();
+    let extracts =
+        probity_check::RegistryExtracts::read_dir(&fixtures().join("registries")).unwrap();
+    let checker = probity_check::Checker::new(&extracts);
+    let mut findings = checker.check_all(&reports, &|_| Some(&profile));
+    let checked = findings.len();
+    let yoy = checker.year_over_year_all(
+        &reports,
+        &|d: &Declaration| before.iter().find(|b| b.declarant_id == d.declarant_id),
+        &|_| Some(&profile),
+    );
+    findings.extend(yoy);
+    // Each with the registry rows it names, as `verify_cycle` stores it.
+    let ids: std::collections::HashSet<&str> = findings
+        .iter()
+        .flat_map(|f| f.registry_record_ids.iter().map(String::as_str))
+        .collect();
+    let rows = extracts.evidence(&ids);
+    let evidence: Vec<probity_model::FindingEvidence> = findings
+        .iter()
+        .map(|f| probity_model::FindingEvidence {
+            registry_rows: f
+                .registry_record_ids
+                .iter()
+                .filter_map(|id| rows.get(id).cloned())
+                .collect(),
+            finding: f.clone(),
+        })
+        .collect();
+    let recorded = db
+        .store
+        .record_verification(&s, 2025, "all", reports.len(), &evidence)
+        .await
+        .unwrap();
+    assert_eq!(recorded.findings, findings.len());
+    assert_eq!(findings.len(), checked + 2, "{:#?}", &findings[checked..]);
+
+    // Stored like the others: in report 2's case, classified review, the figures sealed in.
+    let mut conn = db.store.connection().await.unwrap();
+    let rows = sqlx::query(
+        "SELECT c.declaration_id, f.category, f.kind, f.classification, f.rule, f.field \
+         FROM findings f JOIN cases c ON c.id = f.case_id \
+         WHERE f.kind IN ('vanished', 'excess_growth') ORDER BY f.id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let got: Vec<(String, String, String, String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.try_get::<Option<String>, _>(5)
+                    .unwrap()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let row = |category: &str, kind: &str, rule: &str, field: &str| {
+        (
+            "D2025-000002".to_owned(),
+            category.to_owned(),
+            kind.to_owned(),
+            "review".to_owned(),
+            rule.to_owned(),
+            field.to_owned(),
+        )
+    };
+    assert_eq!(
+        got,
+        vec![
+            row(
+                "wealth",
+                "excess_growth",
+                "cn.review.excess_growth",
+                "growth"
+            ),
+            row(
+                "real_estate",
+                "vanished",
+                "cn.review.vanished",
+                "certificate_number"
+            ),
+        ]
+    );
+    drop(conn);
+    // The growth finding's sealed evidence carries the figures.
+    let growth = findings
+        .iter()
+        .find(|f| f.kind == probity_model::FindingKind::ExcessGrowth)
+        .unwrap();
+    let report = reports
+        .iter()
+        .find(|d| d.declaration_id == "D2025-000002")
+        .unwrap();
+    let earlier = before
+        .iter()
+        .find(|d| d.declaration_id == "D2024-000002")
+        .unwrap();
+    let figures =
+        probity_check::wealth::growth(report, earlier, &checker.income(report), &profile).unwrap();
+    assert_eq!(figures.previous_declaration_id, "D2024-000002");
+    assert!(figures.exceeds());
+    assert!(
+        growth
+            .note
+            .contains(&probity_check::wealth::yuan(figures.assets_before))
+    );
+    // The previous reports' read is in the log, naming each report read, and the chain holds.
+    let mut conn = db.store.connection().await.unwrap();
+    let payloads: Vec<String> = sqlx::query(
+        "SELECT payload FROM audit_events WHERE action = 'declaration.read' AND subject = 'cycles/2024'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    drop(conn);
+    assert_eq!(
+        payloads,
+        ["read declarations C2024-000001\nread declarations D2024-000002"]
+    );
     verify_ok(db).await;
 }

@@ -25,6 +25,8 @@ pub(crate) struct Ctx {
     pub seed: u64,
     pub year: i32,
     pub inject: bool,
+    /// Also write last year's reports (see `history`).
+    pub previous: bool,
     pub rates: NoiseRates,
     pub profile: Profile,
     pub ids: IdSpace,
@@ -84,6 +86,14 @@ pub(crate) struct PersonOut {
     pub declared: bool,
     pub rows: u64,
     pub findings: u64,
+    /// Last year's report, when asked for and the subject had one.
+    pub previous: Vec<u8>,
+    /// The year-over-year truth of this year's report.
+    pub yoy_truth: Vec<u8>,
+    /// Whether there is a report last year.
+    pub previous_declared: bool,
+    /// Lines of the year-over-year truth.
+    pub yoy_findings: u64,
 }
 
 /// The state of one household while it is built.
@@ -643,6 +653,18 @@ pub(crate) fn build(ctx: &Ctx, index: u64) -> Result<PersonOut, SynthError> {
     h.persons();
     h.decl.settle_nothing_to_report();
     h.homonyms()?;
+    if ctx.previous
+        && let Some(p) = crate::history::previous(&h, index)?
+    {
+        out.previous_declared = true;
+        serde_json::to_writer(&mut out.previous, &p.declaration)?;
+        out.previous.push(b'\n');
+        for d in &p.truth {
+            serde_json::to_writer(&mut out.yoy_truth, d)?;
+            out.yoy_truth.push(b'\n');
+        }
+        out.yoy_findings = p.truth.len() as u64;
+    }
     let rates = ctx.rates;
     h.rows.add_noise(&mut h.rn, &rates);
     h.rows.shuffle(&mut h.rw);

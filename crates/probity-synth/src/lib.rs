@@ -27,6 +27,7 @@
 
 mod catalog;
 mod family;
+mod history;
 mod household;
 mod identity;
 mod inject;
@@ -133,6 +134,10 @@ pub struct SynthSummary {
     pub registry_rows: u64,
     /// Lines of `truth.jsonl`.
     pub truth_findings: u64,
+    /// Last year's reports (`previous/declarations.jsonl`; [`generate_two_years`] only).
+    pub previous_declarations: u64,
+    /// Lines of `truth_year_over_year.jsonl` ([`generate_two_years`] only).
+    pub year_over_year_findings: u64,
 }
 
 /// Why generation failed.
@@ -188,7 +193,22 @@ pub fn generate(
     out: &Path,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<SynthSummary, SynthError> {
-    writer::generate(config, out, progress, true)
+    writer::generate(config, out, progress, true, false)
+}
+
+/// [`generate`], and the year before: `previous/declarations.jsonl` holds last year's annual
+/// reports of the subjects who were already subjects then and whose report rolls back a year
+/// (most of them), and `truth_year_over_year.jsonl` the findings the year-over-year check must
+/// make on this year's reports against them: family assets grown past the year's lawful income,
+/// assets gone without a recorded disposal (category `wealth`, kinds `excess_growth` and
+/// `vanished`, which FORMATS.md's `truth.jsonl` does not list). Every other file is byte for
+/// byte what [`generate`] writes.
+pub fn generate_two_years(
+    config: &SynthConfig,
+    out: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<SynthSummary, SynthError> {
+    writer::generate(config, out, progress, true, true)
 }
 
 /// Support for tests of this crate and of the cross-check; not part of the stable API.
@@ -198,7 +218,7 @@ pub mod testing {
 
     /// [`generate`] with injection turned off: data in which a correct cross-check finds nothing.
     pub fn generate_clean(config: &SynthConfig, out: &Path) -> Result<SynthSummary, SynthError> {
-        writer::generate(config, out, &|_| {}, false)
+        writer::generate(config, out, &|_| {}, false, false)
     }
 
     /// A name in the comparable form the generator's own variants fold back to.

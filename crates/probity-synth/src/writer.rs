@@ -71,6 +71,7 @@ pub(crate) fn generate(
     out: &Path,
     progress: &(dyn Fn(u64) + Sync),
     inject: bool,
+    previous: bool,
 ) -> Result<SynthSummary, SynthError> {
     if config.people > max_people() {
         return Err(SynthError::Config(format!(
@@ -89,6 +90,7 @@ pub(crate) fn generate(
         seed: config.seed,
         year: config.year,
         inject,
+        previous,
         rates: config.noise.rates(),
         profile: Profile::builtin(probity_model::profile::DEFAULT_PROFILE)?,
         ids: IdSpace::new(config.seed),
@@ -102,6 +104,15 @@ pub(crate) fn generate(
     )?;
     let mut declarations = Out::create(out.join("declarations.jsonl"), "")?;
     let mut truth = Out::create(out.join("truth.jsonl"), "")?;
+    let mut history = if previous {
+        create_dir(&out.join("previous"))?;
+        Some((
+            Out::create(out.join("previous").join("declarations.jsonl"), "")?,
+            Out::create(out.join("truth_year_over_year.jsonl"), "")?,
+        ))
+    } else {
+        None
+    };
     let mut sources = Vec::with_capacity(Source::ALL.len());
     for s in Source::ALL {
         sources.push(Out::create(
@@ -139,6 +150,10 @@ pub(crate) fn generate(
                 roster.write(&person.roster)?;
                 declarations.write(&person.declaration)?;
                 truth.write(&person.truth)?;
+                if let Some((reports, yoy)) = history.as_mut() {
+                    reports.write(&person.previous)?;
+                    yoy.write(&person.yoy_truth)?;
+                }
                 for (file, rows) in sources.iter_mut().zip(person.sources.iter()) {
                     file.write(rows)?;
                 }
@@ -146,6 +161,8 @@ pub(crate) fn generate(
                 summary.declarations += u64::from(person.declared);
                 summary.registry_rows += person.rows;
                 summary.truth_findings += person.findings;
+                summary.previous_declarations += u64::from(person.previous_declared);
+                summary.year_over_year_findings += person.yoy_findings;
             }
             progress(summary.people);
         }
@@ -154,6 +171,10 @@ pub(crate) fn generate(
     roster.finish()?;
     declarations.finish()?;
     truth.finish()?;
+    if let Some((reports, yoy)) = history {
+        reports.finish()?;
+        yoy.finish()?;
+    }
     for s in sources {
         s.finish()?;
     }

@@ -11,7 +11,7 @@ use probity_model::profile::Condition;
 use probity_model::registry::*;
 use probity_model::{Category, Discrepancy, FindingKind, Profile, ResidentId, validation};
 use probity_synth::testing::{generate_clean, normalise_name};
-use probity_synth::{Noise, SynthConfig, generate};
+use probity_synth::{Noise, SynthConfig, generate, generate_two_years};
 use serde::de::DeserializeOwned;
 
 fn config(people: u64, seed: u64, noise: Noise) -> SynthConfig {
@@ -271,18 +271,24 @@ fn every_kind_and_classification_appears_and_the_rate_is_plausible() {
     generate(&config(4000, 21, Noise::Default), dir.path(), &|_| {}).unwrap();
     let d = load(dir.path());
     let kinds: BTreeSet<_> = d.truth.iter().map(|t| t.kind).collect();
-    assert_eq!(kinds.len(), FindingKind::ALL.len(), "{kinds:?}");
+    // The one-year truth holds the cross-check's kinds, every one of them.
+    assert_eq!(
+        kinds,
+        FindingKind::CROSS_CHECK.into_iter().collect(),
+        "{kinds:?}"
+    );
     let classes: BTreeSet<_> = d.truth.iter().map(|t| t.classification).collect();
     assert_eq!(classes.len(), 3);
     let categories: BTreeSet<_> = d.truth.iter().map(|t| t.category).collect();
     for c in Category::ALL {
         if !matches!(
             c,
-            Category::OverseasDeposits | Category::OverseasInvestments
+            Category::OverseasDeposits | Category::OverseasInvestments | Category::Wealth
         ) {
             assert!(categories.contains(&c), "{c} never appears");
         }
     }
+    assert!(!categories.contains(&Category::Wealth));
     let flagged: HashSet<_> = d.truth.iter().map(|t| t.declaration_id.clone()).collect();
     let rate = flagged.len() as f64 / d.declarations.len() as f64;
     assert!((0.2..=0.4).contains(&rate), "{rate}");
@@ -1308,4 +1314,103 @@ fn a_cross_check_from_the_formats_finds_exactly_the_truth() {
         generate(&config(people, seed, noise), dir.path(), &|_| {}).unwrap();
         assert_check_matches_truth(dir.path());
     }
+}
+
+#[test]
+fn two_years_leave_the_one_year_files_as_they_were_and_are_deterministic() {
+    let (one, two, again) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let c = config(1500, 5, Noise::Default);
+    let s1 = generate(&c, one.path(), &|_| {}).unwrap();
+    let s2 = generate_two_years(&c, two.path(), &|_| {}).unwrap();
+    generate_two_years(&c, again.path(), &|_| {}).unwrap();
+    assert!(files(one.path()) == files(two.path()));
+    assert!(!one.path().join("previous").exists());
+    assert_eq!(
+        (
+            s1.people,
+            s1.declarations,
+            s1.registry_rows,
+            s1.truth_findings
+        ),
+        (
+            s2.people,
+            s2.declarations,
+            s2.registry_rows,
+            s2.truth_findings
+        )
+    );
+    assert_eq!(
+        (s1.previous_declarations, s1.year_over_year_findings),
+        (0, 0)
+    );
+    for name in ["previous/declarations.jsonl", "truth_year_over_year.jsonl"] {
+        let a = std::fs::read(two.path().join(name)).unwrap();
+        assert!(!a.is_empty(), "{name} is empty");
+        assert!(
+            a == std::fs::read(again.path().join(name)).unwrap(),
+            "{name} differs"
+        );
+    }
+}
+
+#[test]
+fn last_years_reports_are_valid_and_belong_to_this_years_subjects() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = generate_two_years(&config(2000, 9, Noise::Low), dir.path(), &|_| {}).unwrap();
+    let profile = Profile::builtin("cn").unwrap();
+    let now: Vec<Declaration> = read_jsonl(&dir.path().join("declarations.jsonl"));
+    let text = std::fs::read_to_string(dir.path().join("previous/declarations.jsonl")).unwrap();
+    let mut before = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        match validation::parse_and_validate(&value, |_| Some(&profile)) {
+            Ok(d) => before.push(d),
+            Err(issues) => panic!("previous/declarations.jsonl:{}: {issues:?}", i + 1),
+        }
+    }
+    assert_eq!(before.len() as u64, s.previous_declarations);
+    // Most subjects reported last year too.
+    assert!(
+        before.len() * 10 >= now.len() * 6,
+        "{} of {}",
+        before.len(),
+        now.len()
+    );
+    let by_declarant: HashMap<&str, &Declaration> =
+        now.iter().map(|d| (d.declarant_id.as_str(), d)).collect();
+    let mut ids = HashSet::new();
+    for b in &before {
+        let n = by_declarant[b.declarant_id.as_str()];
+        assert_eq!(b.year, n.year - 1);
+        assert!(b.filed_on < n.filed_on);
+        assert!(ids.insert(b.declaration_id.clone()));
+        assert!(!by_declarant.contains_key(b.declaration_id.as_str()));
+    }
+    // The year-over-year truth: both kinds, review, about this year's reports of subjects with a
+    // report last year, at most one growth finding each.
+    let truth: Vec<Discrepancy> = read_jsonl(&dir.path().join("truth_year_over_year.jsonl"));
+    assert_eq!(truth.len() as u64, s.year_over_year_findings);
+    let with_history: HashSet<&str> = before.iter().map(|d| d.declarant_id.as_str()).collect();
+    let mut growth = HashSet::new();
+    for t in &truth {
+        assert!(t.kind.is_year_over_year(), "{t:?}");
+        assert_eq!(t.classification, probity_model::Classification::Review);
+        assert!(with_history.contains(t.declarant_id.as_str()));
+        assert!(by_declarant[t.declarant_id.as_str()].declaration_id == t.declaration_id);
+        if t.kind == FindingKind::ExcessGrowth {
+            assert_eq!(t.category, Category::Wealth);
+            assert!(growth.insert(t.declaration_id.clone()));
+        }
+    }
+    let kinds: BTreeSet<_> = truth.iter().map(|t| t.kind).collect();
+    assert_eq!(
+        kinds,
+        [FindingKind::Vanished, FindingKind::ExcessGrowth]
+            .into_iter()
+            .collect()
+    );
 }

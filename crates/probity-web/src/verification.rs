@@ -1,9 +1,14 @@
 //! Verification runs: the cross-check engine over a cycle's stored reports against the latest
 //! registry imports, stored as cases. Used by the web application's button and `probity verify`.
+//! Each annual report is also compared with the same subject's previous annual report, when the
+//! store holds one ([`probity_check::wealth`]): its findings join the report's case.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use probity_check::{RegistryExtracts, check_all};
+use std::collections::HashMap;
+
+use probity_check::{Checker, RegistryExtracts};
+use probity_model::declaration::ReportKind;
 use probity_model::{Declaration, FindingEvidence, Profile};
 use probity_store::{RunRecorded, Stamp, Store};
 
@@ -82,6 +87,7 @@ pub async fn verify_cycle(
             })
         })
         .collect::<Result<_, _>>()?;
+    let previous = previous_reports(store, stamp, cycle, &stored, &declarations).await?;
     progress
         .total
         .store(declarations.len() as u64, Ordering::Relaxed);
@@ -104,11 +110,14 @@ pub async fn verify_cycle(
         }
         let extracts = RegistryExtracts::read_dir(dir.path())?;
         drop(dir);
-        let findings = check_all(
+        let checker = Checker::new(&extracts);
+        let profile_for = |id: &str| profiles.iter().find(|p| p.id == id);
+        let mut findings = checker.check_all(&declarations, &profile_for);
+        findings.extend(checker.year_over_year_all(
             &declarations,
-            &|id: &str| profiles.iter().find(|p| p.id == id),
-            &extracts,
-        );
+            &|d: &Declaration| previous.get(d.declarant_id.as_str()),
+            &profile_for,
+        ));
         // Each finding keeps the registry rows behind it, so the verifier reads them beside the
         // declared item without the registry files at hand.
         let ids: std::collections::HashSet<&str> = findings
@@ -146,4 +155,36 @@ pub async fn verify_cycle(
         )
         .await?;
     Ok((checked, findings.len(), recorded))
+}
+
+/// The previous annual report (latest version, cycle − 1) of every subject whose current annual
+/// report the run checks, by declarant ID. Read through the store's audited read: the run is a
+/// staff action, and it opens those reports' content, so the log names each one read.
+async fn previous_reports(
+    store: &Store,
+    stamp: &Stamp,
+    cycle: i32,
+    stored: &[probity_store::StoredDeclaration],
+    declarations: &[Declaration],
+) -> Result<HashMap<String, Declaration>, VerifyError> {
+    let keys: Vec<String> = stored
+        .iter()
+        .zip(declarations)
+        .filter(|(_, d)| d.kind == ReportKind::Annual)
+        .map(|(s, _)| s.person_key.clone())
+        .collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut previous = HashMap::new();
+    for s in store.read_previous_annual(stamp, cycle - 1, &keys).await? {
+        let d: Declaration = serde_json::from_str(&s.json).map_err(|e| {
+            VerifyError::Unfit(format!(
+                "stored report {} does not parse: {e}",
+                s.declaration_id
+            ))
+        })?;
+        previous.insert(d.declarant_id.as_str().to_owned(), d);
+    }
+    Ok(previous)
 }

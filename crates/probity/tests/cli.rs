@@ -201,6 +201,34 @@ fn synth_is_deterministic_and_its_reports_validate() {
         std::fs::read(a.join("declarations.jsonl")).unwrap(),
         std::fs::read(c.join("declarations.jsonl")).unwrap()
     );
+    // With last year's reports: the same one-year files, and last year's reports validate.
+    let two = dir.path().join("two");
+    let o = probity(&[
+        "--quiet",
+        "synth",
+        "--people",
+        "200",
+        "--seed",
+        "7",
+        "--previous-year",
+        "--out",
+        two.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in files {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(two.join(f)).unwrap(),
+            "{f} differs with --previous-year"
+        );
+    }
+    assert!(two.join("truth_year_over_year.jsonl").exists());
+    let o = probity(&[
+        "declaration",
+        "validate",
+        two.join("previous/declarations.jsonl").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stdout(&o));
     let o = probity(&[
         "declaration",
         "validate",
@@ -243,12 +271,21 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     // The database holds the cycle, the reports and the verification run, and verifies.
     use probity_store::schema::{CASES, DECLARATIONS, USERS, VERIFICATION_RUNS};
     let c = counts(&d, &[&DECLARATIONS, &VERIFICATION_RUNS, &CASES, &USERS]);
-    let reports = std::fs::read_to_string(d.join("declarations.jsonl"))
-        .unwrap()
-        .lines()
-        .count() as i64;
-    assert_eq!((c[0], c[1], c[3]), (reports, 1, 5));
+    let lines = |f: &str| std::fs::read_to_string(d.join(f)).unwrap().lines().count() as i64;
+    let reports = lines("declarations.jsonl");
+    let previous = lines("previous/declarations.jsonl");
+    assert!(previous > 0, "last year's reports were written");
+    assert_eq!((c[0], c[1], c[3]), (reports + previous, 1, 5));
     assert!(c[2] > 0, "cases were opened");
+    // The run compared this year's reports with last year's: as many year-over-year findings
+    // as the synthetic truth holds, each a review.
+    let conn = count_where(
+        &d,
+        "SELECT COUNT(*) FROM findings WHERE kind IN ('vanished', 'excess_growth') \
+         AND classification = 'review'",
+    );
+    assert!(conn > 0, "the demo shows year-over-year findings");
+    assert_eq!(conn, lines("truth_year_over_year.jsonl"));
     ok(probity_db(&d, &["audit", "verify"]));
 }
 
@@ -681,6 +718,25 @@ fn counts(dir: &Path, tables: &[&probity_store::schema::Table]) -> Vec<i64> {
         }
         store.close().await;
         out
+    })
+}
+
+/// The single number a SQL query over a SQLite database gives.
+fn count_where(dir: &Path, sql: &str) -> i64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", dir.join("probity.db").display());
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        row.get::<i64, _>(0)
     })
 }
 

@@ -29,6 +29,7 @@ category-insurance = Investment insurance
 category-businesses = Businesses
 category-overseas_deposits = Deposits abroad
 category-overseas_investments = Investments abroad
+category-wealth = Family assets against income (year over year)
 flag-promotion = proposed for promotion
 flag-reserve = reserve pool
 flag-key_post = key post

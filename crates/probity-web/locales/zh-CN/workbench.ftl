@@ -29,6 +29,7 @@ category-insurance = 投资型保险
 category-businesses = 经商办企业
 category-overseas_deposits = 境外存款
 category-overseas_investments = 境外投资
+category-wealth = 家庭资产与收入（与上年比较）
 flag-promotion = 拟提拔
 flag-reserve = 后备干部
 flag-key_post = 重要岗位

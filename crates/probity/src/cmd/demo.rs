@@ -1,9 +1,10 @@
 //! `probity demo`: everything a newcomer needs to see Probity work, in one step.
 //!
-//! It writes a synthetic organisation (roster, a year of reports, the registry extracts about the
-//! families, and the findings a correct cross-check must make), validates every report, loads it
-//! all into a fresh database, runs a verification over the cycle, creates an account for each
-//! role, and serves the web application, printing the address and the logins.
+//! It writes a synthetic organisation (roster, a year of reports and most subjects' reports of
+//! the year before, the registry extracts about the families, and the findings a correct
+//! cross-check and year-over-year check must make), validates every report, loads it all into a
+//! fresh database, runs a verification over the cycle, creates an account for each role, and
+//! serves the web application, printing the address and the logins.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -55,7 +56,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         noise: Noise::Default,
         year: 2025,
     };
-    let s = crate::cmd::synth::generate(&config, &args.dir, out)?;
+    let s = crate::cmd::synth::generate_years(&config, &args.dir, out, true)?;
 
     let declarations = args.dir.join("declarations.jsonl");
     let text = std::fs::read_to_string(&declarations)
@@ -66,6 +67,19 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         anyhow::bail!(
             "the generated reports do not validate: {}:{}: {}",
             declarations.display(),
+            p.line,
+            p.issue
+        );
+    }
+
+    let previous = args.dir.join("previous").join("declarations.jsonl");
+    let previous_text = std::fs::read_to_string(&previous)
+        .with_context(|| format!("cannot read {}", previous.display()))?;
+    let previous_report = validate_text(&previous, &previous_text, &profiles, true);
+    if let Some(p) = previous_report.problems.first() {
+        anyhow::bail!(
+            "the generated reports do not validate: {}:{}: {}",
+            previous.display(),
             p.line,
             p.issue
         );
@@ -83,12 +97,19 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         *by_class.entry(d.classification.to_string()).or_default() += 1;
     }
 
-    let built = build_system(&args, &text, &report.reports, out)?;
+    let built = build_system(
+        &args,
+        (&text, &report.reports),
+        (&previous_text, &previous_report.reports),
+        out,
+    )?;
 
     let dir = args.dir.display();
     out.summary(
         &json!({"dir": dir.to_string(), "people": s.people, "declarations": s.declarations,
-        "valid": report.valid, "registry_rows": s.registry_rows, "truth": by_class,
+        "valid": report.valid, "previous_declarations": s.previous_declarations,
+        "year_over_year_truth": s.year_over_year_findings,
+        "registry_rows": s.registry_rows, "truth": by_class,
         "database": built.url, "cases": built.cases, "findings": built.findings,
         "logins": built.logins.iter().map(|(r, u, p)| json!({"role": r, "username": u, "password": p})).collect::<Vec<_>>()}),
     );
@@ -102,6 +123,12 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         s.declarations, config.year, report.valid
     ));
     out.say(format!(
+        "  previous/            {} annual reports for {}, all {} valid",
+        s.previous_declarations,
+        config.year - 1,
+        previous_report.valid
+    ));
+    out.say(format!(
         "  registries/          {} rows from 12 agencies",
         s.registry_rows
     ));
@@ -110,6 +137,10 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         "  truth.jsonl          {} hidden discrepancies ({})",
         s.truth_findings,
         classes.join(", ")
+    ));
+    out.say(format!(
+        "  truth_year_over_year.jsonl {} year-over-year findings (assets grown past income, assets gone)",
+        s.year_over_year_findings
     ));
     out.say(format!(
         "  probity.db           all of it loaded; verification run: {} findings, {} cases",
@@ -156,10 +187,12 @@ fn database(args: &Args) -> Database {
 
 /// A fresh database with everything the demo generated, a verification run and an account per
 /// role.
+type Reports<'a> = (&'a str, &'a [(usize, probity_model::Declaration, String)]);
+
 fn build_system(
     args: &Args,
-    text: &str,
-    reports: &[(usize, probity_model::Declaration, String)],
+    (text, reports): Reports<'_>,
+    (previous_text, previous): Reports<'_>,
     out: &Output,
 ) -> Result<Built> {
     let database = database(args);
@@ -180,9 +213,9 @@ fn build_system(
     let registry = crate::cmd::import::registry_files(&args.dir.join("registries"))?;
     let first = reports.first().context("the demo has no reports")?;
     let year = first.1.year;
-    let deadline = Profile::builtin("cn")?
-        .annual_deadline(year)
-        .context("no deadline")?;
+    let cn = Profile::builtin("cn")?;
+    let deadline = cn.annual_deadline(year).context("no deadline")?;
+    let previous_deadline = cn.annual_deadline(year - 1).context("no deadline")?;
     let mut logins = Vec::new();
     for (role, username) in [
         (Role::Administrator, "admin"),
@@ -202,6 +235,18 @@ fn build_system(
         let store = db::open(&database).await?;
         let stamp = Stamp::new(db::stamp().at, "cli:demo");
         store.import_roster(&stamp, "roster.csv", &roster).await?;
+        // Last year's cycle and reports first, as they came: this year's run compares with them.
+        store
+            .open_cycle(&stamp, year - 1, previous_deadline)
+            .await?;
+        store
+            .import_declarations(
+                &stamp,
+                "previous/declarations.jsonl",
+                previous_text.as_bytes(),
+                previous,
+            )
+            .await?;
         store.open_cycle(&stamp, year, deadline).await?;
         store
             .import_declarations(&stamp, "declarations.jsonl", text.as_bytes(), reports)

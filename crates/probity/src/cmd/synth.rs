@@ -28,6 +28,11 @@ pub struct Args {
     /// Folder to write roster.csv, declarations.jsonl, registries/ and truth.jsonl into.
     #[arg(long)]
     out: PathBuf,
+    /// Also write last year's annual reports (previous/declarations.jsonl) and the findings the
+    /// year-over-year check must make against them (truth_year_over_year.jsonl); the other
+    /// files are the same as without.
+    #[arg(long)]
+    previous_year: bool,
     /// How the summary is printed.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
@@ -35,9 +40,24 @@ pub struct Args {
 
 /// Generates into `dir` with a progress bar; shared by `synth` and `demo`.
 pub fn generate(config: &SynthConfig, dir: &Path, out: &Output) -> Result<SynthSummary> {
+    generate_years(config, dir, out, false)
+}
+
+/// [`generate`], with last year's reports too when `two_years`.
+pub fn generate_years(
+    config: &SynthConfig,
+    dir: &Path,
+    out: &Output,
+    two_years: bool,
+) -> Result<SynthSummary> {
     let bar = out.progress(config.people, "generating");
-    let summary = probity_synth::generate(config, dir, &|done| bar.set_position(done))
-        .with_context(|| format!("cannot write the synthetic population to {}", dir.display()))?;
+    let progress = |done| bar.set_position(done);
+    let summary = if two_years {
+        probity_synth::generate_two_years(config, dir, &progress)
+    } else {
+        probity_synth::generate(config, dir, &progress)
+    }
+    .with_context(|| format!("cannot write the synthetic population to {}", dir.display()))?;
     bar.finish_and_clear();
     Ok(summary)
 }
@@ -55,11 +75,16 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         noise,
         year: args.year,
     };
-    let s = generate(&config, &args.out, out)?;
-    out.summary(&json!({
+    let s = generate_years(&config, &args.out, out, args.previous_year)?;
+    let mut summary = json!({
         "out": args.out.display().to_string(), "people": s.people, "declarations": s.declarations,
         "registry_rows": s.registry_rows, "truth_findings": s.truth_findings,
-    }));
+    });
+    if args.previous_year {
+        summary["previous_declarations"] = json!(s.previous_declarations);
+        summary["year_over_year_findings"] = json!(s.year_over_year_findings);
+    }
+    out.summary(&summary);
     out.say(format!(
         "wrote {} people, {} declarations, {} registry rows and {} true findings to {}",
         s.people,
@@ -68,5 +93,13 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         s.truth_findings,
         args.out.display()
     ));
+    if args.previous_year {
+        out.say(format!(
+            "and {} reports on {} with {} year-over-year findings to make",
+            s.previous_declarations,
+            config.year - 1,
+            s.year_over_year_findings
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
