@@ -1047,6 +1047,8 @@ async fn reminders_case(db: &Fresh) {
     let head = db.store.checkpoint().await.unwrap();
     db.store.record_reminders(&s, 2025, &[]).await.unwrap();
     assert_eq!(db.store.checkpoint().await.unwrap(), head);
+    verify_ok(db).await;
+}
 
 /// A report of the shared example moved a year back: the same subject's previous annual report.
 fn a_year_earlier(line: &str, id: &str) -> probity_model::Declaration {
