@@ -732,6 +732,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_value_the_workbench_names_has_a_label_in_both_languages() {
+        use probity_model::roster::KeyCheckReason;
+        use probity_model::{Category, Classification, FindingKind};
+        let mut values: Vec<(&str, &str)> = Vec::new();
+        values.extend(Category::ALL.iter().map(|c| ("category", c.as_str())));
+        values.extend(FindingKind::ALL.iter().map(|k| ("kind", k.as_str())));
+        values.extend(Classification::ALL.iter().map(|c| ("class", c.as_str())));
+        values.extend(CaseStatus::ALL.iter().map(|s| ("status", s.as_str())));
+        values.extend(KeyCheckReason::ALL.iter().map(|r| ("flag", r.as_str())));
+        for state in ["in-force", "awaiting-confirmation", "superseded"] {
+            values.push(("state", state));
+        }
+        for lang in [Lang::Zh, Lang::En] {
+            let t = Tr { lang };
+            for (set, value) in &values {
+                assert_ne!(t.of(set, value), format!("{set}-{value}"), "{lang:?}");
+            }
+        }
+    }
+
+    #[test]
     fn paths_reach_items_and_fields() {
         let v = serde_json::json!({"funds": [{"code": "000311"}, {"code": "1", "units": "2"}]});
         assert_eq!(
