@@ -243,12 +243,14 @@ impl Store {
         };
         let mut conn = self.connection().await?;
         let cycle = i64::from(year);
-        let all_units: Vec<String> = sqlx::query("SELECT name FROM units ORDER BY name")
+        // Sorted here, not by the database, whose collation differs between backends.
+        let mut all_units: Vec<String> = sqlx::query("SELECT name FROM units")
             .fetch_all(&mut *conn)
             .await?
             .iter()
             .map(|r| r.try_get(0))
             .collect::<Result<_, _>>()?;
+        all_units.sort();
         let unit_of: HashMap<String, String> = sqlx::query("SELECT person_key, unit FROM subjects")
             .fetch_all(&mut *conn)
             .await?
