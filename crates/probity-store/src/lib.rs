@@ -25,6 +25,7 @@ mod rotate;
 mod sample;
 pub mod schema;
 mod sessions;
+mod statistics;
 mod store;
 mod verification;
 mod workbench;
@@ -42,6 +43,7 @@ pub use reminders::{REMINDER_ISSUED, ReminderIssued};
 pub use rotate::Rotated;
 pub use sample::Sample;
 pub use sessions::Session;
+pub use statistics::{Counts, Statistics, UnitCounts};
 pub use store::{Backend, Stamp, Store};
 pub use verification::{RunRecorded, StoredRegistryFile};
 pub use workbench::{

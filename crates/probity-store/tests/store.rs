@@ -2,6 +2,7 @@
 //! The store, on SQLite and on PostgreSQL alike: every case runs on both.
 
 mod common;
+mod statistics;
 mod workbench;
 
 use common::{Fresh, fixtures, load_small, parse_declarations, stamp};

@@ -238,6 +238,11 @@ mod tests {
                 include_str!("../locales/en-US/pages.ftl"),
                 "pages.ftl",
             ),
+            (
+                include_str!("../locales/zh-CN/statistics.ftl"),
+                include_str!("../locales/en-US/statistics.ftl"),
+                "statistics.ftl",
+            ),
         ] {
             assert_eq!(
                 keys(zh),
@@ -245,6 +250,19 @@ mod tests {
                 "{file}: the same keys, in the same order"
             );
         }
+        // A key in two files makes the bundle fail to load, at the first page served.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en-US");
+        let mut all: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|e| keys(&std::fs::read_to_string(e.path()).unwrap_or_default()))
+            .collect();
+        let n = all.len();
+        assert!(n > 100, "the locale files are read");
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n, "every key once, over all the files");
         let t = Tr { lang: Lang::Zh };
         assert_eq!(t.get("sign-in"), "登录");
         assert_eq!(Tr { lang: Lang::En }.get("sign-in"), "Sign in");

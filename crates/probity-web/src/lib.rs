@@ -21,10 +21,12 @@ use serde::Deserialize;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod charts;
 pub mod filing;
 pub mod i18n;
 pub mod reminders;
 pub mod report_view;
+pub mod statistics;
 pub mod uploads;
 pub mod verification;
 pub mod workbench;
@@ -76,6 +78,8 @@ pub fn router(app: Arc<App>) -> Router {
             "/reminders",
             get(reminders::reminder_page).post(reminders::issue),
         )
+        .route("/statistics", get(statistics::statistics_page))
+        .route("/statistics.csv", get(statistics::statistics_csv))
         .route("/admin", get(admin::admin_page))
         .route("/admin/roster", post(admin::upload_roster))
         .route("/admin/cycle", post(admin::open_cycle))

@@ -14,6 +14,8 @@ use probity_web::i18n::Lang;
 use sha2::Digest;
 use tower::ServiceExt;
 
+mod statistics;
+
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
 const PASSWORD: &str = "a long enough password";
 const NEWBIE: &str = "350104201811304094"; // on the roster, nothing filed yet
@@ -2893,6 +2895,7 @@ async fn every_page_passes_axe_in_a_real_browser() {
         "/reminders",
         "/admin",
         "/key-checks",
+        "/statistics",
         "/lang/en",
         "/progress",
     ] {
@@ -2936,6 +2939,7 @@ async fn the_workbench_pages_hold_together_too() {
     let mut pages = vec![
         ("cases".to_owned(), "/cases".to_owned(), &ann),
         ("key checks".to_owned(), "/key-checks".to_owned(), &admin),
+        ("statistics".to_owned(), "/statistics".to_owned(), &admin),
         ("me (a subject)".to_owned(), "/me".to_owned(), &lin),
     ];
     for c in &cases {

@@ -70,6 +70,8 @@ enum Verb {
     /// Cross-check a cycle's sampled (or, with --all, every) stored report against the latest
     /// registry imports; open cases.
     Verify(cmd::verify::Args),
+    /// A cycle's statistics per unit and in total (counts only, no personal data), as CSV or JSON.
+    Stats(cmd::stats::Args),
     /// Serve the web application.
     Serve(cmd::serve::Args),
     /// Accounts of the web application.
@@ -183,6 +185,7 @@ fn main() -> ExitCode {
         Verb::Sample(SampleVerb::Reveal(args)) => cmd::sample::reveal(args, db, quiet),
         Verb::Sample(SampleVerb::Verify(args)) => cmd::sample::verify(args, db, quiet),
         Verb::Verify(args) => cmd::verify::run(args, db, quiet),
+        Verb::Stats(args) => cmd::stats::run(args, db, quiet),
         Verb::Serve(args) => cmd::serve::run(args, db, quiet),
         Verb::User(UserVerb::Add(args)) => cmd::serve::add_user(args, db, quiet),
         Verb::Backup(args) => cmd::maintain::backup(args, db, quiet),

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod stats;
+
 fn probity(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_probity"))
         .args(args)

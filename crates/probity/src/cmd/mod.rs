@@ -13,6 +13,7 @@ pub mod maintain;
 pub mod sample;
 pub mod score;
 pub mod serve;
+pub mod stats;
 pub mod synth;
 pub mod validate;
 pub mod verify;
