@@ -477,11 +477,8 @@ impl Store {
         }
         let mut in_force: BTreeSet<i64> = BTreeSet::new();
         for d in latest.values() {
-            let needs = profile
-                .determination(&d.outcome)
-                .map_or(1, |p| p.confirmations);
             let c = &mut rows[row_of_case(d.case_id)?].counts;
-            if needs <= 1 || d.confirmed {
+            if crate::workbench::in_force(profile, &d.outcome, d.confirmed) {
                 in_force.insert(d.id);
                 c.determinations[slot(&mut axes.outcomes, &d.outcome)] += 1;
             } else {

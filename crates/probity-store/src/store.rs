@@ -264,6 +264,39 @@ impl Store {
         audit::verify(&mut conn, &keys, checkpoint).await
     }
 
+    /// The latest events of the log, newest first, at most `limit`, from `before` (exclusive)
+    /// back: what an auditor browses. Events hold no personal data in clear.
+    pub async fn audit_events(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<crate::audit::Event>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, payload, payload_sha256, prev_sha256, sha256 \
+             FROM audit_events WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::audit::Event {
+                    seq: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    subject: r.try_get(4)?,
+                    payload: r.try_get(5)?,
+                    payload_sha256: r.try_get(6)?,
+                    prev_sha256: r.try_get(7)?,
+                    sha256: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
     /// The signed head of the log, to publish (`probity audit checkpoint`).
     pub async fn checkpoint(&self) -> Result<Checkpoint, StoreError> {
         let row = sqlx::query("SELECT seq, sha256, mac FROM audit_head WHERE id = 1")

@@ -266,6 +266,16 @@ fn sealed_text(row: &[Value], i: usize) -> String {
     String::from_utf8_lossy(row[i].as_bytes().unwrap_or_default()).into_owned()
 }
 
+/// Whether a determination is in force: its outcome needs one verifier only (the profile's
+/// `confirmations`), or a second has confirmed it. The one rule for the workbench, the integrity
+/// record and the statistics.
+pub(crate) fn in_force(profile: &Profile, outcome: &str, confirmed: bool) -> bool {
+    confirmed
+        || profile
+            .determination(outcome)
+            .is_none_or(|d| d.confirmations < 2)
+}
+
 fn outcome<'p>(profile: &'p Profile, id: &str) -> Result<&'p Outcome, StoreError> {
     profile.determination(id).ok_or_else(|| {
         StoreError::Conflict(format!(
@@ -693,9 +703,7 @@ impl Store {
         let mut latest: BTreeMap<i64, (String, i64, IntegrityEntry)> = BTreeMap::new();
         for r in &rows {
             let outcome_id: String = r.try_get(4)?;
-            let needs = profile
-                .determination(&outcome_id)
-                .map_or(1, |d| d.confirmations);
+            let confirmed = r.try_get::<Option<String>, _>(6)?.is_some();
             latest.insert(
                 r.try_get(7)?,
                 (
@@ -705,9 +713,9 @@ impl Store {
                         cycle: i32::try_from(r.try_get::<i64, _>(2)?).unwrap_or_default(),
                         case_id: r.try_get(1)?,
                         category: r.try_get(3)?,
+                        in_force: in_force(profile, &outcome_id, confirmed),
                         outcome: outcome_id,
                         decided_at: r.try_get(5)?,
-                        in_force: needs < 2 || r.try_get::<Option<String>, _>(6)?.is_some(),
                         measures: Vec::new(),
                     },
                 ),
@@ -847,14 +855,11 @@ async fn read_case_file(
             let id = r[0].as_int().unwrap_or_default();
             let finding_id = r[8].as_int().unwrap_or_default();
             let outcome_id = text(r, 2);
-            let needs = profile
-                .determination(&outcome_id)
-                .map_or(1, |d| d.confirmations);
             DeterminationRecord {
                 id,
                 case_id: case.id,
                 finding_id,
-                in_force: needs < 2 || !matches!(r[5], Value::Null),
+                in_force: in_force(profile, &outcome_id, !matches!(r[5], Value::Null)),
                 superseded: latest.get(&finding_id) != Some(&id),
                 outcome: outcome_id,
                 decided_by: text(r, 3),
@@ -910,12 +915,7 @@ async fn update_status(
                 .await?;
         (r.try_get(0)?, r.try_get(1)?)
     };
-    let in_force = |(outcome, confirmed): &(String, bool)| {
-        *confirmed
-            || profile
-                .determination(outcome)
-                .is_none_or(|d| d.confirmations < 2)
-    };
+    let in_force = |(outcome, confirmed): &(String, bool)| in_force(profile, outcome, *confirmed);
     let status = if !findings.is_empty()
         && findings
             .iter()

@@ -243,6 +243,11 @@ mod tests {
                 include_str!("../locales/en-US/statistics.ftl"),
                 "statistics.ftl",
             ),
+            (
+                include_str!("../locales/zh-CN/audit.ftl"),
+                include_str!("../locales/en-US/audit.ftl"),
+                "audit.ftl",
+            ),
         ] {
             assert_eq!(
                 keys(zh),
@@ -250,6 +255,27 @@ mod tests {
                 "{file}: the same keys, in the same order"
             );
         }
+        // Every locale file is among those compared above.
+        let files: std::collections::BTreeSet<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/zh-CN"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+        let compared: std::collections::BTreeSet<String> = [
+            "main.ftl",
+            "workbench.ftl",
+            "filing.ftl",
+            "reminders.ftl",
+            "pages.ftl",
+            "statistics.ftl",
+            "audit.ftl",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        assert_eq!(files, compared, "a locale file is not compared");
         // A key in two files makes the bundle fail to load, at the first page served.
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en-US");
         let mut all: Vec<String> = std::fs::read_dir(dir)

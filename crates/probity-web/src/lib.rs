@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod charts;
 pub mod filing;
@@ -101,6 +102,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/explanations/{id}", post(workbench::answer))
         .route("/key-checks", get(workbench::key_checks_page))
+        .route("/audit", get(audit::audit_page))
         .route("/static/probity.css", get(stylesheet))
         .merge(api::routes())
         .layer(axum::middleware::from_fn(security_headers))
@@ -313,7 +315,8 @@ async fn home(State(app): State<Shared>, headers: HeaderMap) -> Result<Response,
     let user = ctx.signed_in()?;
     Ok(match user.role {
         Role::Declarant => Redirect::to("/me"),
-        _ => Redirect::to("/progress"),
+        Role::Auditor => Redirect::to("/audit"),
+        Role::Administrator | Role::Verifier => Redirect::to("/progress"),
     }
     .into_response())
 }
@@ -640,7 +643,9 @@ pub(crate) async fn readable_report(
     };
     let allowed = match user.role {
         Role::Declarant => user.person_key.as_deref() == Some(summary.person_key.as_str()),
-        Role::Administrator | Role::Verifier | Role::Auditor => true,
+        // Auditors see the audit trail, not the contents.
+        Role::Administrator | Role::Verifier => true,
+        Role::Auditor => false,
     };
     if !allowed {
         return Err(WebError::Forbidden(ctx.t));
@@ -715,7 +720,7 @@ pub(crate) async fn load_progress(
     ctx: &Ctx,
     cycle: Option<i32>,
 ) -> Result<Option<Progress>, WebError> {
-    ctx.with_role(&[Role::Administrator, Role::Verifier, Role::Auditor])?;
+    ctx.with_role(&[Role::Administrator, Role::Verifier])?;
     let year = match cycle {
         Some(y) => Some(y),
         None => app

@@ -2954,3 +2954,82 @@ async fn the_workbench_pages_hold_together_too() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auditors_verify_the_trail_and_read_no_contents() {
+    let (_dir, app) = app_with_cases().await;
+    let s = Stamp::new("2026-02-10T08:00:00Z", "test");
+    let hash = probity_web::auth::hash_password(PASSWORD).unwrap();
+    app.store
+        .create_user(
+            &s,
+            &User {
+                username: "audrey".into(),
+                role: Role::Auditor,
+                person_key: None,
+                password_hash: hash,
+                disabled: false,
+            },
+        )
+        .await
+        .unwrap();
+    let audrey = sign_in(&app, "audrey", PASSWORD).await.unwrap();
+    // The trail, verified, with the head to publish; no report, case or progress.
+    let (status, _, page) = send(&app, get("/audit", &audrey)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("id=\"audit-result\" role=\"status\""),
+        "{page}"
+    );
+    let head = app.store.checkpoint().await.unwrap().to_string();
+    assert!(page.contains(&head));
+    assert!(page.contains("case.open"), "the latest events are listed");
+    assert_eq!(markup_problems(&page), Vec::<String>::new());
+    for path in [
+        "/reports/D2025-000001",
+        "/progress",
+        "/progress.csv",
+        "/cases",
+        "/api/reports/D2025-000001",
+    ] {
+        assert_eq!(
+            send(&app, get(path, &audrey)).await.0,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let (status, _, _) = send(
+        &app,
+        Request::get("/")
+            .header("cookie", &audrey)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Staff may not see the trail page.
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    assert_eq!(
+        send(&app, get("/audit", &admin)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // A checkpoint published earlier holds; a malformed one is refused.
+    let query = |c: &str| format!("/audit?checkpoint={}", c.replace(':', "%3A"));
+    let (status, _, page) = send(&app, get(&query(&head), &audrey)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("role=\"status\""), "{page}");
+    assert_eq!(
+        send(&app, get(&query("not-a-checkpoint"), &audrey)).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // A record changed behind the store's back is named.
+    let mut conn = app.store.connection().await.unwrap();
+    sqlx::query("UPDATE cases SET status = 'decided'")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let (_, _, page) = send(&app, get("/audit", &audrey)).await;
+    assert!(page.contains("role=\"alert\""), "{page}");
+    assert!(page.contains("cases"), "{page}");
+}
