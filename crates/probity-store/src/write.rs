@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::audit::{event_hash, sha256_hex};
 use crate::error::StoreError;
 use crate::keys::Keyring;
 use crate::record::{Value, bind_typed, digest, key_filter, placeholders, row_key, seal_row};
 use crate::schema::Table;
-use crate::store::{Stamp, Store};
+use crate::store::{Backend, KeyCell, Stamp, Store, current_keys_in};
 
 /// An open write transaction.
 pub struct Writer {
@@ -28,28 +28,45 @@ impl Store {
     /// lock on PostgreSQL, the database write lock on SQLite), so events are numbered without
     /// gaps or races.
     pub async fn writer(&self, stamp: &Stamp) -> Result<Writer, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        let row = sqlx::query("SELECT seq, sha256 FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
-        let keys = self.current_keys(&mut tx).await?;
-        Ok(Writer {
-            seq: row.try_get(0)?,
-            head: row.try_get(1)?,
-            tx,
-            keys,
-            stamp: stamp.clone(),
-            // Measured with `probity bench store`: SQLite parses long statements slowly, while
-            // PostgreSQL pays a round trip per statement.
-            rows_per_statement: match self.backend() {
-                crate::store::Backend::Sqlite => 50,
-                crate::store::Backend::Postgres => 500,
-            },
-        })
+        begin(&self.pool, self.backend(), self.key_cell(), stamp).await
     }
+}
+
+/// Begins a write on a pool (the store's, or the group-commit task's clone of it).
+pub(crate) async fn begin(
+    pool: &AnyPool,
+    backend: Backend,
+    keys: &KeyCell,
+    stamp: &Stamp,
+) -> Result<Writer, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query("SELECT seq, sha256 FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let keys = current_keys_in(keys, &mut tx).await?;
+    Ok(Writer {
+        seq: row.try_get(0)?,
+        head: row.try_get(1)?,
+        tx,
+        keys,
+        stamp: stamp.clone(),
+        // Measured with `probity bench store`: SQLite parses long statements slowly, while
+        // PostgreSQL pays a round trip per statement.
+        rows_per_statement: match backend {
+            Backend::Sqlite => 50,
+            Backend::Postgres => 500,
+        },
+    })
+}
+
+/// Where a write stood, to go back to when a part of it is undone (see [`Writer::savepoint`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Mark {
+    seq: i64,
+    head: String,
 }
 
 impl Writer {
@@ -61,6 +78,44 @@ impl Writer {
     /// The stamp of this write.
     pub fn stamp(&self) -> &Stamp {
         &self.stamp
+    }
+
+    /// Who and when for the events appended from now on: a group commit writes several callers'
+    /// changes in one transaction, each under its own stamp.
+    pub(crate) fn set_stamp(&mut self, stamp: &Stamp) {
+        self.stamp = stamp.clone();
+    }
+
+    /// Opens a savepoint: what follows can be undone alone with [`Writer::undo_to`], the rest of
+    /// the transaction kept.
+    pub(crate) async fn savepoint(&mut self) -> Result<Mark, StoreError> {
+        sqlx::query("SAVEPOINT part").execute(&mut *self.tx).await?;
+        Ok(Mark {
+            seq: self.seq,
+            head: self.head.clone(),
+        })
+    }
+
+    /// Keeps what was written since the savepoint.
+    pub(crate) async fn keep(&mut self) -> Result<(), StoreError> {
+        sqlx::query("RELEASE SAVEPOINT part")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Undoes what was written since the savepoint, events included (the chain goes on from
+    /// where it stood).
+    pub(crate) async fn undo_to(&mut self, mark: Mark) -> Result<(), StoreError> {
+        sqlx::query("ROLLBACK TO SAVEPOINT part")
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("RELEASE SAVEPOINT part")
+            .execute(&mut *self.tx)
+            .await?;
+        self.seq = mark.seq;
+        self.head = mark.head;
+        Ok(())
     }
 
     /// The connection, for reads inside the transaction.
