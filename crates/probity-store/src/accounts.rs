@@ -359,10 +359,7 @@ impl Store {
         declaration: &Declaration,
         json: &str,
     ) -> Result<Imported, StoreError> {
-        let op = Op::Submit {
-            declaration: Box::new(declaration.clone()),
-            json: json.to_owned(),
-        };
+        let op = Op::Submit(Box::new((1, declaration.clone(), json.to_owned())));
         match self.group.write(stamp, op).await? {
             Done::Submitted(outcome) => Ok(outcome),
             Done::Saved => Err(StoreError::Corrupt("a submit answered as a draft".into())),

@@ -62,13 +62,6 @@ pub(crate) async fn begin(
     })
 }
 
-/// Where a write stood, to go back to when a part of it is undone (see [`Writer::savepoint`]).
-#[derive(Debug, Clone)]
-pub(crate) struct Mark {
-    seq: i64,
-    head: String,
-}
-
 impl Writer {
     /// The keys of this write.
     pub fn keys(&self) -> &Keyring {
@@ -86,38 +79,6 @@ impl Writer {
         self.stamp = stamp.clone();
     }
 
-    /// Opens a savepoint: what follows can be undone alone with [`Writer::undo_to`], the rest of
-    /// the transaction kept.
-    pub(crate) async fn savepoint(&mut self) -> Result<Mark, StoreError> {
-        sqlx::query("SAVEPOINT part").execute(&mut *self.tx).await?;
-        Ok(Mark {
-            seq: self.seq,
-            head: self.head.clone(),
-        })
-    }
-
-    /// Keeps what was written since the savepoint.
-    pub(crate) async fn keep(&mut self) -> Result<(), StoreError> {
-        sqlx::query("RELEASE SAVEPOINT part")
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    /// Undoes what was written since the savepoint, events included (the chain goes on from
-    /// where it stood).
-    pub(crate) async fn undo_to(&mut self, mark: Mark) -> Result<(), StoreError> {
-        sqlx::query("ROLLBACK TO SAVEPOINT part")
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query("RELEASE SAVEPOINT part")
-            .execute(&mut *self.tx)
-            .await?;
-        self.seq = mark.seq;
-        self.head = mark.head;
-        Ok(())
-    }
-
     /// The connection, for reads inside the transaction.
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
@@ -130,7 +91,7 @@ impl Writer {
         subject: &str,
         payload: &str,
     ) -> Result<i64, StoreError> {
-        self.events(action, vec![(subject.to_owned(), payload.to_owned())])
+        self.events(action, vec![(None, subject.to_owned(), payload.to_owned())])
             .await?;
         Ok(self.seq)
     }
@@ -193,20 +154,46 @@ impl Writer {
         rows: Vec<Vec<Value>>,
         replace: bool,
     ) -> Result<(), StoreError> {
+        let rows = rows.into_iter().map(|r| (None, r)).collect();
+        self.write_rows(table, action, rows, replace).await
+    }
+
+    /// Inserts or replaces many records, each with its event under its own stamp (a group
+    /// commit writes several callers' records in one statement); keys must be distinct.
+    pub(crate) async fn upsert_all_stamped(
+        &mut self,
+        table: &Table,
+        action: &str,
+        rows: Vec<(Stamp, Vec<Value>)>,
+    ) -> Result<(), StoreError> {
+        let rows = rows.into_iter().map(|(s, r)| (Some(s), r)).collect();
+        self.write_rows(table, action, rows, true).await
+    }
+
+    /// Writes rows, each with its event, under the row's stamp or else the writer's.
+    async fn write_rows(
+        &mut self,
+        table: &Table,
+        action: &str,
+        rows: Vec<(Option<Stamp>, Vec<Value>)>,
+        replace: bool,
+    ) -> Result<(), StoreError> {
         // Both databases take at least 32,766 parameters a statement.
         let per_statement = (30_000 / table.columns.len().max(9)).clamp(1, self.rows_per_statement);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
-            let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
+            let chunk: Vec<(Option<Stamp>, Vec<Value>)> =
+                rows.by_ref().take(per_statement).collect();
             let mut sealed = Vec::with_capacity(chunk.len() * table.columns.len());
             let mut events = Vec::with_capacity(chunk.len());
-            for mut row in chunk {
+            for (stamp, mut row) in chunk {
                 debug_assert_eq!(row.len(), table.columns.len());
                 let key = row_key(table, &row);
                 let record_digest = digest(table, &row);
                 seal_row(&self.keys, table, &mut row)?;
                 sealed.extend(row);
                 events.push((
+                    stamp,
                     format!("{}/{key}", table.name),
                     format!("record {} {record_digest} {key}", table.name),
                 ));
@@ -243,20 +230,21 @@ impl Writer {
         Ok(())
     }
 
-    /// Appends events (subject, payload) in order, in one statement.
+    /// Appends events (stamp if not the writer's, subject, payload) in order, in one statement.
     async fn events(
         &mut self,
         action: &str,
-        events: Vec<(String, String)>,
+        events: Vec<(Option<Stamp>, String, String)>,
     ) -> Result<(), StoreError> {
         let mut values = Vec::with_capacity(events.len() * 9);
-        for (subject, payload) in events {
+        for (stamp, subject, payload) in events {
+            let stamp = stamp.as_ref().unwrap_or(&self.stamp);
             let seq = self.seq + 1;
             let payload_sha256 = sha256_hex(payload.as_bytes());
             let sha256 = event_hash(
                 seq,
-                &self.stamp.at,
-                &self.stamp.actor,
+                &stamp.at,
+                &stamp.actor,
                 action,
                 &subject,
                 &payload_sha256,
@@ -264,8 +252,8 @@ impl Writer {
             );
             values.extend([
                 Value::Int(seq),
-                self.stamp.at.as_str().into(),
-                self.stamp.actor.as_str().into(),
+                stamp.at.as_str().into(),
+                stamp.actor.as_str().into(),
                 action.into(),
                 subject.into(),
                 payload.into(),
