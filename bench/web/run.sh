@@ -7,17 +7,20 @@
 #
 #   cargo build --release -p probity && bench/web/run.sh
 #
-# Settings (environment): PEOPLE (roster, 30000), SESSIONS (declarants signed in, 25000),
-# CONNECTIONS (200), DURATION (seconds per run, 15), PORT (18080), DIR (target/bench/web),
-# PROBITY (the binary, target/release/probity). Only 127.0.0.1 is ever addressed.
+# Settings (environment): PEOPLE (roster, 40000), SESSIONS (declarants signed in, 35000),
+# CONNECTIONS (200), DURATION (seconds of the pages run, 15), SUBMIT_DURATION (seconds of the
+# submissions run, 10), PORT (18080), DIR (target/bench/web), PROBITY (the binary,
+# target/release/probity), SERVE_WITH (the binary that serves, default PROBITY: another build,
+# to compare). Only 127.0.0.1 is ever addressed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${PROBITY:-target/release/probity}
 DIR=${DIR:-target/bench/web}
-PEOPLE=${PEOPLE:-30000}
-SESSIONS=${SESSIONS:-25000}
+PEOPLE=${PEOPLE:-40000}
+SESSIONS=${SESSIONS:-35000}
 CONNECTIONS=${CONNECTIONS:-200}
 DURATION=${DURATION:-15}
+SUBMIT_DURATION=${SUBMIT_DURATION:-10}
 PORT=${PORT:-18080}
 THREADS=2
 LUA=bench/web
@@ -28,7 +31,7 @@ command -v wrk >/dev/null || { echo "run.sh: needs wrk (apt-get install wrk)" >&
 "$BIN" bench web --dir "$DIR" --people "$PEOPLE" --sessions "$SESSIONS"
 export PROBITY_DB="sqlite://$DIR/probity.db" PROBITY_KEY_FILE="$DIR/probity.keys"
 
-"$BIN" --quiet serve --bind "127.0.0.1:$PORT" &
+"${SERVE_WITH:-$BIN}" --quiet serve --bind "127.0.0.1:$PORT" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
@@ -47,11 +50,17 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$LUA/pages.lua" "http://1
   -- "$DIR" "$CONNECTIONS" "$THREADS" | grep -E '^(pages|latency|  Socket)' || true
 busy "$before" "$(cpu)" "$DURATION"
 
-echo "== report submissions over $CONNECTIONS connections, ${DURATION} s"
+for only in me file draft; do
+  echo "== the same, $only alone, 5 s"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$LUA/pages.lua" "http://127.0.0.1:$PORT" \
+    -- "$DIR" "$CONNECTIONS" "$THREADS" "$only" | grep -E '^(pages|latency|  Socket)' || true
+done
+
+echo "== report submissions over $CONNECTIONS connections, ${SUBMIT_DURATION} s"
 before=$(cpu)
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$LUA/submit.lua" "http://127.0.0.1:$PORT" \
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SUBMIT_DURATION}s" -s "$LUA/submit.lua" "http://127.0.0.1:$PORT" \
   -- "$DIR" "$((CONNECTIONS + 1))" "$THREADS" | grep -E '^(submissions|latency|  Socket)' || true
-busy "$before" "$(cpu)" "$DURATION"
+busy "$before" "$(cpu)" "$SUBMIT_DURATION"
 
 kill "$SERVER"
 wait "$SERVER" 2>/dev/null || true

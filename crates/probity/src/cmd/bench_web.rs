@@ -23,7 +23,7 @@ use crate::output::{Output, SummaryFormat};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Folder for the benchmark (database, key file, session and report files; the synthetic
-    /// data is generated into `synth/` once and kept).
+    /// data is generated into `synth-PEOPLE/` once and kept).
     #[arg(long, default_value = "target/bench/web")]
     dir: PathBuf,
     /// Reporting subjects on the roster.
@@ -40,7 +40,7 @@ pub struct Args {
 /// Prepares the benchmark's database and files.
 pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let out = Output::new(quiet, args.format);
-    let synth = args.dir.join("synth");
+    let synth = args.dir.join(format!("synth-{}", args.people));
     let declarations = synth.join("declarations.jsonl");
     let year = 2025;
     if !declarations.exists() {
