@@ -1029,6 +1029,13 @@ async fn group_commit_case(db: &Fresh) {
     assert_eq!(actors, i64::from(n));
     drop(conn);
     store.close().await;
+    // A batch that cannot be written is answered as such, never as stored.
+    assert!(matches!(
+        store
+            .save_draft(&stamp(), &person, 2040, "annual", "{}")
+            .await,
+        Err(StoreError::NotCommitted(_))
+    ));
     verify_ok(db).await;
 }
 
