@@ -10,7 +10,8 @@ use std::str::FromStr;
 use probity_model::Declaration;
 
 use crate::error::StoreError;
-use crate::import::{Imported, RESIDENT_ID, import_declarations_in};
+use crate::group::{Done, Op};
+use crate::import::{Imported, RESIDENT_ID};
 use crate::record::{Value, fetch};
 use crate::schema::{DRAFTS, USER_UNITS, USERS};
 use crate::store::{Stamp, Store};
@@ -80,7 +81,7 @@ pub struct User {
     pub disabled: bool,
 }
 
-fn user_row(u: &User, created_at: &str) -> Vec<Value> {
+fn user_row(u: &User, created_at: &str, must_change_password: bool) -> Vec<Value> {
     vec![
         u.username.as_str().into(),
         u.role.as_str().into(),
@@ -88,6 +89,7 @@ fn user_row(u: &User, created_at: &str) -> Vec<Value> {
         u.password_hash.as_str().into(),
         created_at.into(),
         Value::Int(i64::from(u.disabled)),
+        Value::Int(i64::from(must_change_password)),
     ]
 }
 
@@ -127,10 +129,64 @@ impl Store {
                 user.username
             )));
         }
-        w.insert(&USERS, "user.create", user_row(user, &stamp.at))
+        w.insert(&USERS, "user.create", user_row(user, &stamp.at, false))
             .await?;
         w.commit().await?;
         Ok(())
+    }
+
+    /// Creates many accounts in one transaction (multi-row statements, an event each); refuses
+    /// the whole batch, writing nothing, if a username is taken or repeated. With
+    /// `must_change_password`, each account's password is an initial one, to be replaced at the
+    /// first sign-in.
+    pub async fn create_users(
+        &self,
+        stamp: &Stamp,
+        users: &[User],
+        must_change_password: bool,
+    ) -> Result<(), StoreError> {
+        let mut seen = std::collections::HashSet::with_capacity(users.len());
+        if let Some(u) = users.iter().find(|u| !seen.insert(u.username.as_str())) {
+            return Err(StoreError::Conflict(format!(
+                "the username {:?} is repeated",
+                u.username
+            )));
+        }
+        let mut w = self.writer(stamp).await?;
+        for chunk in users.chunks(500) {
+            let list = crate::record::placeholders(1, chunk.len());
+            let sql = format!("SELECT username FROM users WHERE username IN ({list})");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for u in chunk {
+                query = query.bind(u.username.as_str());
+            }
+            if let Some(row) = query.fetch_optional(w.conn()).await? {
+                let taken: String = sqlx::Row::try_get(&row, 0)?;
+                w.rollback().await?;
+                return Err(StoreError::Conflict(format!(
+                    "the username {taken:?} is taken"
+                )));
+            }
+        }
+        let rows = users
+            .iter()
+            .map(|u| user_row(u, &stamp.at, must_change_password))
+            .collect();
+        w.insert_all(&USERS, "user.create", rows).await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// Whether an account's password is an initial one, to be changed before anything else.
+    pub async fn must_change_password(&self, username: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT must_change_password FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => sqlx::Row::try_get::<i64, _>(&r, 0)? == 1,
+            None => false,
+        })
     }
 
     /// Changes an account's password hash or disabled flag.
@@ -153,8 +209,15 @@ impl Store {
             )));
         };
         let created_at = old[4].as_text().unwrap_or_default().to_owned();
-        w.upsert(&USERS, "user.update", user_row(user, &created_at))
-            .await?;
+        // A new password is the account holder's own: an initial one is no longer in force.
+        let must_change =
+            old[6].as_int() == Some(1) && old[3].as_text() == Some(user.password_hash.as_str());
+        w.upsert(
+            &USERS,
+            "user.update",
+            user_row(user, &created_at, must_change),
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }
@@ -236,7 +299,8 @@ impl Store {
         .collect())
     }
 
-    /// Saves a draft (JSON as typed so far, valid or not) for a person, year and kind.
+    /// Saves a draft (JSON as typed so far, valid or not) for a person, year and kind. Group
+    /// committed (see [`crate::group`]): returns once the draft is on disk.
     pub async fn save_draft(
         &self,
         stamp: &Stamp,
@@ -245,21 +309,13 @@ impl Store {
         kind: &str,
         json: &str,
     ) -> Result<(), StoreError> {
-        let mut w = self.writer(stamp).await?;
-        w.upsert(
-            &DRAFTS,
-            "draft.save",
-            vec![
-                person_key.into(),
-                Value::Int(year.into()),
-                kind.into(),
-                Value::Bytes(json.as_bytes().to_vec()),
-                stamp.at.as_str().into(),
-            ],
-        )
-        .await?;
-        w.commit().await?;
-        Ok(())
+        let op = Op::Draft {
+            person_key: person_key.to_owned(),
+            year,
+            kind: kind.to_owned(),
+            json: json.to_owned(),
+        };
+        self.group.write(stamp, op).await.map(|_| ())
     }
 
     /// A person's draft, if any (their own read: not a staff read of a report).
@@ -287,44 +343,26 @@ impl Store {
             .transpose()
     }
 
+    /// How many group commits (see [`crate::group`]) this store has run, and how many writes
+    /// they held: for tests and benchmarks.
+    pub fn group_commits(&self) -> (u64, u64) {
+        self.group.counts()
+    }
+
     /// Files one report, as from the web form: stored immutably and its draft removed, in one
-    /// transaction. The report must be validated by the caller.
+    /// transaction shared with the other writes queued at the same moment (see
+    /// [`crate::group`]); returns once it is committed. The report must be validated by the
+    /// caller. A report already stored unchanged is `already` and writes nothing.
     pub async fn submit_declaration(
         &self,
         stamp: &Stamp,
         declaration: &Declaration,
         json: &str,
     ) -> Result<Imported, StoreError> {
-        let kind = match serde_json::to_value(declaration.kind) {
-            Ok(serde_json::Value::String(k)) => k,
-            _ => return Err(StoreError::Corrupt("report kind is not a name".into())),
-        };
-        let person_key = self.person_key(&declaration.declarant_id);
-        let reports = [(1, declaration.clone(), json.to_owned())];
-        let mut w = self.writer(stamp).await?;
-        let outcome = import_declarations_in(&mut w, "submit", json.as_bytes(), &reports).await?;
-        if outcome.added == 0 {
-            w.rollback().await?;
-            return Ok(outcome);
+        let op = Op::Submit(Box::new((1, declaration.clone(), json.to_owned())));
+        match self.group.write(stamp, op).await? {
+            Done::Submitted(outcome) => Ok(outcome),
+            Done::Saved => Err(StoreError::Corrupt("a submit answered as a draft".into())),
         }
-        let key = vec![
-            person_key.as_str().into(),
-            Value::Int(declaration.year.into()),
-            kind.as_str().into(),
-        ];
-        let keys = w.keys.clone();
-        let draft = fetch(
-            w.conn(),
-            &keys,
-            &DRAFTS,
-            "person_key = $1 AND year = $2 AND kind = $3",
-            &key,
-        )
-        .await?;
-        if !draft.is_empty() {
-            w.delete(&DRAFTS, "draft.delete", key).await?;
-        }
-        w.commit().await?;
-        Ok(outcome)
     }
 }

@@ -49,6 +49,10 @@ pub enum StoreError {
     /// The database URL names no backend Probity supports.
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
     UnsupportedUrl(String),
+    /// A write was not committed (its transaction failed, or the writing task stopped); nothing
+    /// of it is stored.
+    #[error("not stored: {0}")]
+    NotCommitted(String),
     /// The database holds something that cannot have been written by Probity.
     #[error("corrupt: {0}")]
     Corrupt(String),

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod audit;
 mod backup;
 mod error;
+pub mod group;
 pub mod import;
 pub mod keys;
 mod progress;

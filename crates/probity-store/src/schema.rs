@@ -256,6 +256,7 @@ pub const USERS: Table = Table {
         ("password_hash", Text),
         ("created_at", Text),
         ("disabled", Int),
+        ("must_change_password", Int),
     ],
     key_len: 1,
     covered: true,

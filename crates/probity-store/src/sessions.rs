@@ -16,6 +16,8 @@ pub struct Session {
     pub csrf: String,
     /// When it ends (RFC 3339).
     pub expires_at: String,
+    /// Whether the account still has its initial password, which must be changed first.
+    pub must_change_password: bool,
 }
 
 impl Store {
@@ -49,32 +51,77 @@ impl Store {
         Ok(())
     }
 
-    /// The session of a token, if it is live at `now`.
+    /// The session of a token, if it is live at `now` and its account is enabled. One query
+    /// for session and account: it runs on every request.
     pub async fn session(
         &self,
         token_sha256: &str,
         now: &str,
     ) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT username, csrf, expires_at FROM sessions WHERE token_sha256 = $1 AND expires_at > $2",
+            "SELECT u.username, u.role, u.person_key, u.password_hash, u.disabled, \
+             u.must_change_password, s.csrf, s.expires_at \
+             FROM sessions s JOIN users u ON u.username = s.username \
+             WHERE s.token_sha256 = $1 AND s.expires_at > $2",
         )
         .bind(token_sha256)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let username: String = row.try_get(0)?;
-        let Some(user) = self.user(&username).await? else {
-            return Ok(None);
+        let user = User {
+            username: row.try_get(0)?,
+            role: row.try_get::<String, _>(1)?.parse()?,
+            person_key: row.try_get(2)?,
+            password_hash: row.try_get(3)?,
+            disabled: row.try_get::<i64, _>(4)? == 1,
         };
         if user.disabled {
             return Ok(None);
         }
         Ok(Some(Session {
             user,
-            csrf: row.try_get(1)?,
-            expires_at: row.try_get(2)?,
+            must_change_password: row.try_get::<i64, _>(5)? == 1,
+            csrf: row.try_get(6)?,
+            expires_at: row.try_get(7)?,
         }))
+    }
+
+    /// Opens many sessions at once, for accounts already authenticated by the caller (a load
+    /// benchmark signs in thousands of declarants): one transaction, one event each.
+    /// Each item is (username, token SHA-256, CSRF token).
+    pub async fn open_sessions(
+        &self,
+        stamp: &Stamp,
+        sessions: &[(String, String, String)],
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        for chunk in sessions.chunks(500) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", crate::record::placeholders(i * 5 + 1, 5)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) VALUES {}",
+                tuples.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (username, token_sha256, csrf) in chunk {
+                query = query
+                    .bind(token_sha256.as_str())
+                    .bind(username.as_str())
+                    .bind(csrf.as_str())
+                    .bind(stamp.at.as_str())
+                    .bind(expires_at);
+            }
+            query.execute(w.conn()).await?;
+        }
+        for (username, _, _) in sessions {
+            w.event("session.open", &format!("users/{username}"), "signed in")
+                .await?;
+        }
+        w.commit().await?;
+        Ok(())
     }
 
     /// Ends a session (sign-out).

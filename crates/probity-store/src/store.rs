@@ -39,6 +39,10 @@ impl Backend {
                 (2, include_str!("../migrations/sqlite/0002_sessions.sql")),
                 (3, include_str!("../migrations/sqlite/0003_user_units.sql")),
                 (4, include_str!("../migrations/sqlite/0004_workbench.sql")),
+                (
+                    5,
+                    include_str!("../migrations/sqlite/0005_initial_passwords.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -48,6 +52,10 @@ impl Backend {
                     include_str!("../migrations/postgres/0003_user_units.sql"),
                 ),
                 (4, include_str!("../migrations/postgres/0004_workbench.sql")),
+                (
+                    5,
+                    include_str!("../migrations/postgres/0005_initial_passwords.sql"),
+                ),
             ],
         }
     }
@@ -77,7 +85,57 @@ impl Stamp {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
-    keys: RwLock<Arc<Keyring>>,
+    keys: KeyCell,
+    /// The queue of group-committed writes (drafts and submits).
+    pub(crate) group: crate::group::Committer,
+}
+
+/// The key file in use, shared with the group-commit task (a rotation in another process makes
+/// every holder reload it).
+pub(crate) type KeyCell = Arc<RwLock<Arc<Keyring>>>;
+
+pub(crate) fn keys_in(cell: &KeyCell) -> Arc<Keyring> {
+    match cell.read() {
+        Ok(k) => Arc::clone(&k),
+        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+    }
+}
+
+fn set_keys_in(cell: &KeyCell, keys: Keyring) {
+    let mut guard = match cell.write() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    *guard = Arc::new(keys);
+}
+
+/// The key id new values must be sealed under, as the database says; reloads the key file when
+/// another process (`probity key rotate`) has moved to a new key.
+pub(crate) async fn current_keys_in(
+    cell: &KeyCell,
+    conn: &mut AnyConnection,
+) -> Result<Arc<Keyring>, StoreError> {
+    let keys = keys_in(cell);
+    let active: Option<String> = sqlx::query("SELECT value FROM meta WHERE key = 'active_key'")
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    match active.and_then(|a| a.parse::<u32>().ok()) {
+        Some(id) if id != keys.active() => {
+            // Another process rotated (or is rotating): the key file has the key.
+            let reloaded = Keyring::load(keys.path())?;
+            let Some(reloaded) = reloaded.sealing_under(id) else {
+                return Err(StoreError::KeyFile {
+                    path: keys.path().to_owned(),
+                    message: format!("the database seals under data key {id}, which it lacks"),
+                });
+            };
+            set_keys_in(cell, reloaded);
+            Ok(keys_in(cell))
+        }
+        _ => Ok(keys),
+    }
 }
 
 /// A SQLite URL that creates the file when missing.
@@ -118,10 +176,13 @@ impl Store {
             })
             .connect_with(options)
             .await?;
+        let keys: KeyCell = Arc::new(RwLock::new(Arc::new(keys)));
+        let group = crate::group::Committer::start(pool.clone(), backend, Arc::clone(&keys));
         let store = Store {
             pool,
             backend,
-            keys: RwLock::new(Arc::new(keys)),
+            keys,
+            group,
         };
         store.migrate().await?;
         store.bind_keys().await?;
@@ -135,18 +196,15 @@ impl Store {
 
     /// The keys in use.
     pub fn keys(&self) -> Arc<Keyring> {
-        match self.keys.read() {
-            Ok(k) => Arc::clone(&k),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        keys_in(&self.keys)
     }
 
     pub(crate) fn set_keys(&self, keys: Keyring) {
-        let mut guard = match self.keys.write() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        *guard = Arc::new(keys);
+        set_keys_in(&self.keys, keys);
+    }
+
+    pub(crate) fn key_cell(&self) -> &KeyCell {
+        &self.keys
     }
 
     /// Closes the pool, waiting for connections to finish.
@@ -225,33 +283,12 @@ impl Store {
         Ok(())
     }
 
-    /// The key id new values must be sealed under, as the database says; reloads the key file
-    /// when another process (`probity key rotate`) has moved to a new key.
+    /// The key id new values must be sealed under (see [`current_keys_in`]).
     pub(crate) async fn current_keys(
         &self,
         conn: &mut AnyConnection,
     ) -> Result<Arc<Keyring>, StoreError> {
-        let keys = self.keys();
-        let active: Option<String> = sqlx::query("SELECT value FROM meta WHERE key = 'active_key'")
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
-        match active.and_then(|a| a.parse::<u32>().ok()) {
-            Some(id) if id != keys.active() => {
-                // Another process rotated (or is rotating): the key file has the key.
-                let reloaded = Keyring::load(keys.path())?;
-                let Some(reloaded) = reloaded.sealing_under(id) else {
-                    return Err(StoreError::KeyFile {
-                        path: keys.path().to_owned(),
-                        message: format!("the database seals under data key {id}, which it lacks"),
-                    });
-                };
-                self.set_keys(reloaded);
-                Ok(self.keys())
-            }
-            _ => Ok(keys),
-        }
+        current_keys_in(&self.keys, conn).await
     }
 
     /// Walks the audit log and every record it covers (`probity audit verify`).

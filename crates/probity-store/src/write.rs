@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::audit::{event_hash, sha256_hex};
 use crate::error::StoreError;
 use crate::keys::Keyring;
 use crate::record::{Value, bind_typed, digest, key_filter, placeholders, row_key, seal_row};
 use crate::schema::Table;
-use crate::store::{Stamp, Store};
+use crate::store::{Backend, KeyCell, Stamp, Store, current_keys_in};
 
 /// An open write transaction.
 pub struct Writer {
@@ -28,28 +28,38 @@ impl Store {
     /// lock on PostgreSQL, the database write lock on SQLite), so events are numbered without
     /// gaps or races.
     pub async fn writer(&self, stamp: &Stamp) -> Result<Writer, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        let row = sqlx::query("SELECT seq, sha256 FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
-        let keys = self.current_keys(&mut tx).await?;
-        Ok(Writer {
-            seq: row.try_get(0)?,
-            head: row.try_get(1)?,
-            tx,
-            keys,
-            stamp: stamp.clone(),
-            // Measured with `probity bench store`: SQLite parses long statements slowly, while
-            // PostgreSQL pays a round trip per statement.
-            rows_per_statement: match self.backend() {
-                crate::store::Backend::Sqlite => 50,
-                crate::store::Backend::Postgres => 500,
-            },
-        })
+        begin(&self.pool, self.backend(), self.key_cell(), stamp).await
     }
+}
+
+/// Begins a write on a pool (the store's, or the group-commit task's clone of it).
+pub(crate) async fn begin(
+    pool: &AnyPool,
+    backend: Backend,
+    keys: &KeyCell,
+    stamp: &Stamp,
+) -> Result<Writer, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query("SELECT seq, sha256 FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let keys = current_keys_in(keys, &mut tx).await?;
+    Ok(Writer {
+        seq: row.try_get(0)?,
+        head: row.try_get(1)?,
+        tx,
+        keys,
+        stamp: stamp.clone(),
+        // Measured with `probity bench store`: SQLite parses long statements slowly, while
+        // PostgreSQL pays a round trip per statement.
+        rows_per_statement: match backend {
+            Backend::Sqlite => 50,
+            Backend::Postgres => 500,
+        },
+    })
 }
 
 impl Writer {
@@ -61,6 +71,12 @@ impl Writer {
     /// The stamp of this write.
     pub fn stamp(&self) -> &Stamp {
         &self.stamp
+    }
+
+    /// Who and when for the events appended from now on: a group commit writes several callers'
+    /// changes in one transaction, each under its own stamp.
+    pub(crate) fn set_stamp(&mut self, stamp: &Stamp) {
+        self.stamp = stamp.clone();
     }
 
     /// The connection, for reads inside the transaction.
@@ -75,7 +91,7 @@ impl Writer {
         subject: &str,
         payload: &str,
     ) -> Result<i64, StoreError> {
-        self.events(action, vec![(subject.to_owned(), payload.to_owned())])
+        self.events(action, vec![(None, subject.to_owned(), payload.to_owned())])
             .await?;
         Ok(self.seq)
     }
@@ -138,20 +154,46 @@ impl Writer {
         rows: Vec<Vec<Value>>,
         replace: bool,
     ) -> Result<(), StoreError> {
+        let rows = rows.into_iter().map(|r| (None, r)).collect();
+        self.write_rows(table, action, rows, replace).await
+    }
+
+    /// Inserts or replaces many records, each with its event under its own stamp (a group
+    /// commit writes several callers' records in one statement); keys must be distinct.
+    pub(crate) async fn upsert_all_stamped(
+        &mut self,
+        table: &Table,
+        action: &str,
+        rows: Vec<(Stamp, Vec<Value>)>,
+    ) -> Result<(), StoreError> {
+        let rows = rows.into_iter().map(|(s, r)| (Some(s), r)).collect();
+        self.write_rows(table, action, rows, true).await
+    }
+
+    /// Writes rows, each with its event, under the row's stamp or else the writer's.
+    async fn write_rows(
+        &mut self,
+        table: &Table,
+        action: &str,
+        rows: Vec<(Option<Stamp>, Vec<Value>)>,
+        replace: bool,
+    ) -> Result<(), StoreError> {
         // Both databases take at least 32,766 parameters a statement.
         let per_statement = (30_000 / table.columns.len().max(9)).clamp(1, self.rows_per_statement);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
-            let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
+            let chunk: Vec<(Option<Stamp>, Vec<Value>)> =
+                rows.by_ref().take(per_statement).collect();
             let mut sealed = Vec::with_capacity(chunk.len() * table.columns.len());
             let mut events = Vec::with_capacity(chunk.len());
-            for mut row in chunk {
+            for (stamp, mut row) in chunk {
                 debug_assert_eq!(row.len(), table.columns.len());
                 let key = row_key(table, &row);
                 let record_digest = digest(table, &row);
                 seal_row(&self.keys, table, &mut row)?;
                 sealed.extend(row);
                 events.push((
+                    stamp,
                     format!("{}/{key}", table.name),
                     format!("record {} {record_digest} {key}", table.name),
                 ));
@@ -188,20 +230,21 @@ impl Writer {
         Ok(())
     }
 
-    /// Appends events (subject, payload) in order, in one statement.
+    /// Appends events (stamp if not the writer's, subject, payload) in order, in one statement.
     async fn events(
         &mut self,
         action: &str,
-        events: Vec<(String, String)>,
+        events: Vec<(Option<Stamp>, String, String)>,
     ) -> Result<(), StoreError> {
         let mut values = Vec::with_capacity(events.len() * 9);
-        for (subject, payload) in events {
+        for (stamp, subject, payload) in events {
+            let stamp = stamp.as_ref().unwrap_or(&self.stamp);
             let seq = self.seq + 1;
             let payload_sha256 = sha256_hex(payload.as_bytes());
             let sha256 = event_hash(
                 seq,
-                &self.stamp.at,
-                &self.stamp.actor,
+                &stamp.at,
+                &stamp.actor,
                 action,
                 &subject,
                 &payload_sha256,
@@ -209,8 +252,8 @@ impl Writer {
             );
             values.extend([
                 Value::Int(seq),
-                self.stamp.at.as_str().into(),
-                self.stamp.actor.as_str().into(),
+                stamp.at.as_str().into(),
+                stamp.actor.as_str().into(),
                 action.into(),
                 subject.into(),
                 payload.into(),

@@ -1265,3 +1265,226 @@ async fn two_years_case(db: &Fresh) {
     );
     verify_ok(db).await;
 }
+
+on_both!(group_commit, group_commit_case);
+async fn group_commit_case(db: &Fresh) {
+    use probity_model::declaration::ReportKind;
+    load_small(&db.store).await;
+    let store = std::sync::Arc::new(db.reopen().await);
+    let text = std::fs::read_to_string(fixtures().join("declarations.jsonl")).unwrap();
+    let (_, base, _) = parse_declarations(&text).remove(0);
+    let person = store.person_key(&base.declarant_id);
+    let before = store.count(&schema::DECLARATIONS).await.unwrap();
+    let n: u32 = 40;
+    let mut tasks = Vec::new();
+    let mut submit = |d: probity_model::Declaration, actor: String| {
+        let store = std::sync::Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            let json = serde_json::to_string(&d).unwrap();
+            let stamp = probity_store::Stamp::new("2026-02-01T09:00:00Z", actor);
+            let filed = store.submit_declaration(&stamp, &d, &json).await;
+            // Answered only once committed: any other connection sees the report at once.
+            let seen = store
+                .report_summary(&d.declaration_id)
+                .await
+                .unwrap()
+                .is_some_and(|s| {
+                    s.content_sha256 == probity_store::audit::sha256_hex(json.as_bytes())
+                });
+            (d.declaration_id.clone(), filed, seen)
+        }));
+    };
+    for i in 0..n {
+        let mut d = base.clone();
+        d.kind = ReportKind::Change;
+        d.declaration_id = format!("G{i}");
+        submit(d, format!("web:g{i}"));
+    }
+    // Another report under an id taken in the same moment: one of the two is refused, alone.
+    let mut clash = base.clone();
+    clash.kind = ReportKind::Change;
+    clash.declaration_id = "G7".into();
+    clash.filed_on = probity_model::Date::parse("2026-01-30").unwrap();
+    submit(clash, "web:clash".into());
+    // Drafts saved meanwhile.
+    let drafts: Vec<_> = (0..10)
+        .map(|i| {
+            let store = std::sync::Arc::clone(&store);
+            let person = person.clone();
+            tokio::spawn(async move {
+                store
+                    .save_draft(
+                        &stamp(),
+                        &person,
+                        2030 + i,
+                        "annual",
+                        &format!("{{\"n\": {i}}}"),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    // The same draft saved twice at once: both land, in some order.
+    let twice: Vec<_> = ["{\"n\": 0}", "{\"again\": 0}"]
+        .into_iter()
+        .map(|json| {
+            let store = std::sync::Arc::clone(&store);
+            let person = person.clone();
+            tokio::spawn(async move {
+                store
+                    .save_draft(&stamp(), &person, 2030, "annual", json)
+                    .await
+            })
+        })
+        .collect();
+    let mut refused = Vec::new();
+    for task in tasks {
+        let (id, filed, seen) = task.await.unwrap();
+        match filed {
+            Ok(outcome) => {
+                assert_eq!(outcome.added, 1, "{id}");
+                assert!(seen, "{id} answered before its commit");
+            }
+            Err(StoreError::Rejected { field, .. }) => {
+                assert_eq!(field, "$.declaration_id");
+                refused.push(id);
+            }
+            Err(e) => panic!("{id}: {e}"),
+        }
+    }
+    assert_eq!(refused, vec!["G7".to_owned()]);
+    for d in drafts.into_iter().chain(twice) {
+        d.await.unwrap().unwrap();
+    }
+    for i in 1..10 {
+        let draft = store.draft(&person, 2030 + i, "annual").await.unwrap();
+        assert_eq!(draft, Some(format!("{{\"n\": {i}}}")));
+    }
+    assert_eq!(
+        store.count(&schema::DECLARATIONS).await.unwrap(),
+        before + i64::from(n)
+    );
+    // Written together: fewer commits than writes.
+    let (batches, writes) = store.group_commits();
+    let first = store.draft(&person, 2030, "annual").await.unwrap().unwrap();
+    assert!(
+        ["{\"n\": 0}", "{\"again\": 0}"].contains(&first.as_str()),
+        "{first}"
+    );
+    // Every write was taken in a batch: 41 submits (one refused, written again without it)
+    // and 12 drafts.
+    assert_eq!(writes, u64::from(n) + 1 + 12);
+    assert!(batches < writes, "{batches} batches for {writes} writes");
+    // Each event carries its own caller as actor, and the chain verifies.
+    let mut conn = store.connection().await.unwrap();
+    let actors: i64 = sqlx::query(
+        "SELECT COUNT(DISTINCT actor) FROM audit_events WHERE action = 'declaration.import' AND actor LIKE 'web:%'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(actors, i64::from(n));
+    drop(conn);
+    store.close().await;
+    // A batch that cannot be written is answered as such, never as stored.
+    assert!(matches!(
+        store
+            .save_draft(&stamp(), &person, 2040, "annual", "{}")
+            .await,
+        Err(StoreError::NotCommitted(_))
+    ));
+    verify_ok(db).await;
+}
+
+on_both!(accounts_in_batches, accounts_case);
+async fn accounts_case(db: &Fresh) {
+    use probity_store::{Role, User};
+    load_small(&db.store).await;
+    let s = stamp();
+    let users: Vec<User> = (0..1200)
+        .map(|i| User {
+            username: format!("u{i:04}"),
+            role: Role::Declarant,
+            person_key: Some(format!("pk{i}")),
+            password_hash: "$argon2id$v=19$m=4096,t=1,p=1$c2FsdA$aGFzaA".into(),
+            disabled: false,
+        })
+        .collect();
+    // A repeated or taken username refuses the whole batch: nothing is written.
+    let mut repeated = users.clone();
+    repeated.push(users[3].clone());
+    assert!(matches!(
+        db.store.create_users(&s, &repeated, true).await,
+        Err(StoreError::Conflict(_))
+    ));
+    db.store.create_users(&s, &users[..1], false).await.unwrap();
+    let head = db.store.checkpoint().await.unwrap();
+    assert!(matches!(
+        db.store.create_users(&s, &users, true).await,
+        Err(StoreError::Conflict(m)) if m.contains("u0000")
+    ));
+    assert_eq!(db.store.checkpoint().await.unwrap(), head);
+    db.store.create_users(&s, &users[1..], true).await.unwrap();
+    assert_eq!(db.store.count(&schema::USERS).await.unwrap(), 1200);
+    assert_eq!(
+        db.store.user("u0700").await.unwrap().as_ref(),
+        Some(&users[700])
+    );
+    assert!(!db.store.must_change_password("u0000").await.unwrap());
+    assert!(db.store.must_change_password("u0700").await.unwrap());
+
+    // The session is read with its account in one query, and says the password is initial.
+    db.store
+        .open_sessions(
+            &s,
+            &[("u0700".into(), "t700".into(), "c700".into())],
+            "2026-02-01T17:00:00Z",
+        )
+        .await
+        .unwrap();
+    let session = db
+        .store
+        .session("t700", "2026-02-01T10:00:00Z")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.user, users[700]);
+    assert_eq!(session.csrf, "c700");
+    assert!(session.must_change_password);
+    assert_eq!(
+        db.store
+            .session("t700", "2026-02-01T18:00:00Z")
+            .await
+            .unwrap(),
+        None
+    );
+    // Disabling keeps the initial password in force; a new password ends it.
+    let disabled = User {
+        disabled: true,
+        ..users[700].clone()
+    };
+    db.store.update_user(&s, &disabled).await.unwrap();
+    assert!(db.store.must_change_password("u0700").await.unwrap());
+    assert_eq!(
+        db.store
+            .session("t700", "2026-02-01T10:00:00Z")
+            .await
+            .unwrap(),
+        None
+    );
+    let changed = User {
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$bmV3".into(),
+        ..users[700].clone()
+    };
+    db.store.update_user(&s, &changed).await.unwrap();
+    assert!(!db.store.must_change_password("u0700").await.unwrap());
+    let session = db
+        .store
+        .session("t700", "2026-02-01T10:00:00Z")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!session.must_change_password);
+    verify_ok(db).await;
+}

@@ -64,38 +64,19 @@ pub(crate) async fn create_accounts(
     ctx.with_role(&[Role::Administrator])?;
     ctx.check_form(&headers, &form.csrf)?;
     let unit = form.unit.as_deref().filter(|u| !u.is_empty());
-    let subjects = app
-        .store
-        .subjects_without_account(unit)
-        .await
-        .map_err(|e| WebError::internal(ctx.t, e))?;
     let mut csv = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| WebError::internal(ctx.t, e);
     csv.write_record(["username", "name", "unit", "initial_password"])
-        .map_err(fail)?;
-    let stamp = ctx.stamp();
-    for (person_key, name, unit) in subjects {
-        let username = format!("d{}", &person_key[..12]);
-        let password = crate::auth::random_token()[..16].to_owned();
-        let to_hash = password.clone();
-        let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&to_hash))
-            .await
-            .map_err(|e| WebError::internal(ctx.t, e))?
-            .map_err(|e| WebError::internal(ctx.t, e))?;
-        let user = User {
-            username: username.clone(),
-            role: Role::Declarant,
-            person_key: Some(person_key),
-            password_hash: hash,
-            disabled: false,
-        };
-        app.store
-            .create_user(&stamp, &user)
-            .await
-            .map_err(|e| WebError::internal(ctx.t, e))?;
-        csv.write_record([username.as_str(), &name, &unit, &password])
-            .map_err(fail)?;
-    }
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    // Hashed on every core, written a chunk a transaction (see `accounts`).
+    crate::accounts::create_roster_accounts(&app.store, &ctx.stamp(), unit, |chunk| {
+        for a in chunk {
+            csv.write_record([&a.username, &a.name, &a.unit, &a.password])
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| WebError::internal(ctx.t, e))?;
     let body = csv
         .into_inner()
         .map_err(|e| WebError::internal(ctx.t, e.error()))?;

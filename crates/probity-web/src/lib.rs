@@ -18,6 +18,7 @@ use axum::{Json, Router};
 use probity_store::{Progress, ProgressRow, ReportSummary, Role, Stamp, Standing, Store, User};
 use serde::Deserialize;
 
+pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod audit;
@@ -161,6 +162,9 @@ pub struct Ctx {
     pub csrf: String,
     /// For staff: the units they manage (`None`: every unit).
     pub units: Option<Vec<String>>,
+    /// Whether the account still has its initial password: nothing but changing it (or signing
+    /// out) is allowed until it does.
+    pub must_change_password: bool,
     token_hash: Option<String>,
 }
 
@@ -175,6 +179,7 @@ impl Ctx {
             user: None,
             csrf: String::new(),
             units: None,
+            must_change_password: false,
             token_hash: None,
         };
         if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
@@ -194,6 +199,7 @@ impl Ctx {
                     ctx.units = (!units.is_empty()).then_some(units);
                 }
                 ctx.user = Some(session.user);
+                ctx.must_change_password = session.must_change_password;
                 ctx.csrf = session.csrf;
                 ctx.token_hash = Some(hash);
             }
@@ -216,8 +222,19 @@ impl Ctx {
         Ok(ctx)
     }
 
-    /// The account, or a redirect to the sign-in page.
+    /// The account, or a redirect to the sign-in page (or, while the password is an initial
+    /// one, to the page that changes it).
     pub(crate) fn signed_in(&self) -> Result<&User, WebError> {
+        let user = self.signed_in_any()?;
+        if self.must_change_password {
+            return Err(WebError::ChangePassword);
+        }
+        Ok(user)
+    }
+
+    /// The account, even one whose initial password must still be changed (to change it, or
+    /// to sign out).
+    pub(crate) fn signed_in_any(&self) -> Result<&User, WebError> {
         self.user.as_ref().ok_or(WebError::SignIn)
     }
 
@@ -256,6 +273,8 @@ impl Ctx {
 pub enum WebError {
     /// Not signed in: go to the sign-in page.
     SignIn,
+    /// Signed in with an initial password: go and change it.
+    ChangePassword,
     /// Signed in, but not allowed.
     Forbidden(Tr),
     /// Nothing there.
@@ -288,6 +307,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, t, message) = match self {
             WebError::SignIn => return Redirect::to("/login").into_response(),
+            WebError::ChangePassword => return Redirect::to("/password").into_response(),
             WebError::Forbidden(t) => (StatusCode::FORBIDDEN, t, t.get("forbidden")),
             WebError::NotFound(t) => (StatusCode::NOT_FOUND, t, t.get("not-found")),
             WebError::BadRequest(t, m) => (StatusCode::BAD_REQUEST, t, m),
@@ -460,7 +480,7 @@ async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
-    ctx.signed_in()?;
+    ctx.signed_in_any()?;
     ctx.check_form(&headers, &form.csrf)?;
     if let Some(hash) = &ctx.token_hash {
         app.store
@@ -504,6 +524,7 @@ struct PasswordPage {
     csrf: String,
     error: Option<String>,
     done: bool,
+    must_change: bool,
 }
 
 async fn password_page(
@@ -511,13 +532,14 @@ async fn password_page(
     headers: HeaderMap,
 ) -> Result<PasswordPage, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
-    ctx.signed_in()?;
+    ctx.signed_in_any()?;
     Ok(PasswordPage {
         t: ctx.t,
         user: ctx.user.clone(),
         csrf: ctx.csrf.clone(),
         error: None,
         done: false,
+        must_change: ctx.must_change_password,
     })
 }
 
@@ -534,7 +556,7 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.signed_in()?.clone();
+    let user = ctx.signed_in_any()?.clone();
     ctx.check_form(&headers, &form.csrf)?;
     let t = ctx.t;
     let page = |error: Option<String>, done: bool| PasswordPage {
@@ -543,6 +565,8 @@ async fn change_password(
         csrf: ctx.csrf.clone(),
         error,
         done,
+        // Until it is changed, the initial password is all this account may change.
+        must_change: ctx.must_change_password && !done,
     };
     if form.new.chars().count() < auth::MIN_PASSWORD {
         return Ok((
@@ -838,6 +862,10 @@ async fn progress_csv(
 pub(crate) fn api_error(e: WebError) -> Response {
     let (status, message) = match e {
         WebError::SignIn => (StatusCode::UNAUTHORIZED, "sign in first".to_owned()),
+        WebError::ChangePassword => (
+            StatusCode::FORBIDDEN,
+            "change your initial password first (/password)".to_owned(),
+        ),
         WebError::Forbidden(t) => (StatusCode::FORBIDDEN, t.get("forbidden")),
         WebError::NotFound(t) => (StatusCode::NOT_FOUND, t.get("not-found")),
         WebError::BadRequest(_, m) => (StatusCode::BAD_REQUEST, m),

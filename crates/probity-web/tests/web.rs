@@ -1214,19 +1214,66 @@ async fn administrators_create_declarant_accounts_from_the_roster() {
     // Six on the roster, two with accounts already.
     assert_eq!(lines.len(), 1 + 4, "{csv}");
     assert_eq!(lines[0], "username,name,unit,initial_password");
-    // Each can sign in with the password handed out, and sees only their own report.
+    // Each can sign in with the password handed out, which must be changed before anything
+    // else: pages lead to the password form, the API refuses.
     let fields: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(
+        fields[3].chars().count(),
+        probity_web::accounts::INITIAL_PASSWORD_LEN
+    );
     let cookie = sign_in(&app, fields[0], fields[3]).await.unwrap();
+    for path in ["/me", "/file", "/"] {
+        let (status, _, _) = send(&app, get(path, &cookie)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+    }
+    let (status, _, body) = send(&app, get("/api/reports", &cookie)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("/password"), "{body}");
+    let (status, _, page) = send(&app, get("/password", &cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"must-change\""), "{page}");
+    let own_csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _, page) = send(
+        &app,
+        form_post(
+            "/password",
+            &cookie,
+            format!(
+                "csrf={own_csrf}&current={}&new=my+own+new+password",
+                fields[3]
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("id=\"done\"") && !page.contains("must-change"),
+        "{page}"
+    );
+    // Then they see only their own report.
     let (status, _, page) = send(&app, get("/me", &cookie)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page.matches("href=\"/reports/").count(), 1, "{page}");
+    assert!(sign_in(&app, fields[0], fields[3]).await.is_err());
+    assert!(
+        sign_in(&app, fields[0], "my own new password")
+            .await
+            .is_ok()
+    );
     // Asked again: nobody is left without an account.
     let (_, _, again) = send(
         &app,
         form_post("/admin/accounts", &admin, format!("csrf={csrf}&unit=")),
     )
     .await;
-    assert_eq!(again.lines().count(), 1);
+    assert_eq!(again.lines().count(), 1, "{again}");
 }
 
 #[tokio::test]

@@ -97,6 +97,9 @@ enum SampleVerb {
 enum UserVerb {
     /// Create an account (the password is read from standard input).
     Add(cmd::serve::UserArgs),
+    /// Create a declarant account for everyone on the roster (or a unit) without one; initial
+    /// passwords, to be changed at the first sign-in, go to a CSV file.
+    Accounts(cmd::accounts::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +142,9 @@ enum BenchVerb {
     /// The store on synthetic data: bulk import of every report, then single-report submits
     /// per second, on SQLite or PostgreSQL.
     Store(cmd::bench_store::Args),
+    /// Prepares the web load benchmark that `bench/web/run.sh` runs: a database with signed-in
+    /// declarants, their session tokens and the reports they will submit.
+    Web(cmd::bench_web::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +177,7 @@ fn main() -> ExitCode {
         Verb::Link(args) => cmd::link::run(args, quiet),
         Verb::Bench(BenchVerb::Check(args)) => cmd::bench::check(args, quiet),
         Verb::Bench(BenchVerb::Store(args)) => cmd::bench_store::run(args, quiet),
+        Verb::Bench(BenchVerb::Web(args)) => cmd::bench_web::run(args, quiet),
         Verb::Declaration(DeclarationVerb::Import(args)) => {
             cmd::import::declarations(args, db, quiet)
         }
@@ -188,6 +195,7 @@ fn main() -> ExitCode {
         Verb::Stats(args) => cmd::stats::run(args, db, quiet),
         Verb::Serve(args) => cmd::serve::run(args, db, quiet),
         Verb::User(UserVerb::Add(args)) => cmd::serve::add_user(args, db, quiet),
+        Verb::User(UserVerb::Accounts(args)) => cmd::accounts::run(args, db, quiet),
         Verb::Backup(args) => cmd::maintain::backup(args, db, quiet),
         Verb::Restore(args) => cmd::maintain::restore(args, db, quiet),
     };

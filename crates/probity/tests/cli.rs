@@ -1133,3 +1133,90 @@ fn a_parquet_file_that_breaks_the_decoder_is_a_one_line_error() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn the_web_benchmark_is_prepared_and_the_rest_of_the_roster_gets_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = dir.path().join("bench");
+    ok(probity(&[
+        "--quiet",
+        "bench",
+        "web",
+        "--dir",
+        bench.to_str().unwrap(),
+        "--people",
+        "60",
+        "--sessions",
+        "20",
+    ]));
+    // Line i of each file is declarant i's session and report: distinct people, valid reports.
+    let sessions = std::fs::read_to_string(bench.join("sessions.txt")).unwrap();
+    let reports = std::fs::read_to_string(bench.join("reports.jsonl")).unwrap();
+    assert_eq!(sessions.lines().count(), 20);
+    assert_eq!(reports.lines().count(), 20);
+    assert!(
+        sessions
+            .lines()
+            .all(|l| l.split(' ').map(str::len).collect::<Vec<_>>() == [64, 64])
+    );
+    let declarants: std::collections::HashSet<String> = reports
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["declarant_id"].to_string())
+        .collect();
+    assert_eq!(declarants.len(), 20);
+
+    // The rest of the roster gets accounts, their initial passwords in a file only we read.
+    let roster = std::fs::read_to_string(bench.join("synth-60/roster.csv")).unwrap();
+    let on_roster = roster.lines().count() - 1;
+    let csv = dir.path().join("accounts.csv");
+    ok(probity_db(
+        &bench,
+        &[
+            "--quiet",
+            "user",
+            "accounts",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    ));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("username,name,unit,initial_password")
+    );
+    assert_eq!(text.lines().count() - 1, on_roster - 20, "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&csv).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The file is never overwritten (it holds the only copy of the passwords).
+    let o = probity_db(
+        &bench,
+        &[
+            "--quiet",
+            "user",
+            "accounts",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("cannot create"), "{}", stderr(&o));
+    // Asked again into another file: nobody is left without an account.
+    let again = dir.path().join("again.csv");
+    ok(probity_db(
+        &bench,
+        &[
+            "--quiet",
+            "user",
+            "accounts",
+            "--out",
+            again.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(std::fs::read_to_string(&again).unwrap().lines().count(), 1);
+    let o = probity_db(&bench, &["--quiet", "audit", "verify"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}

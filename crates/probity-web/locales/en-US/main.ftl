@@ -10,6 +10,7 @@ current-password = Current password
 new-password = New password (at least 12 characters)
 password-changed = Password changed.
 password-too-short = The new password must have at least 12 characters.
+password-must-change = Your password is an initial one, handed out with your account: choose your own before you go on.
 my-reports = My reports
 no-reports = No report filed yet.
 report = Report

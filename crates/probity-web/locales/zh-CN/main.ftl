@@ -10,6 +10,7 @@ current-password = 当前密码
 new-password = 新密码（至少12个字符）
 password-changed = 密码已修改。
 password-too-short = 新密码至少需要12个字符。
+password-must-change = 您的密码是随账号发放的初始密码：请先设置您自己的密码再继续。
 my-reports = 我的报告
 no-reports = 尚未提交报告。
 report = 报告

@@ -1,8 +1,10 @@
 //! One module per verb.
 
+pub mod accounts;
 pub mod audit;
 pub mod bench;
 pub mod bench_store;
+pub mod bench_web;
 pub mod check;
 pub mod db;
 pub mod demo;
