@@ -656,6 +656,15 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// The integrity record of every subject with a determination other than `consistent`, by
+    /// person key: one pass for a list of subjects, instead of one query each.
+    pub async fn integrity_records(
+        &self,
+        profile: &Profile,
+    ) -> Result<BTreeMap<String, IntegrityRecord>, StoreError> {
+        self.integrity(profile, None).await
+    }
+
     /// The subjects on the roster with a key-check flag (promotion, reserve, key post,
     /// complaint), by unit and name, each with their integrity record: the list a promotion or
     /// reserve decision consults.

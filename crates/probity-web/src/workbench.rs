@@ -48,6 +48,81 @@ fn named(t: Tr, name: &str, name_en: &str) -> String {
     }
 }
 
+/// The profile's determinations and measures named in the reader's language.
+pub(crate) struct Names<'p> {
+    t: Tr,
+    profile: &'p Profile,
+}
+
+/// One line of an integrity record as the pages show it: cycle, category, determination, in
+/// force, measures.
+pub(crate) type IntegrityRow = (i32, String, String, bool, Vec<String>);
+
+impl<'p> Names<'p> {
+    pub(crate) fn new(t: Tr, profile: &'p Profile) -> Names<'p> {
+        Names { t, profile }
+    }
+
+    fn outcome(&self, id: &str) -> String {
+        self.profile
+            .determination(id)
+            .map_or_else(|| id.to_owned(), |d| named(self.t, &d.name, &d.name_en))
+    }
+
+    fn measure(&self, id: &str) -> String {
+        self.profile
+            .measures
+            .iter()
+            .find(|m| m.id == id)
+            .map_or_else(|| id.to_owned(), |m| named(self.t, &m.name, &m.name_en))
+    }
+
+    fn measures(&self, ids: &[String]) -> Vec<String> {
+        ids.iter().map(|m| self.measure(m)).collect()
+    }
+
+    fn integrity(&self, record: &IntegrityRecord) -> Vec<IntegrityRow> {
+        record
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.cycle,
+                    e.category.clone(),
+                    self.outcome(&e.outcome),
+                    e.in_force,
+                    self.measures(&e.measures),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Key-check reasons as stored on the roster (`promotion;reserve`), one by one.
+pub(crate) fn flags_of(stored: &str) -> Vec<String> {
+    stored
+        .split(';')
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether the reasons make a promotion or reserve check, where the promotion bar matters.
+fn promotion_check(flags: &[String]) -> bool {
+    flags.iter().any(|f| f == "promotion" || f == "reserve")
+}
+
+/// Refuses (404) a finding or determination id that is not of the case the URL names: scope was
+/// checked on that case. `ids` are the case's own.
+pub(crate) fn of_case(t: Tr, ids: Result<Vec<i64>, StoreError>, id: i64) -> Result<(), WebError> {
+    let ids = ids.map_err(|e| WebError::internal(t, e))?;
+    if ids.contains(&id) {
+        Ok(())
+    } else {
+        Err(WebError::NotFound(t))
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub(crate) struct CasesQuery {
     /// Text, since the filter form sends an empty value for "all".
@@ -104,23 +179,23 @@ pub(crate) async fn cases_page(
         status: q.status.as_deref().and_then(CaseStatus::parse),
         classification: q.classification.clone().filter(|c| !c.is_empty()),
     };
-    let mut cases = Vec::new();
-    for c in app.store.cases(&filter).await.map_err(fail)? {
-        // The promotion bar matters where a promotion or reserve check is to be made.
-        let checked = c
-            .flags
-            .split(';')
-            .any(|f| f == "promotion" || f == "reserve");
-        let barred = checked
-            && !app
-                .store
-                .integrity_record(profile, &c.person_key)
-                .await
-                .map_err(fail)?
-                .bars_promotion
-                .is_empty();
-        cases.push((c, barred));
-    }
+    let listed = app.store.cases(&filter).await.map_err(fail)?;
+    // The promotion bar matters where a promotion or reserve check is to be made.
+    let records = if listed.iter().any(|c| promotion_check(&flags_of(&c.flags))) {
+        app.store.integrity_records(profile).await.map_err(fail)?
+    } else {
+        Default::default()
+    };
+    let cases = listed
+        .into_iter()
+        .map(|c| {
+            let barred = promotion_check(&flags_of(&c.flags))
+                && records
+                    .get(&c.person_key)
+                    .is_some_and(|r| !r.bars_promotion.is_empty());
+            (c, barred)
+        })
+        .collect();
     let all_units = app.store.units().await.map_err(fail)?;
     Ok(CasesPage {
         t,
@@ -200,7 +275,7 @@ pub(crate) struct CasePage {
     measures: Vec<(String, String)>,
     /// Per determination id, the measure ids it allows, space-separated (for the form's script).
     allowed_measures: Vec<(String, String)>,
-    integrity: Vec<(i32, String, String, bool, Vec<String>)>,
+    integrity: Vec<IntegrityRow>,
     barred: bool,
     promotion_check: bool,
     flags: Vec<String>,
@@ -345,18 +420,7 @@ async fn case_view(
         .await
         .map_err(fail)?
         .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.json).ok());
-    let outcome_name = |id: &str| {
-        profile
-            .determination(id)
-            .map_or_else(|| id.to_owned(), |d| named(t, &d.name, &d.name_en))
-    };
-    let measure_name = |id: &str| {
-        profile
-            .measures
-            .iter()
-            .find(|m| m.id == id)
-            .map_or_else(|| id.to_owned(), |m| named(t, &m.name, &m.name_en))
-    };
+    let names = Names::new(t, profile);
     let mut by_finding: BTreeMap<i64, Vec<DeterminationView>> = BTreeMap::new();
     for d in &determinations {
         by_finding
@@ -364,12 +428,12 @@ async fn case_view(
             .or_default()
             .push(DeterminationView {
                 id: d.id,
-                outcome: outcome_name(&d.outcome),
+                outcome: names.outcome(&d.outcome),
                 decided_by: d.decided_by.clone(),
                 decided_at: d.decided_at.clone(),
                 confirmed_by: d.confirmed_by.clone().unwrap_or_default(),
                 reason: d.reason.clone(),
-                measures: d.measures.iter().map(|m| measure_name(m)).collect(),
+                measures: names.measures(&d.measures),
                 state: if d.superseded {
                     "superseded"
                 } else if d.in_force {
@@ -415,31 +479,14 @@ async fn case_view(
         .integrity_record(profile, &case.person_key)
         .await
         .map_err(fail)?;
-    let flags: Vec<String> = case
-        .flags
-        .split(';')
-        .filter(|f| !f.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let flags = flags_of(&case.flags);
     Ok(CasePage {
         t,
         user: ctx.user.clone(),
         csrf: ctx.csrf.clone(),
-        promotion_check: flags.iter().any(|f| f == "promotion" || f == "reserve"),
+        promotion_check: promotion_check(&flags),
         barred: !record.bars_promotion.is_empty(),
-        integrity: record
-            .entries
-            .iter()
-            .map(|e| {
-                (
-                    e.cycle,
-                    e.category.clone(),
-                    outcome_name(&e.outcome),
-                    e.in_force,
-                    e.measures.iter().map(|m| measure_name(m)).collect(),
-                )
-            })
-            .collect(),
+        integrity: names.integrity(&record),
         flags,
         case,
         findings,
@@ -451,11 +498,7 @@ async fn case_view(
                 (
                     d.id.clone(),
                     named(t, &d.name, &d.name_en),
-                    d.measures
-                        .iter()
-                        .map(|m| measure_name(m))
-                        .collect::<Vec<_>>()
-                        .join("、"),
+                    names.measures(&d.measures).join("、"),
                 )
             })
             .collect(),
@@ -546,15 +589,7 @@ pub(crate) async fn determine(
     let finding: i64 = get("finding")
         .parse()
         .map_err(|_| WebError::BadRequest(t, "finding: not a finding id".into()))?;
-    // The finding must be one of this case's: the URL's case is the one scope was checked on.
-    let file_findings = app
-        .store
-        .case_finding_ids(id)
-        .await
-        .map_err(|e| WebError::internal(t, e))?;
-    if !file_findings.contains(&finding) {
-        return Err(WebError::NotFound(t));
-    }
+    of_case(t, app.store.case_finding_ids(id).await, finding)?;
     let measures: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "measure")
@@ -593,14 +628,7 @@ pub(crate) async fn confirm(
     workable(&app, &ctx, id).await?;
     ctx.check_form(&headers, &form.csrf)?;
     let t = ctx.t;
-    let of_case = app
-        .store
-        .case_determination_ids(id)
-        .await
-        .map_err(|e| WebError::internal(t, e))?;
-    if !of_case.contains(&determination) {
-        return Err(WebError::NotFound(t));
-    }
+    of_case(t, app.store.case_determination_ids(id).await, determination)?;
     match app
         .store
         .confirm_determination(&ctx.stamp(), profile(t)?, determination)
@@ -617,7 +645,7 @@ pub(crate) struct KeyCheckView {
     pub(crate) unit: String,
     pub(crate) position: String,
     pub(crate) flags: Vec<String>,
-    pub(crate) entries: Vec<(i32, String, String, bool, Vec<String>)>,
+    pub(crate) entries: Vec<IntegrityRow>,
     pub(crate) barred: bool,
 }
 
@@ -641,18 +669,7 @@ pub(crate) async fn key_checks_page(
     ctx.with_role(&[Role::Administrator, Role::Verifier])?;
     let t = ctx.t;
     let profile = profile(t)?;
-    let outcome_name = |id: &str| {
-        profile
-            .determination(id)
-            .map_or_else(|| id.to_owned(), |d| named(t, &d.name, &d.name_en))
-    };
-    let measure_name = |id: &str| {
-        profile
-            .measures
-            .iter()
-            .find(|m| m.id == id)
-            .map_or_else(|| id.to_owned(), |m| named(t, &m.name, &m.name_en))
-    };
+    let names = Names::new(t, profile);
     let subjects = app
         .store
         .key_checks(profile)
@@ -662,26 +679,8 @@ pub(crate) async fn key_checks_page(
         .filter(|k| ctx.units.as_ref().is_none_or(|u| u.contains(&k.unit)))
         .map(|k| KeyCheckView {
             barred: !k.record.bars_promotion.is_empty(),
-            entries: k
-                .record
-                .entries
-                .iter()
-                .map(|e| {
-                    (
-                        e.cycle,
-                        e.category.clone(),
-                        outcome_name(&e.outcome),
-                        e.in_force,
-                        e.measures.iter().map(|m| measure_name(m)).collect(),
-                    )
-                })
-                .collect(),
-            flags: k
-                .flags
-                .split(';')
-                .filter(|f| !f.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            entries: names.integrity(&k.record),
+            flags: flags_of(&k.flags),
             name: k.name,
             unit: k.unit,
             position: k.position,

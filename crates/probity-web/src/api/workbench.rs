@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::check_api_write;
-use crate::workbench::{profile, refusal, workable};
+use crate::workbench::{flags_of, of_case, profile, refusal, workable};
 use crate::{App, Ctx, WebError, api_error};
 
 /// A case in the list.
@@ -46,12 +46,7 @@ fn entry(c: CaseSummary) -> CaseEntry {
     CaseEntry {
         id: c.id,
         cycle: c.cycle,
-        flags: c
-            .flags
-            .split(';')
-            .filter(|f| !f.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        flags: flags_of(&c.flags),
         unit: c.unit,
         name: c.name,
         declaration_id: c.declaration_id,
@@ -413,14 +408,7 @@ async fn determine(
             workable(&app, &ctx, id).await?;
             check_api_write(&ctx, &headers)?;
             let t = ctx.t;
-            let of_case = app
-                .store
-                .case_finding_ids(id)
-                .await
-                .map_err(|e| WebError::internal(t, e))?;
-            if !of_case.contains(&body.finding) {
-                return Err(WebError::NotFound(t));
-            }
+            of_case(t, app.store.case_finding_ids(id).await, body.finding)?;
             let r = app
                 .store
                 .determine(
@@ -453,14 +441,7 @@ async fn confirm(
             workable(&app, &ctx, id).await?;
             check_api_write(&ctx, &headers)?;
             let t = ctx.t;
-            let of_case = app
-                .store
-                .case_determination_ids(id)
-                .await
-                .map_err(|e| WebError::internal(t, e))?;
-            if !of_case.contains(&determination) {
-                return Err(WebError::NotFound(t));
-            }
+            of_case(t, app.store.case_determination_ids(id).await, determination)?;
             app.store
                 .confirm_determination(&ctx.stamp(), profile(t)?, determination)
                 .await
@@ -562,12 +543,7 @@ async fn key_checks(State(app): State<Arc<App>>, headers: HeaderMap) -> Response
                                 .collect(),
                         ),
                         bars_promotion: k.record.bars_promotion,
-                        flags: k
-                            .flags
-                            .split(';')
-                            .filter(|f| !f.is_empty())
-                            .map(str::to_owned)
-                            .collect(),
+                        flags: flags_of(&k.flags),
                         unit: k.unit,
                         name: k.name,
                         position: k.position,
