@@ -389,30 +389,6 @@ pub fn vanished(current: &Declaration, previous: &Declaration, profile: &Profile
         .collect()
 }
 
-fn finding(
-    current: &Declaration,
-    profile: &Profile,
-    category: Category,
-    kind: FindingKind,
-) -> Discrepancy {
-    let rule = profile.classify(category, kind, &[]);
-    Discrepancy {
-        declaration_id: current.declaration_id.clone(),
-        declarant_id: current.declarant_id.as_str().to_owned(),
-        category,
-        person_id: String::new(),
-        kind,
-        field: String::new(),
-        declared: String::new(),
-        registry: String::new(),
-        declared_path: String::new(),
-        registry_record_ids: Vec::new(),
-        classification: rule.classification,
-        rule: rule.id.clone(),
-        note: String::new(),
-    }
-}
-
 /// The note of a growth finding: every figure, so that the verifier can redo the sum.
 pub fn growth_note(f: &WealthFigures, income: &Income, profile: &Profile) -> String {
     let mut note = format!(
@@ -453,7 +429,7 @@ pub fn year_over_year(
     let figures = growth(current, previous, income, profile)?;
     let mut out = Vec::new();
     if figures.exceeds() {
-        let mut f = finding(
+        let mut f = Discrepancy::on_report(
             current,
             profile,
             Category::Wealth,
@@ -468,7 +444,7 @@ pub fn year_over_year(
         out.push(f);
     }
     for h in vanished(current, previous, profile) {
-        let mut f = finding(current, profile, h.category, FindingKind::Vanished);
+        let mut f = Discrepancy::on_report(current, profile, h.category, FindingKind::Vanished);
         f.person_id = h.person_id;
         f.field = h.field.into();
         f.note = format!(

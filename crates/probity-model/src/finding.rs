@@ -327,6 +327,32 @@ pub struct FindingIdentity {
 }
 
 impl Discrepancy {
+    /// A finding on a report, classified by the profile's rule for its category and kind with no
+    /// further facts; declared path, field, values, records and note are left for the caller.
+    pub fn on_report(
+        report: &crate::Declaration,
+        profile: &crate::Profile,
+        category: Category,
+        kind: FindingKind,
+    ) -> Discrepancy {
+        let rule = profile.classify(category, kind, &[]);
+        Discrepancy {
+            declaration_id: report.declaration_id.clone(),
+            declarant_id: report.declarant_id.as_str().to_owned(),
+            category,
+            person_id: String::new(),
+            kind,
+            field: String::new(),
+            declared: String::new(),
+            registry: String::new(),
+            declared_path: String::new(),
+            registry_record_ids: Vec::new(),
+            classification: rule.classification,
+            rule: rule.id.clone(),
+            note: String::new(),
+        }
+    }
+
     /// The identity of this finding, less the record-id overlap that `unreported` findings also
     /// need (see [`Discrepancy::same_finding`]).
     pub fn identity(&self) -> FindingIdentity {

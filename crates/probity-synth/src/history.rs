@@ -153,27 +153,8 @@ fn another_key<R: Rng>(rng: &mut R, key: &str, taken: &[String]) -> Option<Strin
     None
 }
 
-fn truth(
-    h: &Household<'_>,
-    category: Category,
-    kind: FindingKind,
-) -> Result<Discrepancy, SynthError> {
-    let rule = h.ctx.profile.classify(category, kind, &[]);
-    Ok(Discrepancy {
-        declaration_id: h.decl.declaration_id.clone(),
-        declarant_id: h.decl.declarant_id.as_str().to_owned(),
-        category,
-        person_id: String::new(),
-        kind,
-        field: String::new(),
-        declared: String::new(),
-        registry: String::new(),
-        declared_path: String::new(),
-        registry_record_ids: Vec::new(),
-        classification: rule.classification,
-        rule: rule.id.clone(),
-        note: String::new(),
-    })
+fn truth(h: &Household<'_>, category: Category, kind: FindingKind) -> Discrepancy {
+    Discrepancy::on_report(&h.decl, &h.ctx.profile, category, kind)
 }
 
 /// Last year's report of a household whose report is complete, or `None` when the subject did
@@ -276,7 +257,7 @@ fn grow(
     }
     *p = trial;
     let growth = now - before;
-    let mut t = truth(h, Category::Wealth, FindingKind::ExcessGrowth)?;
+    let mut t = truth(h, Category::Wealth, FindingKind::ExcessGrowth);
     t.person_id = h.decl.declarant_id.as_str().to_owned();
     t.field = "growth".into();
     t.declared = yuan(growth);
@@ -366,7 +347,7 @@ fn vanish<R: Rng>(
         gone.certificate_number = Some(other.clone());
         let path = format!("$.real_estate[{}]", p.real_estate.len());
         p.real_estate.push(gone);
-        let mut t = truth(h, Category::RealEstate, FindingKind::Vanished)?;
+        let mut t = truth(h, Category::RealEstate, FindingKind::Vanished);
         t.person_id = r.owners.first().map(&person_of).unwrap_or_default();
         t.field = "certificate_number".into();
         t.note = format!(
@@ -384,7 +365,7 @@ fn vanish<R: Rng>(
         gone.policy_number = other.clone();
         let path = format!("$.insurance[{}]", p.insurance.len());
         p.insurance.push(gone);
-        let mut t = truth(h, Category::Insurance, FindingKind::Vanished)?;
+        let mut t = truth(h, Category::Insurance, FindingKind::Vanished);
         t.person_id = person_of(&policy.policyholder);
         t.field = "policy_number".into();
         t.note = format!(
