@@ -70,11 +70,10 @@ pub struct Income {
 impl Income {
     /// The declared part of a report's income, with no registry figures yet.
     pub fn declared(d: &Declaration) -> Income {
-        let s = &d.salary;
         Income {
-            declared_salary: s.wages.minor_units()
-                + s.bonuses.minor_units()
-                + s.other.minor_units(),
+            declared_salary: d.salary.as_ref().map_or(0, |s| {
+                s.wages.minor_units() + s.bonuses.minor_units() + s.other.minor_units()
+            }),
             declared_labor: d.labor_income.iter().map(|l| l.amount.minor_units()).sum(),
             ..Income::default()
         }
@@ -630,9 +629,10 @@ mod tests {
     #[test]
     fn income_counts_the_larger_of_declared_and_taxed_and_the_spouse() {
         let mut now = this_year();
-        now.salary.wages = money("200000.00");
-        now.salary.bonuses = money("0");
-        now.salary.other = money("0");
+        let salary = now.salary.as_mut().unwrap();
+        salary.wages = money("200000.00");
+        salary.bonuses = money("0");
+        salary.other = money("0");
         now.labor_income = vec![LaborIncome {
             kind: LaborKind::Lecture,
             payer: "厦门大学".into(),

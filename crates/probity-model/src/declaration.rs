@@ -797,13 +797,19 @@ pub struct Declaration {
     /// The report this one corrects, if it is a correction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<String>,
+    /// For a change report: the date of the event and the sections it carries. Absent on annual
+    /// and initial reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
     /// The declarant and family members.
     pub persons: Vec<Person>,
     /// Sections marked "nothing to report".
     #[serde(default)]
     pub nothing_to_report: Vec<Section>,
-    /// Matter 1.
-    pub marriage: Marriage,
+    /// Matter 1. Always present on annual and initial reports; on a change report only when
+    /// `change.sections` names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marriage: Option<Marriage>,
     /// Matters 2 and 3: documents.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub travel_documents: Vec<TravelDocument>,
@@ -822,8 +828,9 @@ pub struct Declaration {
     /// Matter 8.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criminal_cases: Vec<CriminalCase>,
-    /// Matter 9.
-    pub salary: Salary,
+    /// Matter 9. Always present on annual and initial reports; absent on a change report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salary: Option<Salary>,
     /// Matter 10.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labor_income: Vec<LaborIncome>,
@@ -853,7 +860,29 @@ pub struct Declaration {
     pub other_matters: String,
 }
 
+/// What a change report is about: the event's date and the sections it carries (FORMATS.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// The date of the event; the report is due within the profile's `change_within_days`.
+    pub on: Date,
+    /// The sections the report carries, each a category of a matter the profile lets a change
+    /// report carry (`Profile::change_categories`).
+    pub sections: Vec<crate::finding::Category>,
+}
+
 impl Declaration {
+    /// Whether the report carries a category at all: annual and initial reports carry every
+    /// section; a change report only those its `change.sections` names. A report is compared only
+    /// on what it carries, and never yields a finding on anything else.
+    pub fn carries(&self, category: crate::finding::Category) -> bool {
+        match (&self.kind, &self.change) {
+            (ReportKind::Change, Some(change)) => change.sections.contains(&category),
+            (ReportKind::Change, None) => false,
+            _ => true,
+        }
+    }
+
     /// The person with a handle.
     pub fn person(&self, handle: &PersonRef) -> Option<&Person> {
         self.persons.iter().find(|p| &p.handle == handle)
@@ -885,8 +914,13 @@ impl Declaration {
     }
 
     /// Marks every empty section "nothing to report" and unmarks every filled one, in form order.
-    /// Generators and forms call this last so that the report is consistent by construction.
+    /// Generators and forms call this last so that the report is consistent by construction. A
+    /// change report marks nothing: it holds only the sections it names.
     pub fn settle_nothing_to_report(&mut self) {
+        if self.kind == ReportKind::Change {
+            self.nothing_to_report.clear();
+            return;
+        }
         self.nothing_to_report = Section::ALL
             .into_iter()
             .filter(|s| self.section_len(*s) == 0)

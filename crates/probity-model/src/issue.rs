@@ -210,6 +210,25 @@ issue_codes! {
     SupersedesItself = "supersedes-itself",
     /// A year the report cannot be on. Args: `year`.
     YearOutOfRange = "year-out-of-range",
+    /// A change report without `change` (the date of the event and the sections it carries).
+    ChangeRequired = "change-required",
+    /// `change` on an annual or initial report.
+    ChangeOnlyOnChangeReport = "change-only-on-change-report",
+    /// A change report names no section.
+    ChangeNamesNothing = "change-names-nothing",
+    /// A change report names a section of a matter a change report does not carry. Args: `section`
+    /// (its key).
+    NotAChangeMatter = "not-a-change-matter",
+    /// A change report names a section twice. Args: `section`.
+    ChangeSectionTwice = "change-section-twice",
+    /// A change report names a section and holds nothing of it.
+    ChangeSectionEmpty = "change-section-empty",
+    /// A change report holds a section it does not name.
+    NotNamedInChange = "not-named-in-change",
+    /// A field that only annual and initial reports carry (`salary`, `nothing_to_report`) on a
+    /// change report.
+    NotOnChangeReport = "not-on-change-report",
+
     /// An annual report dated before its year has ended. Args: `year`.
     AnnualFiledEarly = "annual-filed-early",
     /// A person ref used twice. Args: `ref`.

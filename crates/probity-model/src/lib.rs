@@ -27,6 +27,7 @@ pub mod finding;
 pub mod ids;
 pub mod issue;
 pub mod locate;
+pub mod obligation;
 pub mod profile;
 pub mod quantity;
 pub mod registry;

@@ -91,6 +91,10 @@ pub struct Matter {
     pub categories: Vec<Category>,
     /// Whom it covers.
     pub covers: Vec<Covered>,
+    /// Whether a change in this matter must be reported within `change_within_days` by a change
+    /// report, which may then carry this matter's sections (`cn`: matters 1–8).
+    #[serde(default)]
+    pub change_report: bool,
 }
 
 /// A classification rule: findings of these categories and kinds, under these conditions.
@@ -423,6 +427,15 @@ impl Profile {
     /// The determination with this id.
     pub fn determination(&self, id: &str) -> Option<&Determination> {
         self.determinations.iter().find(|d| d.id == id)
+    }
+
+    /// The categories a change report may carry: those of the matters marked `change_report`, in
+    /// form order.
+    pub fn change_categories(&self) -> Vec<Category> {
+        Category::ALL
+            .into_iter()
+            .filter(|c| self.matter_of(*c).is_some_and(|m| m.change_report))
+            .collect()
     }
 
     /// The annual report's deadline for a year.

@@ -33,7 +33,15 @@ pub fn parse_and_validate<'p>(
             if let Some(partial) = partial(value)
                 && let Some(profile) = profile_for(&partial.declaration.profile)
             {
-                issues.extend(partial.remap(validate(&partial.declaration, profile)));
+                for issue in partial.remap(validate(&partial.declaration, profile)) {
+                    // The form pass may already have said it (a missing field, say).
+                    if !issues
+                        .iter()
+                        .any(|i| i.path == issue.path && i.code == issue.code)
+                    {
+                        issues.push(issue);
+                    }
+                }
             }
             return Err(issues);
         }
@@ -169,16 +177,20 @@ pub fn parse(value: &Value) -> Result<Declaration, Vec<Issue>> {
     form.scalar::<i32>("year", true);
     form.scalar::<Date>("filed_on", true);
     form.scalar::<Option<String>>("supersedes", false);
+    form.scalar::<Change>("change", false);
     form.items::<Person>("persons", true);
     form.items::<Section>("nothing_to_report", false);
-    form.scalar::<Marriage>("marriage", true);
+    // Annual and initial reports always carry marriage and salary; a change report only what
+    // it names (the rules check that when the rest parses).
+    let full_report = obj.get("kind").and_then(Value::as_str) != Some("change");
+    form.scalar::<Marriage>("marriage", full_report);
     form.items::<TravelDocument>("travel_documents", false);
     form.items::<Trip>("trips", false);
     form.items::<ChildMarriage>("child_marriages", false);
     form.items::<ResidenceAbroad>("residence_abroad", false);
     form.items::<Employment>("employment", false);
     form.items::<CriminalCase>("criminal_cases", false);
-    form.scalar::<Salary>("salary", true);
+    form.scalar::<Salary>("salary", full_report);
     form.items::<LaborIncome>("labor_income", false);
     form.items::<RealEstate>("real_estate", false);
     form.items::<StockHolding>("stocks", false);
@@ -188,7 +200,7 @@ pub fn parse(value: &Value) -> Result<Declaration, Vec<Issue>> {
     form.items::<OverseasDeposit>("overseas_deposits", false);
     form.items::<OverseasInvestment>("overseas_investments", false);
     form.scalar::<String>("other_matters", false);
-    const KNOWN: [&str; 27] = [
+    const KNOWN: [&str; 28] = [
         "format",
         "profile",
         "declaration_id",
@@ -197,6 +209,7 @@ pub fn parse(value: &Value) -> Result<Declaration, Vec<Issue>> {
         "year",
         "filed_on",
         "supersedes",
+        "change",
         "persons",
         "nothing_to_report",
         "marriage",
@@ -331,6 +344,7 @@ pub fn validate(d: &Declaration, profile: &Profile) -> Vec<Issue> {
         persons: d.persons.iter().map(|p| (p.handle.as_str(), p)).collect(),
     };
     v.header();
+    v.change();
     v.persons();
     v.sections_filled();
     v.marriage();
@@ -418,6 +432,124 @@ impl<'a> Validator<'a> {
                     "an annual report on {} is filed after the year ends",
                     d.year
                 ),
+            );
+        }
+    }
+
+    /// The shape of each kind: annual and initial reports carry every matter; a change report
+    /// carries `change` and only the sections it names, which must be of the matters the profile
+    /// lets a change report carry (FORMATS.md).
+    fn change(&mut self) {
+        let d = self.d;
+        if d.kind != ReportKind::Change {
+            if d.change.is_some() {
+                self.push(
+                    "$.change",
+                    C::ChangeOnlyOnChangeReport,
+                    vec![],
+                    "only a change report carries `change`",
+                );
+            }
+            for (field, absent) in [
+                ("marriage", d.marriage.is_none()),
+                ("salary", d.salary.is_none()),
+            ] {
+                if absent {
+                    // Annual and initial reports always carry it: absent is a missing field.
+                    self.issues.push(missing(format!("$.{field}")));
+                }
+            }
+            return;
+        }
+        let Some(change) = &d.change else {
+            self.push(
+                "$.change",
+                C::ChangeRequired,
+                vec![],
+                "a change report gives the date of the change and the sections it carries",
+            );
+            return;
+        };
+        self.not_after_filing("$.change.on".into(), change.on);
+        if change.sections.is_empty() {
+            self.push(
+                "$.change.sections",
+                C::ChangeNamesNothing,
+                vec![],
+                "a change report names at least one section",
+            );
+        }
+        let allowed = self.profile.change_categories();
+        let mut seen = HashSet::new();
+        for (i, category) in change.sections.iter().enumerate() {
+            let at = format!("$.change.sections[{i}]");
+            if !seen.insert(*category) {
+                self.push(
+                    at,
+                    C::ChangeSectionTwice,
+                    vec![a("section", category.as_str())],
+                    format!("{} is named twice", category.as_str()),
+                );
+            } else if !allowed.contains(category) {
+                self.push(
+                    at,
+                    C::NotAChangeMatter,
+                    vec![a("section", category.as_str())],
+                    format!(
+                        "{} is not a matter a change report carries",
+                        category.as_str()
+                    ),
+                );
+            } else {
+                let empty = match Section::from_key(category.as_str()) {
+                    Some(section) => d.section_len(section) == 0,
+                    None => *category == Category::Marriage && d.marriage.is_none(),
+                };
+                if empty {
+                    self.push(
+                        format!("$.{}", category.as_str()),
+                        C::ChangeSectionEmpty,
+                        vec![],
+                        "a section the change report names holds what changed",
+                    );
+                }
+            }
+        }
+        for section in Section::ALL {
+            let category = Category::ALL
+                .into_iter()
+                .find(|c| c.as_str() == section.key());
+            if d.section_len(section) > 0 && !category.is_some_and(|c| d.carries(c)) {
+                self.push(
+                    format!("$.{}", section.key()),
+                    C::NotNamedInChange,
+                    vec![],
+                    "a change report holds only the sections `change.sections` names",
+                );
+            }
+        }
+        if d.marriage.is_some() && !d.carries(Category::Marriage) {
+            self.push(
+                "$.marriage",
+                C::NotNamedInChange,
+                vec![],
+                "a change report holds only the sections `change.sections` names",
+            );
+        }
+        if d.salary.is_some() {
+            self.push(
+                "$.salary",
+                C::NotOnChangeReport,
+                vec![],
+                "a change report carries no salary",
+            );
+        }
+        if !d.nothing_to_report.is_empty() {
+            self.push(
+                "$.nothing_to_report",
+                C::NotOnChangeReport,
+                vec![],
+                "a change report marks nothing \"nothing to report\"",
             );
         }
     }
@@ -557,6 +689,10 @@ impl<'a> Validator<'a> {
 
     fn sections_filled(&mut self) {
         let d = self.d;
+        if d.kind == ReportKind::Change {
+            // A change report holds only what changed: `change` checks its sections.
+            return;
+        }
         let mut listed = HashSet::new();
         for (i, s) in d.nothing_to_report.iter().enumerate() {
             if !listed.insert(*s) {
@@ -646,7 +782,7 @@ impl<'a> Validator<'a> {
     }
 
     fn marriage(&mut self) {
-        let m = &self.d.marriage;
+        let Some(m) = &self.d.marriage else { return };
         let has_spouse = self
             .d
             .persons

@@ -267,7 +267,7 @@ impl Household<'_> {
         }
 
         // Matter 1 as declared.
-        self.decl.marriage = match (&latest_row, status) {
+        self.decl.marriage = Some(match (&latest_row, status) {
             (Some((_, kind, on)), Status::Married | Status::Remarried | Status::Divorced) => {
                 let status = if *kind == MaritalChangeKind::Divorce {
                     MaritalStatus::Divorced
@@ -286,10 +286,15 @@ impl Household<'_> {
                 status: MaritalStatus::Unmarried,
                 last_change: None,
             },
-        };
+        });
         if differs
-            && let (Some((row, _, on)), Some(change)) =
-                (latest_row.clone(), self.decl.marriage.last_change.as_mut())
+            && let (Some((row, _, on)), Some(change)) = (
+                latest_row.clone(),
+                self.decl
+                    .marriage
+                    .as_mut()
+                    .and_then(|m| m.last_change.as_mut()),
+            )
         {
             let moved =
                 self.rw.random_range(40..900) * if self.rw.random_bool(0.5) { 1 } else { -1 };

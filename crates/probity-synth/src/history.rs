@@ -96,8 +96,9 @@ fn assets(d: &Declaration) -> i64 {
 /// (the registry may show less, through noise, which only lowers the allowance), and the ids of
 /// those rows.
 fn lawful_income(h: &Household<'_>) -> (i64, Vec<String>) {
-    let s = &h.decl.salary;
-    let declared_pay = s.wages.minor_units() + s.bonuses.minor_units() + s.other.minor_units();
+    let declared_pay = h.decl.salary.as_ref().map_or(0, |s| {
+        s.wages.minor_units() + s.bonuses.minor_units() + s.other.minor_units()
+    });
     let declared_labor: i64 = h
         .decl
         .labor_income

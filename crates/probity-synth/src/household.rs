@@ -309,21 +309,22 @@ impl<'c> Household<'c> {
             supersedes: None,
             persons: Vec::new(),
             nothing_to_report: Vec::new(),
-            marriage: Marriage {
+            change: None,
+            marriage: Some(Marriage {
                 status: MaritalStatus::Unmarried,
                 last_change: None,
-            },
+            }),
             travel_documents: Vec::new(),
             trips: Vec::new(),
             child_marriages: Vec::new(),
             residence_abroad: Vec::new(),
             employment: Vec::new(),
             criminal_cases: Vec::new(),
-            salary: Salary {
+            salary: Some(Salary {
                 wages: zero,
                 bonuses: zero,
                 other: zero,
-            },
+            }),
             labor_income: Vec::new(),
             real_estate: Vec::new(),
             stocks: Vec::new(),

@@ -202,11 +202,11 @@ impl Household<'_> {
         } else {
             0
         };
-        self.decl.salary = Salary {
+        self.decl.salary = Some(Salary {
             wages: fen(declared - bonuses - other)?,
             bonuses: fen(bonuses)?,
             other: fen(other)?,
-        };
+        });
         if let Some(kind) = inj {
             let mut f = Finding::new(Category::Salary, kind, Some(0));
             f.field = "total";

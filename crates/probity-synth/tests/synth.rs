@@ -483,7 +483,7 @@ fn check(d: &Data) -> HashMap<String, Vec<Found>> {
             .collect();
         own.sort_by_key(|r| (r.date, r.event == MarriageEvent::Divorce));
         if let Some(last) = own.last() {
-            match &decl.marriage.last_change {
+            match &decl.marriage.as_ref().and_then(|m| m.last_change.clone()) {
                 None => push(
                     Category::Marriage,
                     FindingKind::Unreported,
@@ -825,7 +825,7 @@ fn check(d: &Data) -> HashMap<String, Vec<Found>> {
             .filter(|r| r.kind == IncomeKind::Wages)
             .map(|r| r.amount.minor_units())
             .sum();
-        let s = &decl.salary;
+        let s = decl.salary.as_ref().unwrap();
         let declared = s.wages.minor_units() + s.bonuses.minor_units() + s.other.minor_units();
         let wage_ids: Vec<String> = own_tax
             .iter()
@@ -1290,7 +1290,7 @@ fn clean_data_is_clean() {
         *wages.entry(r.person_id.as_str()).or_default() += r.amount.minor_units();
     }
     for decl in &d.declarations {
-        let s = &decl.salary;
+        let s = decl.salary.as_ref().unwrap();
         let declared = s.wages.minor_units() + s.bonuses.minor_units() + s.other.minor_units();
         assert!((declared - wages[decl.declarant_id.as_str()]).abs() <= 10_000);
     }

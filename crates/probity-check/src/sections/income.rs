@@ -43,7 +43,9 @@ fn salary(ctx: &mut Ctx<'_>, own: usize, mine: &[&TaxIncomeRecord]) {
     let registry = wages
         .iter()
         .try_fold(Decimal::ZERO, |acc, r| acc.checked_add(&r.amount.decimal()));
-    let s = &ctx.d.salary;
+    let Some(s) = &ctx.d.salary else {
+        return;
+    };
     let declared = s
         .wages
         .decimal()

@@ -23,7 +23,10 @@ pub fn check(ctx: &mut Ctx<'_>) {
         .filter_map(|(r, _)| rows.get(r as usize))
         .filter(|r| r.date <= filed_on)
         .max_by_key(|r| r.date);
-    let declared = &ctx.d.marriage;
+    // A change report that does not carry matter 1 is not compared on it.
+    let Some(declared) = &ctx.d.marriage else {
+        return;
+    };
     let Some(event) = latest else {
         if declared.status != MaritalStatus::Unmarried {
             let on = declared
