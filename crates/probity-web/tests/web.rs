@@ -2,7 +2,6 @@
 //! The web application: requests straight into the router, and a real headless Chromium driven
 //! over WebDriver through the pages a declarant and an administrator use.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +13,7 @@ use probity_web::i18n::Lang;
 use sha2::Digest;
 use tower::ServiceExt;
 
+mod browser;
 mod statistics;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
@@ -250,80 +250,7 @@ async fn forms_need_their_token_and_accounts_lock_after_repeated_failures() {
 
 // ---- In a real browser ---------------------------------------------------------------------------
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn screenshots() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Driver(std::process::Child);
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Chromium through chromedriver, or `None` outside CI when they are not installed.
-async fn browser() -> Option<(Driver, fantoccini::Client)> {
-    let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
-        .into_iter()
-        .find(|p| Path::new(p).exists());
-    let Some(chromedriver) = chromedriver else {
-        if std::env::var_os("CI").is_some() {
-            panic!("under CI the browser tests must run: install chromium and chromium-driver");
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED (browser): chromedriver is not installed"
-        );
-        return None;
-    };
-    let port = free_port();
-    let child = std::process::Command::new(chromedriver)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let driver = Driver(child);
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,900"]
-        }),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match fantoccini::ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(client) => return Some((driver, client)),
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-        }
-    }
-    panic!("chromedriver did not answer on {url}");
-}
-
-async fn shot(client: &fantoccini::Client, name: &str) {
-    let png = client.screenshot().await.unwrap();
-    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
-}
+use browser::{browser, click_and_wait_for, leaving, shot, wait_for, wait_for_text, wait_for_url};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declarant_and_an_administrator_in_a_real_browser() {
@@ -355,13 +282,8 @@ async fn a_declarant_and_an_administrator_in_a_real_browser() {
                 .send_keys(PASSWORD)
                 .await
                 .unwrap();
-            client
-                .find(Locator::Id("sign-in"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            let button = client.find(Locator::Id("sign-in")).await.unwrap();
+            leaving(&client, button.click()).await.unwrap();
         }
     };
     // The sign-in page, in Chinese by default; a wrong password says so next to the form.
@@ -392,48 +314,30 @@ async fn a_declarant_and_an_administrator_in_a_real_browser() {
         .send_keys("not the password")
         .await
         .unwrap();
-    client
-        .find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let error = match client.wait().for_element(Locator::Id("error")).await {
-        Ok(e) => e.text().await.unwrap(),
-        Err(e) => panic!("{e}: {}", client.source().await.unwrap()),
-    };
-    assert_eq!(error, "用户名或密码错误。");
-
-    sign_in("chen").await;
-    client
-        .wait()
-        .for_element(Locator::Id("reports"))
-        .await
-        .unwrap();
-    assert!(
-        client
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .ends_with("/me")
-    );
-    client
-        .find(Locator::LinkText("D2025-000001"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let receipt = client
-        .wait()
-        .for_element(Locator::Id("receipt"))
+    let button = client.find(Locator::Id("sign-in")).await.unwrap();
+    leaving(&client, button.click()).await.unwrap();
+    wait_for_text(&client, "用户名或密码错误。").await;
+    let error = client
+        .find(Locator::Id("error"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
+    assert_eq!(error, "用户名或密码错误。");
+
+    sign_in("chen").await;
+    wait_for_url(&client, "/me").await;
+    wait_for(&client, Locator::Id("reports")).await;
+    let receipt = click_and_wait_for(
+        &client,
+        Locator::LinkText("D2025-000001"),
+        Locator::Id("receipt"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     let summary = app
         .store
         .report_summary("D2025-000001")
@@ -458,34 +362,17 @@ async fn a_declarant_and_an_administrator_in_a_real_browser() {
     assert!(!client.source().await.unwrap().contains("D2025-000002\""));
     // Sign out with the form's button.
     client.goto(&format!("{base}/me")).await.unwrap();
-    client
-        .find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("sign-in"))
-        .await
-        .unwrap();
-    assert!(
-        client
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .ends_with("/login")
-    );
+    click_and_wait_for(
+        &client,
+        Locator::Css("form[action='/logout'] button"),
+        Locator::Id("sign-in"),
+    )
+    .await;
+    wait_for_url(&client, "/login").await;
 
     // The administrator sees the filing in the progress view, and switches to English.
     sign_in("admin").await;
-    client
-        .wait()
-        .for_element(Locator::Id("people"))
-        .await
-        .unwrap();
+    wait_for(&client, Locator::Id("people")).await;
     assert!(
         client
             .current_url()
@@ -499,18 +386,12 @@ async fn a_declarant_and_an_administrator_in_a_real_browser() {
         .await
         .unwrap();
     assert!(row.text().await.unwrap().contains("已报告"));
-    client
-        .find(Locator::LinkText("English"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath("//html[@lang='en']"))
-        .await
-        .unwrap();
+    click_and_wait_for(
+        &client,
+        Locator::LinkText("English"),
+        Locator::XPath("//html[@lang='en']"),
+    )
+    .await;
     let row = client
         .find(Locator::XPath("//table[@id='people']//tr[th='陈良生']"))
         .await
@@ -808,8 +689,11 @@ async fn administrators_upload_the_roster_and_extracts_and_run_a_verification() 
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    // The run goes on in the background: ask until the page reports it, for a minute at most
+    // (a busy machine is slow).
     let mut done = String::new();
-    for _ in 0..200 {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(60) {
         let (_, _, page) = send(&app, get("/admin", &admin)).await;
         if let Some(rest) = page.split("id=\"run-status\">").nth(1) {
             done = rest.split('<').next().unwrap().to_owned();
@@ -928,26 +812,13 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    client
-        .find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("file-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("report-form"))
-        .await
-        .unwrap();
+    click_and_wait_for(&client, Locator::Id("sign-in"), Locator::Id("file-link")).await;
+    click_and_wait_for(
+        &client,
+        Locator::Id("file-link"),
+        Locator::Id("report-form"),
+    )
+    .await;
     // The declarant is filled in from the roster.
     let name = client
         .find(Locator::Id("persons[0].name"))
@@ -959,18 +830,8 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
     assert_eq!(name.as_deref(), Some("林新"));
 
     // Checked as it is: the errors are summarised at the top and shown at their fields.
-    client
-        .find(Locator::Id("review"))
+    let summary = click_and_wait_for(&client, Locator::Id("review"), Locator::Id("errors"))
         .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let summary = client
-        .wait()
-        .for_element(Locator::Id("errors"))
-        .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -988,6 +849,7 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
         .await
         .unwrap();
     assert_eq!(focused.as_deref(), Some("errors"));
+    // An anchor on the same page: the focus moves, the page stays.
     client
         .find(Locator::Css("#errors a[href='#marriage.status']"))
         .await
@@ -1045,30 +907,19 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
         }
     }
     // A row added by mistake and removed again.
-    client
-        .find(Locator::Id("add-stocks"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath("//input[@id='stocks[0].code']"))
-        .await
-        .unwrap();
-    client
-        .find(Locator::XPath("//button[@value='remove:stocks:0']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("saved"))
-        .await
-        .unwrap();
+    click_and_wait_for(
+        &client,
+        Locator::Id("add-stocks"),
+        Locator::XPath("//input[@id='stocks[0].code']"),
+    )
+    .await;
+    // The page with the row says "saved" too: wait until it is gone, then for the new one's.
+    click_and_wait_for(
+        &client,
+        Locator::XPath("//button[@value='remove:stocks:0']"),
+        Locator::Id("saved"),
+    )
+    .await;
     assert!(
         client
             .find(Locator::XPath("//input[@id='stocks[0].code']"))
@@ -1077,25 +928,23 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
     );
     // Nothing typed is lost on reload: the draft is on the server.
     client.goto(&format!("{base}/file")).await.unwrap();
-    let wages = client
-        .wait()
-        .for_element(Locator::XPath("//input[@id='salary.wages']"))
+    let wages = wait_for(&client, Locator::XPath("//input[@id='salary.wages']"))
         .await
-        .unwrap()
         .prop("value")
         .await
         .unwrap();
     assert_eq!(wages.as_deref(), Some("186000.50"));
 
-    client
-        .find(Locator::Id("review"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let ready = client.wait().for_element(Locator::Id("ready")).await;
-    if ready.is_err() {
+    let outcome = click_and_wait_for(
+        &client,
+        Locator::Id("review"),
+        Locator::Css("#ready, #errors"),
+    )
+    .await
+    .attr("id")
+    .await
+    .unwrap();
+    if outcome.as_deref() != Some("ready") {
         panic!(
             "not ready: {}",
             client
@@ -1108,18 +957,7 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
         );
     }
     // Submitting without the commitment is refused; with it, the receipt.
-    client
-        .find(Locator::Id("submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("errors"))
-        .await
-        .unwrap();
+    click_and_wait_for(&client, Locator::Id("submit"), Locator::Id("errors")).await;
     client
         .find(Locator::Id("commitment"))
         .await
@@ -1127,18 +965,8 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
         .click()
         .await
         .unwrap();
-    client
-        .find(Locator::Id("submit"))
+    let receipt = click_and_wait_for(&client, Locator::Id("submit"), Locator::Id("receipt"))
         .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let receipt = client
-        .wait()
-        .for_element(Locator::Id("receipt"))
-        .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -1513,16 +1341,17 @@ async fn the_workbench_flow_in_a_real_browser() {
         let base = base.clone();
         async move {
             client.goto(&format!("{base}/login")).await.unwrap();
-            if let Ok(b) = client
+            if client
                 .find(Locator::Css("form[action='/logout'] button"))
                 .await
+                .is_ok()
             {
-                b.click().await.unwrap();
-                client
-                    .wait()
-                    .for_element(Locator::Id("sign-in"))
-                    .await
-                    .unwrap();
+                click_and_wait_for(
+                    &client,
+                    Locator::Css("form[action='/logout'] button"),
+                    Locator::Id("sign-in"),
+                )
+                .await;
             }
             client
                 .find(Locator::Id("username"))
@@ -1538,16 +1367,10 @@ async fn the_workbench_flow_in_a_real_browser() {
                 .send_keys(PASSWORD)
                 .await
                 .unwrap();
-            client
-                .find(Locator::Id("sign-in"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            client.wait().for_element(Locator::Id("who")).await.unwrap();
+            click_and_wait_for(&client, Locator::Id("sign-in"), Locator::Id("who")).await;
         }
     };
+    // A click on the page, which stays (an option chosen, a box ticked).
     let click = |css: String| {
         let client = client.clone();
         async move {
@@ -1577,29 +1400,20 @@ async fn the_workbench_flow_in_a_real_browser() {
     sign_in_as("ann").await;
     client.goto(&format!("{base}/cases")).await.unwrap();
     click("#f-class option[value='concealment']".into()).await;
-    click("#apply-filter".into()).await;
-    client
-        .wait()
-        .for_element(Locator::Css(
-            "select#f-class option[value='concealment'][selected]",
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        client
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .contains("classification=concealment")
-    );
+    click_and_wait_for(
+        &client,
+        Locator::Id("apply-filter"),
+        Locator::Css("select#f-class option[value='concealment'][selected]"),
+    )
+    .await;
+    wait_for_url(&client, "classification=concealment").await;
     shot(&client, "cases").await;
-    click(format!("a[href='/cases/{}']", case.id)).await;
-    client
-        .wait()
-        .for_element(Locator::Id("case-status"))
-        .await
-        .unwrap();
+    click_and_wait_for(
+        &client,
+        Locator::Css(&format!("a[href='/cases/{}']", case.id)),
+        Locator::Id("case-status"),
+    )
+    .await;
     // Side by side: the declared fund beside the registrar's row, the units marked on both.
     let marked = client
         .find_all(Locator::Css(".side-by-side tr.differs td"))
@@ -1614,12 +1428,7 @@ async fn the_workbench_flow_in_a_real_browser() {
 
     // A request for explanation, which the declarant reads and answers on their own page.
     type_into("#question".into(), "请说明未报告的房产来源。").await;
-    click("#ask".into()).await;
-    client
-        .wait()
-        .for_element(Locator::Css(".explanation"))
-        .await
-        .unwrap();
+    click_and_wait_for(&client, Locator::Id("ask"), Locator::Css(".explanation")).await;
     sign_in_as("lin").await;
     client.goto(&format!("{base}/me")).await.unwrap();
     let question = client
@@ -1635,12 +1444,12 @@ async fn the_workbench_flow_in_a_real_browser() {
         "该房产系父母赠与，已补充报告。",
     )
     .await;
-    click("#explanations button".into()).await;
-    client
-        .wait()
-        .for_element(Locator::Css("#explanations .answer"))
-        .await
-        .unwrap();
+    click_and_wait_for(
+        &client,
+        Locator::Css("#explanations button"),
+        Locator::Css("#explanations .answer"),
+    )
+    .await;
     shot(&client, "explanation-answered").await;
 
     // The verifier records a concealment with a measure; confirming it herself is refused.
@@ -1688,12 +1497,12 @@ async fn the_workbench_flow_in_a_real_browser() {
         "#finding-{concealed} input[name='measure'][value='admonishment']"
     ))
     .await;
-    click(format!("#determine-{concealed}")).await;
-    let pending = client
-        .wait()
-        .for_element(Locator::Css(".determinations li.awaiting-confirmation"))
-        .await
-        .unwrap();
+    let pending = click_and_wait_for(
+        &client,
+        Locator::Css(&format!("#determine-{concealed}")),
+        Locator::Css(".determinations li.awaiting-confirmation"),
+    )
+    .await;
     let determination = pending.attr("id").await.unwrap().unwrap();
     let status = client
         .find(Locator::Id("case-status"))
@@ -1703,15 +1512,15 @@ async fn the_workbench_flow_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(status, "待第二人复核");
-    click(format!("#{determination} button[id^='confirm-']")).await;
-    let refusal = client
-        .wait()
-        .for_element(Locator::Id("refusal"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let refusal = click_and_wait_for(
+        &client,
+        Locator::Css(&format!("#{determination} button[id^='confirm-']")),
+        Locator::Id("refusal"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     assert!(refusal.contains("second verifier"), "{refusal}");
     assert!(client.find(Locator::Id("promotion-bar")).await.is_err());
     shot(&client, "confirmation-refused").await;
@@ -1719,12 +1528,12 @@ async fn the_workbench_flow_in_a_real_browser() {
     // A second verifier confirms: the concealment is in force and bars promotion.
     sign_in_as("bob").await;
     client.goto(&case_url).await.unwrap();
-    click(format!("#{determination} button[id^='confirm-']")).await;
-    client
-        .wait()
-        .for_element(Locator::Css(".determinations li.in-force"))
-        .await
-        .unwrap();
+    click_and_wait_for(
+        &client,
+        Locator::Css(&format!("#{determination} button[id^='confirm-']")),
+        Locator::Css(".determinations li.in-force"),
+    )
+    .await;
     let bar = client
         .find(Locator::Id("promotion-bar"))
         .await
@@ -2770,22 +2579,14 @@ async fn a_declarant_signs_in_and_finds_their_errors_by_keyboard_alone() {
     keys(&client, &TAB.to_string()).await;
     assert_eq!(focused(&client).await.0, "#password");
     keys(&client, PASSWORD).await;
-    keys(&client, &ENTER.to_string()).await;
-    client
-        .wait()
-        .for_element(Locator::Id("notice"))
-        .await
-        .unwrap();
+    leaving(&client, keys(&client, &ENTER.to_string())).await;
+    wait_for(&client, Locator::Id("notice")).await;
     // Their own page reminds them; Enter on the link opens the form.
     walk_by_tab(&client, "me").await;
     client.goto(&format!("{base}/me")).await.unwrap();
     tab_to(&client, "#notice-file").await;
-    keys(&client, &ENTER.to_string()).await;
-    client
-        .wait()
-        .for_element(Locator::Id("report-form"))
-        .await
-        .unwrap();
+    leaving(&client, keys(&client, &ENTER.to_string())).await;
+    wait_for(&client, Locator::Id("report-form")).await;
     // Every control of the form in order, each showing its focus.
     let stops = walk_by_tab(&client, "file").await;
     assert!(stops.len() > 40, "{stops:?}");
@@ -2802,12 +2603,8 @@ async fn a_declarant_signs_in_and_finds_their_errors_by_keyboard_alone() {
         .unwrap();
     assert!(ticked);
     tab_to(&client, "#review").await;
-    keys(&client, &ENTER.to_string()).await;
-    client
-        .wait()
-        .for_element(Locator::Id("errors"))
-        .await
-        .unwrap();
+    leaving(&client, keys(&client, &ENTER.to_string())).await;
+    wait_for(&client, Locator::Id("errors")).await;
     // The summary of errors has the focus; the next Tab is its first link; Enter on it takes
     // the focus to the field at fault.
     assert_eq!(focused(&client).await.0, "#errors");
@@ -2861,14 +2658,7 @@ async fn every_page_passes_axe_in_a_real_browser() {
                 .send_keys(PASSWORD)
                 .await
                 .unwrap();
-            client
-                .find(Locator::Id("sign-in"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            client.wait().for_element(Locator::Id("who")).await.unwrap();
+            click_and_wait_for(&client, Locator::Id("sign-in"), Locator::Id("who")).await;
         }
     };
     // axe runs, and finds what it should: a control without a label.
@@ -2901,18 +2691,7 @@ async fn every_page_passes_axe_in_a_real_browser() {
         check(path).await;
     }
     client.goto(&format!("{base}/file")).await.unwrap();
-    client
-        .find(Locator::Id("review"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("errors"))
-        .await
-        .unwrap();
+    click_and_wait_for(&client, Locator::Id("review"), Locator::Id("errors")).await;
     check("/file with errors").await;
     sign_in("chen").await;
     for path in ["/me", "/reports/D2025-000001", "/progress"] {
@@ -2950,18 +2729,12 @@ async fn every_page_passes_axe_in_a_real_browser() {
         check(path).await;
     }
     client.goto(&format!("{base}/reminders")).await.unwrap();
-    client
-        .find(Locator::Id("issue-print"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css(".notice-sheet"))
-        .await
-        .unwrap();
+    click_and_wait_for(
+        &client,
+        Locator::Id("issue-print"),
+        Locator::Css(".notice-sheet"),
+    )
+    .await;
     check("reminders (print)").await;
     shot(&client, "reminders-print").await;
     client.goto(&format!("{base}/reminders")).await.unwrap();

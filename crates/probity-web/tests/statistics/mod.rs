@@ -11,6 +11,7 @@ use probity_web::i18n::Lang;
 use probity_web::verification::{RunProgress, Scope, verify_cycle};
 use sqlx::Row;
 
+use super::browser::{click_and_wait_for, leaving, wait_for, wait_for_url};
 use super::{PASSWORD, app, fixtures, get, send, sign_in};
 
 /// The small example's registry extracts, imported; then a run over every report, and two
@@ -353,51 +354,22 @@ async fn the_statistics_page_in_a_real_browser() {
             .await
             .unwrap();
     }
-    client
-        .find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("people"))
-        .await
-        .unwrap();
+    click_and_wait_for(&client, Locator::Id("sign-in"), Locator::Id("people")).await;
     // From the navigation to the page; the cycle chosen in the form.
-    client
-        .find(Locator::Css("nav a[href='/statistics']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("cycle-form"))
-        .await
-        .unwrap();
-    client
+    click_and_wait_for(
+        &client,
+        Locator::Css("nav a[href='/statistics']"),
+        Locator::Id("cycle-form"),
+    )
+    .await;
+    // The page before the click has the same chart: wait for the new address, then the page.
+    let button = client
         .find(Locator::Css("#cycle-form button"))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("svg.chart"))
-        .await
-        .unwrap();
-    assert!(
-        client
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .ends_with("/statistics?cycle=2025")
-    );
+    leaving(&client, button.click()).await.unwrap();
+    wait_for_url(&client, "/statistics?cycle=2025").await;
+    wait_for(&client, Locator::Css("svg.chart")).await;
     // The charts are drawn: the standing chart's bars have a size on the screen.
     let rect = client
         .find(Locator::Css("svg.chart g.chart-bar rect.c-filed"))
@@ -416,18 +388,12 @@ async fn the_statistics_page_in_a_real_browser() {
     assert!(total.starts_with("合计 6"), "{total}");
     super::shot(&client, "statistics").await;
     // In English.
-    client
-        .find(Locator::LinkText("English"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath("//h1[text()='Statistics']"))
-        .await
-        .unwrap();
+    click_and_wait_for(
+        &client,
+        Locator::LinkText("English"),
+        Locator::XPath("//h1[text()='Statistics']"),
+    )
+    .await;
     // The findings and determinations, further down.
     client
         .execute(
