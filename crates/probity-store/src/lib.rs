@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod audit;
 mod backup;
+pub mod declarant;
 mod error;
 pub mod group;
 pub mod import;

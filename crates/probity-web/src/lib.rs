@@ -26,6 +26,7 @@ pub mod auth;
 pub mod charts;
 pub mod filing;
 pub mod i18n;
+pub mod me;
 pub mod reminders;
 pub mod report_view;
 pub mod statistics;
@@ -71,7 +72,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", post(logout))
         .route("/password", get(password_page).post(change_password))
         .route("/lang/{code}", get(switch_lang))
-        .route("/me", get(my_reports))
+        .route("/me", get(me::page))
         .route("/file", get(filing::file_page).post(filing::file_post))
         .route("/reports/{id}", get(report_page))
         .route("/progress", get(progress_page))
@@ -599,42 +600,6 @@ async fn change_password(
         .await
         .map_err(|e| WebError::internal(t, e))?;
     Ok(page(None, true).into_response())
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "me.html")]
-struct MyReports {
-    t: Tr,
-    user: Option<User>,
-    csrf: String,
-    reports: Vec<ReportSummary>,
-    notice: Option<reminders::Notice>,
-    explanations: Vec<probity_store::Explanation>,
-}
-
-async fn my_reports(State(app): State<Shared>, headers: HeaderMap) -> Result<MyReports, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?;
-    let person = user.person_key.clone().unwrap_or_default();
-    let reports = app
-        .store
-        .reports_of(&person)
-        .await
-        .map_err(|e| WebError::internal(ctx.t, e))?;
-    let notice = reminders::notice(&app, &ctx).await?;
-    let explanations = app
-        .store
-        .explanations_of(&person)
-        .await
-        .map_err(|e| WebError::internal(ctx.t, e))?;
-    Ok(MyReports {
-        t: ctx.t,
-        user: ctx.user.clone(),
-        csrf: ctx.csrf.clone(),
-        reports,
-        notice,
-        explanations,
-    })
 }
 
 #[derive(Template, WebTemplate)]

@@ -63,7 +63,7 @@ impl<'p> Names<'p> {
         Names { t, profile }
     }
 
-    fn outcome(&self, id: &str) -> String {
+    pub(crate) fn outcome(&self, id: &str) -> String {
         self.profile
             .determination(id)
             .map_or_else(|| id.to_owned(), |d| named(self.t, &d.name, &d.name_en))
@@ -77,7 +77,7 @@ impl<'p> Names<'p> {
             .map_or_else(|| id.to_owned(), |m| named(self.t, &m.name, &m.name_en))
     }
 
-    fn measures(&self, ids: &[String]) -> Vec<String> {
+    pub(crate) fn measures(&self, ids: &[String]) -> Vec<String> {
         ids.iter().map(|m| self.measure(m)).collect()
     }
 
