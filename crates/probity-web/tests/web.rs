@@ -471,8 +471,8 @@ async fn a_declarant_files_through_the_api_fixing_errors_on_the_way() {
     let mut report: serde_json::Value =
         serde_json::from_str(first.lines().next().unwrap()).unwrap();
     report["declaration_id"] = "C2025-CHEN-1".into();
-    report["kind"] = "change".into();
-    report["real_estate"][0]["area_m2"] = "-5".into();
+    as_change_report(&mut report);
+    report["travel_documents"][0]["expires_on"] = "2025-02-30".into();
     let (status, _, body) = send(
         &app,
         send_json("POST", "/api/reports", &chen, &csrf, report.to_string()),
@@ -481,12 +481,12 @@ async fn a_declarant_files_through_the_api_fixing_errors_on_the_way() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let issues: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
-        issues["issues"][0]["path"], "$.real_estate[0].area_m2",
+        issues["issues"][0]["path"], "$.travel_documents[0].expires_on",
         "{body}"
     );
 
     // Fixed: filed, with a receipt that is the hash of what was sent; the draft is gone.
-    report["real_estate"][0]["area_m2"] = "132.02".into();
+    report["travel_documents"][0]["expires_on"] = "2035-11-19".into();
     let text = report.to_string();
     let (status, _, body) = send(
         &app,
@@ -514,7 +514,7 @@ async fn a_declarant_files_through_the_api_fixing_errors_on_the_way() {
     // Someone else's report cannot be filed in their name.
     let mut other: serde_json::Value = serde_json::from_str(first.lines().nth(1).unwrap()).unwrap();
     other["declaration_id"] = "C2025-X".into();
-    other["kind"] = "change".into();
+    as_change_report(&mut other);
     let (status, _, _) = send(
         &app,
         send_json("POST", "/api/reports", &chen, &csrf, other.to_string()),
@@ -522,6 +522,39 @@ async fn a_declarant_files_through_the_api_fixing_errors_on_the_way() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(app.store.verify_audit(None).await.unwrap().is_ok());
+}
+
+/// Turns a report of the shared example into a change report on a passport issued in December
+/// 2025 (FORMATS.md: `change` names the sections, which are all the report holds).
+fn as_change_report(report: &mut serde_json::Value) {
+    let own = report["persons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["relation"] == "self")
+        .unwrap()
+        .clone();
+    let keep = [
+        "format",
+        "profile",
+        "declaration_id",
+        "declarant_id",
+        "year",
+        "filed_on",
+    ];
+    let object = report.as_object_mut().unwrap();
+    object.retain(|k, _| keep.contains(&k.as_str()));
+    object.insert("kind".into(), "change".into());
+    object.insert(
+        "change".into(),
+        serde_json::json!({"on": "2025-12-01", "sections": ["travel_documents"]}),
+    );
+    object.insert("persons".into(), serde_json::json!([own]));
+    object.insert(
+        "travel_documents".into(),
+        serde_json::json!([{"holder": "self", "kind": "passport", "number": "E98765432",
+            "issued_on": "2025-12-01", "expires_on": "2035-11-30", "kept_by": "本人"}]),
+    );
 }
 
 /// A multipart body with the CSRF token and files.
