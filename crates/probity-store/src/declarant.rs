@@ -128,9 +128,7 @@ impl Store {
             })
             .collect();
         out.sort_by(|(a_id, a), (b_id, b)| {
-            a.declaration_id
-                .cmp(&b.declaration_id)
-                .then(a_id.cmp(b_id))
+            a.declaration_id.cmp(&b.declaration_id).then(a_id.cmp(b_id))
         });
         Ok(out.into_iter().map(|(_, o)| o).collect())
     }

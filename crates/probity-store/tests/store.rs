@@ -2,6 +2,7 @@
 //! The store, on SQLite and on PostgreSQL alike: every case runs on both.
 
 mod common;
+mod declarant;
 mod statistics;
 mod workbench;
 

@@ -24,8 +24,11 @@ pub(crate) struct Action {
     pub(crate) text: String,
     /// Whether it is overdue.
     pub(crate) late: bool,
-    /// Where it is done.
+    /// Where it is done: a path (or `#fragment`)…
     pub(crate) link: String,
+    /// …and its query, written `?k=v&amp;k=v` by the template (which would escape a `&` of
+    /// its own differently).
+    pub(crate) query: Vec<(&'static str, String)>,
     /// The link's id.
     pub(crate) link_id: String,
     /// The link's words.
@@ -74,7 +77,10 @@ pub(crate) struct MyPage {
 }
 
 /// `GET /me`.
-pub(crate) async fn page(State(app): State<Shared>, headers: HeaderMap) -> Result<MyPage, WebError> {
+pub(crate) async fn page(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+) -> Result<MyPage, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     let user = ctx.with_role(&[Role::Declarant])?;
     let person = user.person_key.clone().unwrap_or_default();
@@ -121,7 +127,8 @@ async fn due(app: &crate::App, ctx: &Ctx) -> Result<Vec<Action>, WebError> {
             id: "notice".into(),
             text: n.text,
             late: n.late,
-            link: format!("/file?year={}&kind=annual", n.year),
+            link: "/file".into(),
+            query: file_query(n.year, "annual"),
             link_id: "notice-file".into(),
             link_text: t.get(if n.draft {
                 "notice-continue"
@@ -143,7 +150,8 @@ fn draft_action(t: Tr, d: &DraftInProgress) -> Action {
             ],
         ),
         late: false,
-        link: format!("/file?year={}&kind={}", d.year, d.kind),
+        link: "/file".into(),
+        query: file_query(d.year, &d.kind),
         link_id: format!("continue-{}-{}", d.kind, d.year),
         link_text: t.get("notice-continue"),
     }
@@ -165,9 +173,15 @@ fn explanation_action(t: Tr, e: &Explanation) -> Action {
             .as_deref()
             .is_some_and(|due| crate::now().format("%Y-%m-%d").to_string().as_str() > due),
         link: format!("#answer-{}", e.id),
+        query: Vec::new(),
         link_id: format!("to-answer-{}", e.id),
         link_text: t.get("me-answer-now"),
     }
+}
+
+/// The filing form's query for a report of a year and kind.
+fn file_query(year: i32, kind: &str) -> Vec<(&'static str, String)> {
+    vec![("year", year.to_string()), ("kind", kind.to_owned())]
 }
 
 /// A kind of report and its year in words.

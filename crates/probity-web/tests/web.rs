@@ -14,6 +14,7 @@ use sha2::Digest;
 use tower::ServiceExt;
 
 mod browser;
+mod me;
 mod statistics;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
