@@ -206,7 +206,12 @@ fn check_pair(current: &Declaration, previous: &Declaration) -> Result<(), NotCo
             previous: previous.declaration_id.clone(),
         });
     }
-    if previous.kind != ReportKind::Annual || previous.year >= current.year {
+    // Only an annual report is set against the year before: a change report holds what changed,
+    // not the family's assets, and would make every asset look vanished.
+    if current.kind != ReportKind::Annual
+        || previous.kind != ReportKind::Annual
+        || previous.year >= current.year
+    {
         return Err(NotComparable::NotEarlier {
             previous: previous.declaration_id.clone(),
             year: current.year,

@@ -726,3 +726,68 @@ fn the_evidence_of_each_finding_is_its_registry_rows_column_by_column() {
         }
     }
 }
+
+/// The reported defect: a change report on a child's marriage to a foreigner, made from a
+/// family whose annual report has unreported permits and employment, must be compared only on the
+/// matter it carries, and never yield an `unreported` finding (what it lacks is not a finding on
+/// it), nor anything year over year.
+#[test]
+fn a_change_report_is_compared_only_on_what_it_carries() {
+    use probity_model::declaration::ReportKind;
+    use probity_model::finding::{Category, FindingKind};
+    let dir = small();
+    let profile = Profile::builtin("cn").unwrap();
+    let extracts = RegistryExtracts::read_dir(&dir.join("registries")).unwrap();
+    let annual: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(dir.join("declarations.jsonl"))
+            .unwrap()
+            .lines()
+            .find(|l| l.contains("\"D2025-000019\""))
+            .unwrap(),
+    )
+    .unwrap();
+    let change = serde_json::json!({
+        "format": "probity.declaration/1", "profile": "cn",
+        "declaration_id": "C2026-000019-1", "declarant_id": annual["declarant_id"],
+        "kind": "change", "year": 2026, "filed_on": "2026-03-20",
+        "change": {"on": "2026-03-01", "sections": ["child_marriages"]},
+        "persons": [annual["persons"][0], annual["persons"][2],
+                    {"ref": "c1sp", "relation": "child_spouse", "of": "c1",
+                     "name": "John Smith", "nationality": "US"}],
+        "child_marriages": [{"child": "c1", "spouse": "c1sp", "region": "foreign",
+                             "married_on": "2026-03-01"}],
+        "other_matters": ""
+    });
+    let change: Declaration =
+        probity_model::validation::parse_and_validate(&change, |_| Some(&profile)).unwrap();
+    assert_eq!(change.kind, ReportKind::Change);
+    let annual: Declaration = serde_json::from_value(annual).unwrap();
+    let found_annual = check_all(
+        std::slice::from_ref(&annual),
+        &|_| Some(&profile),
+        &extracts,
+    );
+    assert!(
+        found_annual
+            .iter()
+            .any(|f| f.category != Category::ChildMarriages),
+        "the annual report of the same family has findings elsewhere: {found_annual:#?}"
+    );
+    let found = check_all(
+        std::slice::from_ref(&change),
+        &|_| Some(&profile),
+        &extracts,
+    );
+    assert!(
+        found
+            .iter()
+            .all(|f| f.category == Category::ChildMarriages && f.kind != FindingKind::Unreported),
+        "{found:#?}"
+    );
+    let checker = probity_check::Checker::new(&extracts);
+    let yoy =
+        checker.year_over_year_all(std::slice::from_ref(&change), &|_| Some(&annual), &|_| {
+            Some(&profile)
+        });
+    assert!(yoy.is_empty(), "{yoy:#?}");
+}
