@@ -36,6 +36,10 @@ pub struct ReminderRow {
     pub what: String,
     /// Days past the deadline (0 before it).
     pub days_late: i64,
+    /// The report due (`annual`, `initial`).
+    pub kind: &'static str,
+    /// Its due date.
+    pub due: String,
 }
 
 /// A unit's part of the list.
@@ -61,14 +65,18 @@ fn days_between(from: &str, to: &str) -> i64 {
 
 /// The subjects of `progress` who have yet to file, by unit (only `unit` if given).
 fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec<UnitReminders> {
-    let late = days_between(&progress.deadline, today).max(0);
     let mut units: BTreeMap<String, Vec<ReminderRow>> = BTreeMap::new();
     for r in progress
         .rows
         .iter()
         .filter(|r| r.standing.unfiled() && unit.is_none_or(|u| u == r.unit))
     {
+        // Each row is late against its own due date: an initial report is due
+        // `initial_within_days` after the subject joined, not by the cycle's deadline.
+        let late = days_between(&r.due, today).max(0);
+        let initial = r.kind == probity_model::declaration::ReportKind::Initial;
         let key = match (r.standing, late > 0) {
+            _ if initial => "remind-initial",
             (Standing::Draft, false) => "remind-draft",
             (Standing::Draft, true) => "remind-draft-late",
             (Standing::Missing, _) | (Standing::NotStarted, true) => "remind-missing",
@@ -78,7 +86,7 @@ fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec
             key,
             &[
                 ("year", progress.year.to_string()),
-                ("deadline", progress.deadline.clone()),
+                ("deadline", r.due.clone()),
             ],
         );
         units.entry(r.unit.clone()).or_default().push(ReminderRow {
@@ -88,6 +96,8 @@ fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec
             standing: r.standing,
             what,
             days_late: late,
+            kind: crate::kind_name(&r.kind),
+            due: r.due.clone(),
         });
     }
     units
@@ -129,6 +139,7 @@ pub(crate) struct ReminderPage {
     total: usize,
     intro: String,
     total_text: String,
+    cycles: Vec<crate::cycles::CycleChoice>,
 }
 
 /// The reminder list of a cycle (the latest by default), for staff.
@@ -139,7 +150,7 @@ pub(crate) async fn reminder_page(
 ) -> Result<ReminderPage, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     ctx.with_role(ROLES)?;
-    let progress = load_progress(&app, &ctx, q.cycle).await?;
+    let (progress, cycles) = crate::load_progress_with_choices(&app, &ctx, q.cycle).await?;
     let today = today();
     let mut units = match &progress {
         Some(p) => reminders(
@@ -188,6 +199,7 @@ pub(crate) async fn reminder_page(
         intro,
         progress,
         units,
+        cycles,
     })
 }
 
@@ -278,7 +290,7 @@ pub(crate) async fn issue(
             &r.position,
             r.standing.as_str(),
             &progress.year.to_string(),
-            &progress.deadline,
+            &r.due,
             &r.days_late.to_string(),
             &r.what,
         ])
@@ -313,7 +325,7 @@ pub(crate) async fn notice(app: &App, ctx: &Ctx) -> Result<Option<Notice>, WebEr
     let today = today();
     let Some((standing, deadline)) = app
         .store
-        .standing_of(year, &person, &today)
+        .standing_of(crate::workbench::profile(ctx.t)?, year, &person, &today)
         .await
         .map_err(fail)?
     else {
