@@ -169,6 +169,7 @@ impl Store {
         let mut next_case = w.next_id(&CASES).await?;
         let mut next_finding = w.next_id(&FINDINGS).await?;
         let (mut case_rows, mut finding_rows, mut kept_rows) = (Vec::new(), Vec::new(), Vec::new());
+        let mut opened_rows = Vec::new();
         let mut touched = Vec::new();
         for (person_key, list) in by_subject {
             let (case_id, mut known) = match cases.remove(&person_key) {
@@ -195,7 +196,7 @@ impl Store {
                         .iter()
                         .map(|f| f.finding.declaration_id.as_str())
                         .find(|d| !d.is_empty());
-                    case_rows.push(vec![
+                    opened_rows.push(vec![
                         Value::Int(id),
                         Value::Int(cycle.into()),
                         person_key.as_str().into(),
@@ -265,6 +266,7 @@ impl Store {
                 }
             }
         }
+        w.insert_all(&CASES, "case.open", opened_rows).await?;
         w.upsert_all(&CASES, "case.run", case_rows).await?;
         w.insert_all(&FINDINGS, "finding.record", finding_rows)
             .await?;

@@ -276,6 +276,7 @@ mod tests {
             "pages.ftl",
             "statistics.ftl",
             "audit.ftl",
+            "cycles.ftl",
         ]
         .into_iter()
         .map(str::to_owned)

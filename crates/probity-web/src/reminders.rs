@@ -106,7 +106,7 @@ fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec
             rows.sort_by(|a, b| a.name.cmp(&b.name));
             let caption = t.with_text(
                 "reminders-caption",
-                &[("unit", unit.clone()), ("count", rows.len().to_string())],
+                &[("unit", unit.clone()), ("count", people(&rows).to_string())],
             );
             UnitReminders {
                 unit,
@@ -116,6 +116,18 @@ fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec
             }
         })
         .collect()
+}
+
+/// How many people a unit's rows name: a subject may owe two reports (the cycle's annual report
+/// and their initial report), and the list counts people.
+fn people(rows: &[ReminderRow]) -> usize {
+    let mut who: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.position.as_str()))
+        .collect();
+    who.sort_unstable();
+    who.dedup();
+    who.len()
 }
 
 fn today() -> String {
@@ -179,7 +191,7 @@ pub(crate) async fn reminder_page(
             });
         }
     }
-    let total: usize = units.iter().map(|u| u.rows.len()).sum();
+    let total: usize = units.iter().map(|u| people(&u.rows)).sum();
     let intro = progress.as_ref().map_or_else(String::new, |p| {
         ctx.t.with_text(
             "reminders-intro",
@@ -247,7 +259,7 @@ pub(crate) async fn issue(
     let units = reminders(ctx.t, &progress, &today, unit);
     let counts: Vec<(String, usize)> = units
         .iter()
-        .map(|u| (u.unit.clone(), u.rows.len()))
+        .map(|u| (u.unit.clone(), people(&u.rows)))
         .collect();
     app.store
         .record_reminders(&ctx.stamp(), progress.year, &counts)
@@ -373,15 +385,23 @@ mod tests {
             standing,
             declaration_id: None,
             filed_on: None,
+            kind: probity_model::declaration::ReportKind::Annual,
+            due: "2026-01-31".into(),
+            after_close: false,
         };
+        let mut joined = row("A", "joined", Standing::NotStarted);
+        joined.kind = probity_model::declaration::ReportKind::Initial;
+        joined.due = "2026-02-05".into();
         let progress = Progress {
             year: 2025,
             deadline: "2026-01-31".into(),
+            closed_at: None,
             rows: vec![
                 row("B", "filed", Standing::Filed),
                 row("B", "late", Standing::FiledLate),
                 row("B", "draft", Standing::Draft),
                 row("A", "none", Standing::NotStarted),
+                joined,
             ],
         };
         let t = Tr {
@@ -392,9 +412,17 @@ mod tests {
             .iter()
             .flat_map(|u| u.rows.iter().map(|r| (r.unit.as_str(), r.name.as_str())))
             .collect();
-        assert_eq!(names, vec![("A", "none"), ("B", "draft")]);
-        assert!(before[0].rows[0].what.contains("2026-01-31"));
-        assert_eq!(before[0].rows[0].days_late, 0);
+        assert_eq!(names, vec![("A", "joined"), ("A", "none"), ("B", "draft")]);
+        assert!(before[0].rows[1].what.contains("2026-01-31"));
+        assert_eq!(before[0].rows[1].days_late, 0);
+        // An initial report is due by its own date, and says it is the initial report.
+        assert_eq!(before[0].rows[0].kind, "initial");
+        assert!(before[0].rows[0].what.contains("2026-02-05"));
+        let all_late = reminders(t, &progress, "2026-02-10", None);
+        assert_eq!(
+            (all_late[0].rows[0].days_late, all_late[0].rows[1].days_late),
+            (5, 10)
+        );
         let after = reminders(t, &progress, "2026-02-10", Some("B"));
         assert_eq!(after.len(), 1);
         assert_eq!(after[0].rows[0].days_late, 10);

@@ -836,14 +836,16 @@ mod tests {
     }
 }
 
-/// Where a flagged subject stands for promotion: pending verification while a finding is
-/// undecided, else barred or eligible (`KeyCheck::eligible`).
+/// Where a flagged subject stands for promotion: not eligible once a determination in force bars
+/// it; else pending verification while a finding is undecided (never eligible); else eligible
+/// (`KeyCheck::eligible`).
 pub(crate) fn promotion_state(k: &probity_store::KeyCheck) -> &'static str {
-    if k.is_pending() {
-        "pending_verification"
-    } else if k.eligible() {
-        "eligible"
-    } else {
+    // A determination in force that bars promotion decides it whatever is still open.
+    if !k.record.bars_promotion.is_empty() {
         "not_eligible"
+    } else if k.is_pending() {
+        "pending_verification"
+    } else {
+        "eligible"
     }
 }
