@@ -14,6 +14,7 @@ use probity_web::i18n::Lang;
 use sha2::Digest;
 use tower::ServiceExt;
 
+mod cycles;
 mod statistics;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
