@@ -756,6 +756,20 @@ pub(crate) async fn answer(
     }
 }
 
+/// Where a flagged subject stands for promotion: not eligible once a determination in force bars
+/// it; else pending verification while a finding is undecided (never eligible); else eligible
+/// (`KeyCheck::eligible`).
+pub(crate) fn promotion_state(k: &probity_store::KeyCheck) -> &'static str {
+    // A determination in force that bars promotion decides it whatever is still open.
+    if !k.record.bars_promotion.is_empty() {
+        "not_eligible"
+    } else if k.is_pending() {
+        "pending_verification"
+    } else {
+        "eligible"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -833,19 +847,5 @@ mod tests {
             }],
         );
         assert_eq!(marked(&left), vec!["fund_code"]);
-    }
-}
-
-/// Where a flagged subject stands for promotion: not eligible once a determination in force bars
-/// it; else pending verification while a finding is undecided (never eligible); else eligible
-/// (`KeyCheck::eligible`).
-pub(crate) fn promotion_state(k: &probity_store::KeyCheck) -> &'static str {
-    // A determination in force that bars promotion decides it whatever is still open.
-    if !k.record.bars_promotion.is_empty() {
-        "not_eligible"
-    } else if k.is_pending() {
-        "pending_verification"
-    } else {
-        "eligible"
     }
 }
