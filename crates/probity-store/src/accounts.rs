@@ -359,7 +359,23 @@ impl Store {
         declaration: &Declaration,
         json: &str,
     ) -> Result<Imported, StoreError> {
-        let op = Op::Submit(Box::new((1, declaration.clone(), json.to_owned())));
+        self.submit_filing(stamp, declaration, json, crate::import::Filing::Regular)
+            .await
+    }
+
+    /// Files one report as [`Store::submit_declaration`] does, saying how it comes in: an annual
+    /// report of a closed cycle is taken only as [`Filing::Late`](crate::import::Filing::Late)
+    /// (the form shows the declarant a notice first), and its standing then reads "filed late",
+    /// after the cycle closed. Refused with [`StoreError::NotInForce`] when another report of
+    /// the subject, kind and year is in force and this one does not supersede it.
+    pub async fn submit_filing(
+        &self,
+        stamp: &Stamp,
+        declaration: &Declaration,
+        json: &str,
+        filing: crate::import::Filing,
+    ) -> Result<Imported, StoreError> {
+        let op = Op::Submit(Box::new((1, declaration.clone(), json.to_owned())), filing);
         match self.group.write(stamp, op).await? {
             Done::Submitted(outcome) => Ok(outcome),
             Done::Saved => Err(StoreError::Corrupt("a submit answered as a draft".into())),

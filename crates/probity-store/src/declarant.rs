@@ -77,7 +77,7 @@ impl Store {
     ) -> Result<Vec<ReportOutcome>, StoreError> {
         let mut conn = self.connection().await?;
         let rows = sqlx::query(
-            "SELECT d.id, d.finding_id, c.declaration_id, f.category, d.outcome, d.decided_at, \
+            "SELECT d.id, d.finding_id, COALESCE(f.declaration_id, c.declaration_id, ''), f.category, d.outcome, d.decided_at, \
              d.confirmed_at FROM determinations d JOIN cases c ON c.id = d.case_id \
              JOIN findings f ON f.id = d.finding_id WHERE c.person_key = $1 ORDER BY d.id",
         )

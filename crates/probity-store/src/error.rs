@@ -43,6 +43,22 @@ pub enum StoreError {
         /// Why.
         message: String,
     },
+    /// A report was refused because another report of the same subject, kind and year is in
+    /// force and the refused one does not supersede it (FORMATS.md: one report in force per
+    /// subject, kind and year), or because it corrects a report that a later one has corrected
+    /// already. Names the report in force by its id, never by a person.
+    #[error(
+        "{file}:{line}: $.supersedes: report {} ({} {}, filed {}) is in force; a correction must supersede it",
+        in_force.declaration_id, in_force.kind, in_force.year, in_force.filed_on
+    )]
+    NotInForce {
+        /// The file (`submit` for the web form and the API).
+        file: String,
+        /// Its line, 1-based.
+        line: usize,
+        /// The report in force.
+        in_force: crate::in_force::InForce,
+    },
     /// The request does not fit the stored state (a cycle not open, a database not empty, …).
     #[error("{0}")]
     Conflict(String),

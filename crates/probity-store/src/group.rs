@@ -36,7 +36,7 @@ pub const MAX_BATCH: usize = 256;
 #[derive(Debug)]
 pub(crate) enum Op {
     /// Files a report (validated by the caller) and removes its draft: (line 1, report, JSON).
-    Submit(Box<(usize, Declaration, String)>),
+    Submit(Box<(usize, Declaration, String)>, crate::import::Filing),
     /// Saves a draft.
     Draft {
         person_key: String,
@@ -268,7 +268,7 @@ async fn save_drafts(w: &mut Writer, jobs: &[Job]) -> Result<Vec<Done>, StoreErr
                     job.stamp.at.as_str().into(),
                 ],
             )),
-            Op::Submit(_) => None,
+            Op::Submit(..) => None,
         })
         .collect::<Vec<_>>();
     let n = rows.len();
@@ -278,7 +278,7 @@ async fn save_drafts(w: &mut Writer, jobs: &[Job]) -> Result<Vec<Done>, StoreErr
 
 /// One report filed, inside the batch's transaction.
 async fn submit(w: &mut Writer, op: &Op) -> Result<Vec<Done>, StoreError> {
-    let Op::Submit(report) = op else {
+    let Op::Submit(report, filing) = op else {
         return Err(StoreError::Corrupt("a draft taken for a report".into()));
     };
     let (_, declaration, json) = &**report;
@@ -293,6 +293,7 @@ async fn submit(w: &mut Writer, op: &Op) -> Result<Vec<Done>, StoreError> {
         "submit",
         json.as_bytes(),
         std::slice::from_ref(&**report),
+        *filing,
     )
     .await?;
     if outcome.added > 0 {

@@ -416,10 +416,70 @@ impl Store {
         })
     }
 
+    /// `probity cycle close --year Y`: closes cycle `year` (audited `cycle.close`). A closed cycle
+    /// takes annual reports only as late filings ([`Filing::Late`]); its progress, cases and
+    /// statistics stay readable and workable. Closing a closed cycle changes nothing
+    /// (`already`); a cycle never opened is a conflict.
+    pub async fn close_cycle(&self, stamp: &Stamp, year: i32) -> Result<Imported, StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let Some(mut row) = fetch(
+            w.conn(),
+            &keys,
+            &CYCLES,
+            "year = $1",
+            &[Value::Int(year.into())],
+        )
+        .await?
+        .into_iter()
+        .next() else {
+            w.rollback().await?;
+            return Err(StoreError::Conflict(format!("cycle {year} is not open")));
+        };
+        if !matches!(row[3], Value::Null) {
+            w.rollback().await?;
+            return Ok(Imported {
+                already: true,
+                unchanged: 1,
+                ..Imported::default()
+            });
+        }
+        row[3] = stamp.at.as_str().into();
+        w.upsert(&CYCLES, "cycle.close", row).await?;
+        w.commit().await?;
+        Ok(Imported {
+            added: 1,
+            ..Imported::default()
+        })
+    }
+
+    /// The cycles, newest first, each with its deadline and whether (and when) it was closed.
+    pub async fn cycle_list(&self) -> Result<Vec<Cycle>, StoreError> {
+        sqlx::query("SELECT year, deadline, closed_at FROM cycles ORDER BY year DESC")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let year: i64 = sqlx::Row::try_get(r, 0)?;
+                let deadline: String = sqlx::Row::try_get(r, 1)?;
+                Ok(Cycle {
+                    year: i32::try_from(year).map_err(|_| {
+                        StoreError::Corrupt("a cycle's year is out of range".into())
+                    })?,
+                    deadline: Date::parse(&deadline)
+                        .map_err(|_| StoreError::Corrupt("a cycle's deadline is no date".into()))?,
+                    closed_at: sqlx::Row::try_get(r, 2)?,
+                })
+            })
+            .collect()
+    }
+
     /// `probity declaration import`: stores parsed, validated reports (each with its line and its
     /// JSON text as filed). Refuses the whole file if a report's declarant is not on the roster,
-    /// its cycle is not open (annual reports), its id is taken by other content, or it supersedes
-    /// a report that does not exist or is someone else's.
+    /// its cycle is not open or is closed (annual reports), its id is taken by other content, it
+    /// supersedes a report that does not exist or is someone else's, or another report of its
+    /// subject, kind and year is in force and it does not supersede it
+    /// ([`StoreError::NotInForce`], the rule of [`crate::in_force`]).
     pub async fn import_declarations(
         &self,
         stamp: &Stamp,
@@ -428,7 +488,8 @@ impl Store {
         reports: &[(usize, Declaration, String)],
     ) -> Result<Imported, StoreError> {
         let mut w = self.writer(stamp).await?;
-        let outcome = import_declarations_in(&mut w, file, file_bytes, reports).await?;
+        let outcome =
+            import_declarations_in(&mut w, file, file_bytes, reports, Filing::Regular).await?;
         if outcome.added > 0 {
             w.commit().await?;
         } else {
@@ -494,17 +555,37 @@ pub(crate) async fn import_declarations_in(
     file: &str,
     file_bytes: &[u8],
     reports: &[(usize, Declaration, String)],
+    filing: Filing,
 ) -> Result<Imported, StoreError> {
     let file_sha256 = sha256_hex(file_bytes);
     let keys = w.keys.clone();
     // What the checks need to know of the stored state: all of it for a large file, only the
     // rows the reports name for a few (a single submit must not read every report).
-    let cycles: BTreeSet<i64> = sqlx::query("SELECT year FROM cycles")
+    // Cycles by year: whether each is closed.
+    let cycles: BTreeMap<i64, bool> = sqlx::query("SELECT year, closed_at FROM cycles")
         .fetch_all(w.conn())
         .await?
         .iter()
-        .map(|r| sqlx::Row::try_get::<i64, _>(r, 0))
-        .collect::<Result<_, _>>()?;
+        .map(|r| {
+            Ok((
+                sqlx::Row::try_get::<i64, _>(r, 0)?,
+                sqlx::Row::try_get::<Option<String>, _>(r, 1)?.is_some(),
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    let mut chains = if reports.len() > 64 {
+        reports_by_person(w.conn(), None).await?
+    } else {
+        let mut chains = HashMap::new();
+        for (_, d, _) in reports {
+            let person_key = keys.blind_index(RESIDENT_ID, &d.declarant_id.to_string());
+            if !chains.contains_key(&person_key) {
+                let found = reports_by_person(w.conn(), Some(&person_key)).await?;
+                chains.extend(found);
+            }
+        }
+        chains
+    };
     let (subjects, stored) = if reports.len() > 64 {
         let subjects: BTreeSet<String> = sqlx::query("SELECT person_key FROM subjects")
             .fetch_all(w.conn())
@@ -554,15 +635,29 @@ pub(crate) async fn import_declarations_in(
                 "the declarant is not on the roster",
             ));
         }
-        if d.kind == probity_model::declaration::ReportKind::Annual
-            && !cycles.contains(&i64::from(d.year))
-        {
-            return Err(rejected(
-                file,
-                line,
-                "$.year",
-                format!("the {} cycle is not open", d.year),
-            ));
+        if d.kind == probity_model::declaration::ReportKind::Annual {
+            match cycles.get(&i64::from(d.year)) {
+                None => {
+                    return Err(rejected(
+                        file,
+                        line,
+                        "$.year",
+                        format!("the {} cycle is not open", d.year),
+                    ));
+                }
+                Some(true) if filing != Filing::Late => {
+                    return Err(rejected(
+                        file,
+                        line,
+                        "$.year",
+                        format!(
+                            "the {} cycle is closed: an annual report for it is taken only as a late filing",
+                            d.year
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         let content_sha256 = sha256_hex(json.as_bytes());
         if let Some((_, hash)) = stored.get(&d.declaration_id) {
@@ -614,6 +709,22 @@ pub(crate) async fn import_declarations_in(
                 Some(_) => {}
             }
         }
+        let meta = crate::in_force::Filed {
+            declaration_id: d.declaration_id.clone(),
+            kind: enum_name(&d.kind)?,
+            year: d.year,
+            filed_on: d.filed_on.to_string(),
+            supersedes: d.supersedes.clone(),
+        };
+        let chain = chains.entry(person_key.clone()).or_default();
+        if let Err(in_force) = crate::in_force::admit(chain, &meta) {
+            return Err(StoreError::NotInForce {
+                file: file.to_owned(),
+                line,
+                in_force,
+            });
+        }
+        chain.push(meta);
         to_store.push((d, json, person_key, content_sha256));
     }
     if to_store.is_empty() {
@@ -645,9 +756,78 @@ pub(crate) async fn import_declarations_in(
         )?);
         outcome.added += 1;
     }
-    w.insert_all(&DECLARATIONS, "declaration.file", rows)
-        .await?;
+    // A late filing is told apart in the log by its action; its standing ("filed late, after
+    // the cycle closed") is read from the cycle's `closed_at` and the report's `stored_at`.
+    let action = match filing {
+        Filing::Regular => "declaration.file",
+        Filing::Late => "declaration.late_filing",
+    };
+    w.insert_all(&DECLARATIONS, action, rows).await?;
     Ok(outcome)
+}
+
+/// A reporting cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    /// The year reported on.
+    pub year: i32,
+    /// The deadline of its annual reports, as opened (the profile's by default).
+    pub deadline: Date,
+    /// When it was closed (RFC 3339), if it was.
+    pub closed_at: Option<String>,
+}
+
+impl Cycle {
+    /// Whether it is still open.
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+}
+
+/// How a report comes in: in the ordinary way, or as a late filing, the only way an annual report
+/// of a closed cycle is taken (the caller says so: the declarant's form asks the declarant to
+/// confirm a notice first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filing {
+    /// The ordinary filing: refused for an annual report of a closed cycle.
+    Regular,
+    /// A late filing: taken for a closed cycle too, recorded as `declaration.late_filing`.
+    Late,
+}
+
+/// The stored reports' metadata, by person: everyone's, or one person's.
+async fn reports_by_person(
+    conn: &mut sqlx::AnyConnection,
+    person_key: Option<&str>,
+) -> Result<HashMap<String, Vec<crate::in_force::Filed>>, StoreError> {
+    let query = match person_key {
+        Some(p) => sqlx::query(
+            "SELECT person_key, declaration_id, kind, year, filed_on, supersedes FROM declarations \
+             WHERE person_key = $1",
+        )
+        .bind(p),
+        None => sqlx::query(
+            "SELECT person_key, declaration_id, kind, year, filed_on, supersedes FROM declarations",
+        ),
+    };
+    let mut out: HashMap<String, Vec<crate::in_force::Filed>> = HashMap::new();
+    if let Some(p) = person_key {
+        out.insert(p.to_owned(), Vec::new());
+    }
+    for r in query.fetch_all(conn).await? {
+        let year: i64 = sqlx::Row::try_get(&r, 3)?;
+        out.entry(sqlx::Row::try_get(&r, 0)?)
+            .or_default()
+            .push(crate::in_force::Filed {
+                declaration_id: sqlx::Row::try_get(&r, 1)?,
+                kind: sqlx::Row::try_get(&r, 2)?,
+                year: i32::try_from(year)
+                    .map_err(|_| StoreError::Corrupt("a report's year is out of range".into()))?,
+                filed_on: sqlx::Row::try_get(&r, 4)?,
+                supersedes: sqlx::Row::try_get(&r, 5)?,
+            });
+    }
+    Ok(out)
 }
 
 /// Reports stored, by id, with their person and content hash: all, or the one with `id`.

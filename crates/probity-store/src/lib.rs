@@ -18,6 +18,7 @@ pub mod declarant;
 mod error;
 pub mod group;
 pub mod import;
+pub mod in_force;
 pub mod keys;
 mod progress;
 mod read;
@@ -37,9 +38,9 @@ pub use accounts::{Role, User};
 pub use audit::{Checkpoint, Unfit, Verified};
 pub use backup::Copied;
 pub use error::StoreError;
-pub use import::{Imported, RegistryFile};
+pub use import::{Cycle, Filing, Imported, RegistryFile};
 pub use keys::Keyring;
-pub use progress::{Progress, ProgressRow, ReportSummary, Standing};
+pub use progress::{Obligation, Progress, ProgressRow, ReportSummary, Standing};
 pub use read::StoredDeclaration;
 pub use reminders::{REMINDER_ISSUED, ReminderIssued};
 pub use rotate::Rotated;
@@ -47,7 +48,7 @@ pub use sample::Sample;
 pub use sessions::Session;
 pub use statistics::{Counts, Statistics, UnitCounts};
 pub use store::{Backend, Stamp, Store};
-pub use verification::{RunRecorded, StoredRegistryFile};
+pub use verification::{Checked, FindingInForce, RunRecorded, StoredRegistryFile};
 pub use workbench::{
     CaseFile, CaseFilter, CaseFinding, CaseStatus, CaseSummary, DeterminationRecord, Explanation,
     IntegrityEntry, IntegrityRecord, KeyCheck,

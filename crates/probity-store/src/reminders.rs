@@ -49,53 +49,25 @@ impl Store {
         .transpose()
     }
 
-    /// Where one subject stands in cycle `year` as of `today` (`YYYY-MM-DD`): `None` when the
-    /// cycle is not open or the subject is not on the roster. The same rules as the progress view.
+    /// Where one subject stands in cycle `year` as of `today` (`YYYY-MM-DD`) for its annual
+    /// report: `None` when the cycle was never opened, the subject is not on the roster, or no
+    /// annual report of that year is due from them ([`probity_model::obligation::annual_due`]).
+    /// The same rules as the progress view; (standing, deadline).
     pub async fn standing_of(
         &self,
+        profile: &probity_model::Profile,
         year: i32,
         person_key: &str,
         today: &str,
     ) -> Result<Option<(Standing, String)>, StoreError> {
-        let mut conn = self.connection().await?;
-        let Some(cycle) = sqlx::query("SELECT deadline FROM cycles WHERE year = $1")
-            .bind(i64::from(year))
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
+        let Some(progress) = self.progress_of(profile, year, person_key, today).await? else {
             return Ok(None);
         };
-        let deadline: String = cycle.try_get(0)?;
-        let on_roster =
-            sqlx::query("SELECT 1 FROM subjects WHERE person_key = $1 AND on_roster = 1")
-                .bind(person_key)
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some();
-        if !on_roster {
-            return Ok(None);
-        }
-        // The first filing decides lateness, as in the progress view.
-        let first_filed: Option<String> = sqlx::query(
-            "SELECT filed_on FROM declarations WHERE year = $1 AND kind = 'annual' \
-             AND person_key = $2 ORDER BY stored_at, declaration_id LIMIT 1",
-        )
-        .bind(i64::from(year))
-        .bind(person_key)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
-        let has_draft = sqlx::query(
-            "SELECT 1 FROM drafts WHERE year = $1 AND kind = 'annual' AND person_key = $2",
-        )
-        .bind(i64::from(year))
-        .bind(person_key)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some();
-        let standing = Standing::of(first_filed.as_deref(), has_draft, &deadline, today);
-        Ok(Some((standing, deadline)))
+        Ok(progress
+            .rows
+            .into_iter()
+            .find(|r| r.kind == probity_model::declaration::ReportKind::Annual)
+            .map(|r| (r.standing, progress.deadline)))
     }
 
     /// Records that a reminder list of cycle `year` was issued: one `reminder.issued` event per

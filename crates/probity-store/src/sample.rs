@@ -43,11 +43,14 @@ fn is_hex64(s: &str) -> bool {
 }
 
 impl Store {
-    /// Freezes the frame of cycle `year` (every subject on the roster, whether their annual
-    /// report is filed, their key-check flags) and records the seed's commitment. Once only.
+    /// Freezes the frame of cycle `year` (every subject on the roster due for the year's annual
+    /// report under [`probity_model::obligation::annual_due`] — not one who joined after the
+    /// year, nor a retired one —, whether their annual report is filed, their key-check flags)
+    /// and records the seed's commitment. Once only.
     pub async fn commit_sample(
         &self,
         stamp: &Stamp,
+        profile: &probity_model::Profile,
         year: i32,
         rate: f64,
         seed_commitment: &str,
@@ -92,19 +95,29 @@ impl Store {
         .iter()
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
-        let members = sqlx::query("SELECT person_key, flags FROM subjects WHERE on_roster = 1")
-            .fetch_all(w.conn())
-            .await?
-            .iter()
-            .map(|r| {
-                let person_key: String = r.try_get(0)?;
-                Ok(Member {
-                    filed: filed.contains(&person_key),
-                    person_key,
-                    flags: r.try_get(1)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let mut members = Vec::new();
+        for r in sqlx::query(
+            "SELECT person_key, flags, subject_since, status FROM subjects WHERE on_roster = 1",
+        )
+        .fetch_all(w.conn())
+        .await?
+        {
+            let since: String = r.try_get(2)?;
+            let status: String = r.try_get(3)?;
+            let since = probity_model::Date::parse(&since)
+                .map_err(|_| StoreError::Corrupt("a subject_since is no date".into()))?;
+            let status = serde_json::from_value(serde_json::Value::String(status))
+                .map_err(|_| StoreError::Corrupt("a subject's status is unknown".into()))?;
+            if probity_model::obligation::annual_due(profile, since, status, year).is_none() {
+                continue;
+            }
+            let person_key: String = r.try_get(0)?;
+            members.push(Member {
+                filed: filed.contains(&person_key),
+                person_key,
+                flags: r.try_get(1)?,
+            });
+        }
         let frame = Frame::new(members);
         let frame_sha256 = frame.sha256();
         let stored = Stored {

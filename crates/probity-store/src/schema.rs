@@ -286,7 +286,9 @@ pub const VERIFICATION_RUNS: Table = Table {
     covered: true,
 };
 
-/// Cases: one per report with findings.
+/// Cases: one per subject and cycle with findings, over all the subject's reports in force
+/// (`declaration_id`: the report that opened it, if any; `run`: the run that opened it;
+/// `last_run`: the latest run that checked the subject).
 pub const CASES: Table = Table {
     name: "cases",
     columns: &[
@@ -297,6 +299,7 @@ pub const CASES: Table = Table {
         ("run", Int),
         ("status", Text),
         ("opened_at", Text),
+        ("last_run", Int),
     ],
     key_len: 1,
     covered: true,
@@ -314,6 +317,10 @@ pub const FINDINGS: Table = Table {
         ("rule", Text),
         ("field", Text),
         ("detail", Sealed),
+        ("declaration_id", Text),
+        ("report_kind", Text),
+        ("first_run", Int),
+        ("last_run", Int),
     ],
     key_len: 1,
     covered: true,

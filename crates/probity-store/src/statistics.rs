@@ -238,7 +238,7 @@ impl Store {
         profile: &Profile,
         units: Option<&[String]>,
     ) -> Result<Option<Statistics>, StoreError> {
-        let Some(progress) = self.progress(year, today).await? else {
+        let Some(progress) = self.progress(profile, year, today).await? else {
             return Ok(None);
         };
         let mut conn = self.connection().await?;
@@ -398,7 +398,13 @@ impl Store {
                 })
         };
 
-        for p in &progress.rows {
+        // Subjects and standing count the cycle's annual reports due (the initial reports the
+        // progress view also lists are not the cycle's).
+        for p in progress
+            .rows
+            .iter()
+            .filter(|r| r.kind == probity_model::declaration::ReportKind::Annual)
+        {
             let i = index.get(&p.unit).copied().ok_or_else(|| {
                 StoreError::Corrupt(format!("subject {} has an unknown unit", p.person_key))
             })?;

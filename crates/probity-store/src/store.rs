@@ -43,6 +43,10 @@ impl Backend {
                     5,
                     include_str!("../migrations/sqlite/0005_initial_passwords.sql"),
                 ),
+                (
+                    6,
+                    include_str!("../migrations/sqlite/0006_cases_per_subject.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -55,6 +59,10 @@ impl Backend {
                 (
                     5,
                     include_str!("../migrations/postgres/0005_initial_passwords.sql"),
+                ),
+                (
+                    6,
+                    include_str!("../migrations/postgres/0006_cases_per_subject.sql"),
                 ),
             ],
         }

@@ -89,8 +89,10 @@ pub struct CaseSummary {
     pub unit: String,
     /// Key-check reasons on the roster, `;`-separated (`promotion;reserve`).
     pub flags: String,
-    /// The report checked.
-    pub declaration_id: String,
+    /// The report that opened the case (none when it opened on a finding with no report, a
+    /// change report never filed). The case holds the findings of all the subject's reports in
+    /// force of the cycle: each finding names its own.
+    pub declaration_id: Option<String>,
     /// Where it stands.
     pub status: CaseStatus,
     /// When it was opened.
@@ -108,6 +110,11 @@ pub struct CaseSummary {
 pub struct CaseFinding {
     /// Id.
     pub id: i64,
+    /// The kind of the report it is on (`annual`, `initial`, `change`; `change` for a change
+    /// report never filed, whose finding has an empty `declaration_id`).
+    pub report_kind: String,
+    /// Whether the case's latest run found it (a finding no longer found is kept, marked so).
+    pub found: bool,
     /// The finding and the registry rows behind it.
     pub evidence: FindingEvidence,
 }
@@ -222,6 +229,23 @@ pub struct KeyCheck {
     pub flags: String,
     /// The integrity record.
     pub record: IntegrityRecord,
+    /// Findings of the subject's reports in force (found by their case's latest run) without a
+    /// determination in force: while any is left, the subject is pending verification.
+    pub pending: usize,
+}
+
+impl KeyCheck {
+    /// Pending verification: some finding of the subject's reports in force is undecided (or its
+    /// determination awaits the second verifier). Never eligible while pending.
+    pub fn is_pending(&self) -> bool {
+        self.pending > 0
+    }
+
+    /// Eligible for promotion: every finding of the subject's reports in force has a
+    /// determination in force, and none of the record's bars promotion.
+    pub fn eligible(&self) -> bool {
+        !self.is_pending() && self.record.bars_promotion.is_empty()
+    }
 }
 
 const CASE_COLUMNS: &str = "c.id, c.cycle, c.person_key, s.name, s.unit, s.flags, c.declaration_id, \
@@ -230,7 +254,8 @@ const CASE_COLUMNS: &str = "c.id, c.cycle, c.person_key, s.name, s.unit, s.flags
      SUM(CASE WHEN f.classification = 'omission' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN f.classification = 'review' THEN 1 ELSE 0 END)";
 const CASE_FROM: &str = "FROM cases c JOIN subjects s ON s.person_key = c.person_key \
-     LEFT JOIN findings f ON f.case_id = c.id";
+     LEFT JOIN findings f ON f.case_id = c.id AND (f.last_run IS NULL OR c.last_run IS NULL \
+     OR f.last_run = c.last_run)";
 const CASE_GROUP: &str = "GROUP BY c.id, c.cycle, c.person_key, s.name, s.unit, s.flags, \
      c.declaration_id, c.status, c.opened_at";
 
@@ -266,6 +291,11 @@ fn sealed_text(row: &[Value], i: usize) -> String {
     String::from_utf8_lossy(row[i].as_bytes().unwrap_or_default()).into_owned()
 }
 
+/// The SQL condition (findings `f` of cases `c`) for a finding the case's latest run found (rows
+/// from before runs were tracked count as found).
+pub(crate) const CURRENT: &str =
+    "(f.last_run IS NULL OR c.last_run IS NULL OR f.last_run = c.last_run)";
+
 /// Whether a determination is in force: its outcome needs one verifier only (the profile's
 /// `confirmations`), or a second has confirmed it. The one rule for the workbench, the integrity
 /// record and the statistics.
@@ -287,7 +317,7 @@ fn outcome<'p>(profile: &'p Profile, id: &str) -> Result<&'p Outcome, StoreError
 
 /// The stored evidence of a finding: a `FindingEvidence`, or (runs before evidence was kept) the
 /// bare discrepancy.
-fn evidence(bytes: &[u8]) -> Result<FindingEvidence, StoreError> {
+pub(crate) fn evidence(bytes: &[u8]) -> Result<FindingEvidence, StoreError> {
     serde_json::from_slice::<FindingEvidence>(bytes)
         .or_else(|_| {
             serde_json::from_slice::<Discrepancy>(bytes).map(|finding| FindingEvidence {
@@ -670,6 +700,7 @@ impl Store {
     /// reserve decision consults.
     pub async fn key_checks(&self, profile: &Profile) -> Result<Vec<KeyCheck>, StoreError> {
         let mut records = self.integrity(profile, None).await?;
+        let mut pending = self.pending_findings(profile).await?;
         let mut conn = self.connection().await?;
         sqlx::query(
             "SELECT person_key, name, unit, position, flags FROM subjects \
@@ -682,6 +713,7 @@ impl Store {
             let person_key: String = r.try_get(0)?;
             Ok(KeyCheck {
                 record: records.remove(&person_key).unwrap_or_default(),
+                pending: pending.remove(&person_key).unwrap_or_default(),
                 person_key,
                 name: r.try_get(1)?,
                 unit: r.try_get(2)?,
@@ -690,6 +722,45 @@ impl Store {
             })
         })
         .collect()
+    }
+
+    /// By subject, how many findings of their reports in force (found by their case's latest
+    /// run; a finding with no report counts) have no determination in force.
+    pub async fn pending_findings(
+        &self,
+        profile: &Profile,
+    ) -> Result<BTreeMap<String, usize>, StoreError> {
+        let mut conn = self.connection().await?;
+        let sql = format!(
+            "SELECT f.id, c.person_key FROM findings f JOIN cases c ON c.id = f.case_id \
+             WHERE {CURRENT} AND (f.declaration_id IS NULL OR f.declaration_id NOT IN \
+             (SELECT supersedes FROM declarations WHERE supersedes IS NOT NULL))"
+        );
+        let findings: Vec<(i64, String)> = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let mut decided: HashMap<i64, bool> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT finding_id, outcome, confirmed_at FROM determinations \
+             WHERE finding_id IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let outcome: String = r.try_get(1)?;
+            let confirmed = r.try_get::<Option<String>, _>(2)?.is_some();
+            decided.insert(r.try_get(0)?, in_force(profile, &outcome, confirmed));
+        }
+        let mut pending: BTreeMap<String, usize> = BTreeMap::new();
+        for (id, person_key) in findings {
+            if !decided.get(&id).copied().unwrap_or(false) {
+                *pending.entry(person_key).or_default() += 1;
+            }
+        }
+        Ok(pending)
     }
 
     /// Integrity records by subject: one subject's, or everyone's with any determination.
@@ -807,6 +878,7 @@ async fn read_case_file(
 ) -> Result<CaseFile, StoreError> {
     let keys = w.keys.clone();
     let id = Value::Int(case.id);
+    let case_last_run = case_row(w, case.id).await?[7].as_int();
     let findings = fetch(
         w.conn(),
         &keys,
@@ -817,9 +889,19 @@ async fn read_case_file(
     .await?
     .into_iter()
     .map(|r| {
+        let evidence = evidence(r[7].as_bytes().unwrap_or_default())?;
+        let latest = case_last_run;
         Ok(CaseFinding {
             id: r[0].as_int().unwrap_or_default(),
-            evidence: evidence(r[7].as_bytes().unwrap_or_default())?,
+            report_kind: r[9]
+                .as_text()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "annual".to_owned()),
+            found: match (r[11].as_int(), latest) {
+                (Some(found), Some(latest)) => found == latest,
+                _ => true,
+            },
+            evidence,
         })
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
@@ -889,13 +971,17 @@ async fn read_case_file(
 }
 
 /// Derives the case's status from what it holds and stores it if it changed.
-async fn update_status(
+pub(crate) async fn update_status(
     w: &mut Writer,
     profile: &Profile,
     case_id: i64,
 ) -> Result<CaseStatus, StoreError> {
     let mut row = case_row(w, case_id).await?;
-    let findings: Vec<i64> = sqlx::query("SELECT id FROM findings WHERE case_id = $1")
+    // Only the findings the latest run found need a determination; those no longer found are
+    // kept as history.
+    let findings: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT f.id FROM findings f JOIN cases c ON c.id = f.case_id WHERE f.case_id = $1 AND {CURRENT}"
+    )))
         .bind(case_id)
         .fetch_all(w.conn())
         .await?

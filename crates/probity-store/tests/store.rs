@@ -2,6 +2,7 @@
 //! The store, on SQLite and on PostgreSQL alike: every case runs on both.
 
 mod common;
+mod cycles;
 mod declarant;
 mod statistics;
 mod workbench;
@@ -914,6 +915,7 @@ async fn concurrent_case(db: &Fresh) {
 on_both!(reminders_name_who_has_not_filed, reminders_case);
 async fn reminders_case(db: &Fresh) {
     use probity_store::{REMINDER_ISSUED, Standing};
+    let cn = probity_model::Profile::builtin("cn").unwrap();
     let s = stamp();
     let newbie_id = "350104201811304094";
     let mut roster = std::fs::read_to_string(fixtures().join("roster.csv")).unwrap();
@@ -950,9 +952,10 @@ async fn reminders_case(db: &Fresh) {
         .person_key(&probity_model::ResidentId::parse("350111199006074875").unwrap());
     let standing = |key: String, today: &'static str| {
         let store = &db.store;
+        let cn = &cn;
         async move {
             store
-                .standing_of(2025, &key, today)
+                .standing_of(cn, 2025, &key, today)
                 .await
                 .unwrap()
                 .map(|(s, _)| s)
@@ -973,7 +976,7 @@ async fn reminders_case(db: &Fresh) {
     assert_eq!(standing("no-such-key".into(), "2026-02-05").await, None);
     assert_eq!(
         db.store
-            .standing_of(2024, &chen, "2026-02-05")
+            .standing_of(&cn, 2024, &chen, "2026-02-05")
             .await
             .unwrap(),
         None,
@@ -990,24 +993,31 @@ async fn reminders_case(db: &Fresh) {
     // The same answer as the progress view, subject by subject.
     let progress = db
         .store
-        .progress(2025, "2026-02-05")
+        .progress(&cn, 2025, "2026-02-05")
         .await
         .unwrap()
         .unwrap();
-    for row in &progress.rows {
+    for row in progress
+        .rows
+        .iter()
+        .filter(|r| r.kind == probity_model::declaration::ReportKind::Annual)
+    {
         assert_eq!(
             standing(row.person_key.clone(), "2026-02-05").await,
             Some(row.standing)
         );
     }
-    assert_eq!(
+    // One annual report missing (the newcomer's); the initial reports of the two subjects who
+    // joined in 2025 are due too, and neither is filed.
+    let unfiled = |kind| {
         progress
             .rows
             .iter()
-            .filter(|r| r.standing.unfiled())
-            .count(),
-        1
-    );
+            .filter(|r| r.kind == kind && r.standing.unfiled())
+            .count()
+    };
+    assert_eq!(unfiled(probity_model::declaration::ReportKind::Annual), 1);
+    assert_eq!(unfiled(probity_model::declaration::ReportKind::Initial), 2);
 
     // Issued: one event per unit with the cycle, the unit and the count, and nobody's name or ID.
     assert!(db.store.reminders_issued(2025).await.unwrap().is_empty());
@@ -1167,7 +1177,14 @@ async fn two_years_case(db: &Fresh) {
         .collect();
     let recorded = db
         .store
-        .record_verification(&s, 2025, "all", reports.len(), &evidence)
+        .record_verification(
+            &s,
+            &profile,
+            2025,
+            "all",
+            &common::checked(&db.store, 2025).await,
+            &evidence,
+        )
         .await
         .unwrap();
     assert_eq!(recorded.findings, findings.len());

@@ -41,10 +41,12 @@ struct AdminPage {
     run_status: String,
     sample_status: Option<String>,
     units: Vec<String>,
+    /// Every cycle, for the cycle selector and the close buttons.
+    cycles: Vec<crate::cycles::CycleChoice>,
 }
 
 async fn page(app: &App, ctx: &Ctx, error: Option<String>, done: Option<String>) -> Response {
-    page_with(app, ctx, error, done, None).await
+    page_with(app, ctx, error, done, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -102,6 +104,7 @@ async fn page_with(
     error: Option<String>,
     done: Option<String>,
     sample_status: Option<String>,
+    asked: Option<i32>,
 ) -> Response {
     let (running, run_status) = match app.runs.lock() {
         Ok(r) => {
@@ -124,7 +127,12 @@ async fn page_with(
     } else {
         StatusCode::OK
     };
-    let default_year = chrono::Datelike::year(&crate::now()) - 1;
+    // The sample and verification forms work on the chosen cycle: the one asked for, else the
+    // latest still open; before any cycle, last year (the cycle to open first).
+    let (chosen, cycles) = crate::cycles::choose(app, ctx, asked)
+        .await
+        .unwrap_or_default();
+    let default_year = chosen.unwrap_or(chrono::Datelike::year(&crate::now()) - 1);
     let units = app.store.units().await.unwrap_or_default();
     (
         status,
@@ -139,6 +147,7 @@ async fn page_with(
             run_status,
             sample_status,
             units,
+            cycles,
         },
     )
         .into_response()
@@ -167,7 +176,13 @@ pub(crate) async fn sample_draw(
     Ok(
         match app
             .store
-            .commit_sample(&ctx.stamp(), form.year, rate, &commitment)
+            .commit_sample(
+                &ctx.stamp(),
+                crate::workbench::profile(ctx.t)?,
+                form.year,
+                rate,
+                &commitment,
+            )
             .await
         {
             Ok(s) => {
@@ -178,7 +193,7 @@ pub(crate) async fn sample_draw(
                         ("random", s.frame.random_size(rate) as i64),
                     ],
                 );
-                page_with(&app, &ctx, None, None, Some(status)).await
+                page_with(&app, &ctx, None, None, Some(status), None).await
             }
             Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None).await,
             Err(e) => return Err(WebError::internal(ctx.t, e)),
@@ -222,7 +237,7 @@ pub(crate) async fn sample_reveal(
             let status = ctx
                 .t
                 .with("sample-drawn", &[("drawn", s.drawn.len() as i64)]);
-            page_with(&app, &ctx, None, None, Some(status)).await
+            page_with(&app, &ctx, None, None, Some(status), None).await
         }
         Err(why) => page(&app, &ctx, Some(why), None).await,
     })
@@ -230,11 +245,21 @@ pub(crate) async fn sample_reveal(
 
 pub(crate) async fn admin_page(
     State(app): State<Arc<App>>,
+    axum::extract::Query(q): axum::extract::Query<AdminQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     ctx.with_role(&[Role::Administrator])?;
-    Ok(page(&app, &ctx, None, None).await)
+    let done = q.closed.is_some().then(|| ctx.t.get("cycle-closed-done"));
+    Ok(page_with(&app, &ctx, None, done, None, q.cycle).await)
+}
+
+/// `GET /admin?cycle=Y`: the cycle the sample and verification forms work on; `closed` after a
+/// cycle was closed.
+#[derive(Deserialize)]
+pub(crate) struct AdminQuery {
+    cycle: Option<i32>,
+    closed: Option<String>,
 }
 
 /// The fields of a multipart form: the CSRF token and the files, by name.

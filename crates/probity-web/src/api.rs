@@ -197,6 +197,9 @@ fn issues(status: StatusCode, list: Vec<FieldIssue>) -> Response {
 /// field, stored immutably with its draft removed; the reply is the receipt.
 #[utoipa::path(post, path = "/api/reports", request_body(content = Object, description = "the report"),
     responses((status = 201, body = ReportReceipt), (status = 422, description = "field issues"),
+    (status = 409, description = "another report of the subject, kind and year is in force: \
+      `in_force` names it (declaration_id, kind, year, filed_on); file a correction that \
+      supersedes it"),
     (status = 401), (status = 403)))]
 async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: String) -> Response {
     let run = async {
@@ -258,6 +261,24 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
                             .with_text("issue-store-rejected", &[("detail", message)]),
                     }],
                 ));
+            }
+            Err(probity_store::StoreError::NotInForce { in_force, .. }) => {
+                let message = ctx.t.with_text(
+                    "report-in-force",
+                    &[
+                        ("id", in_force.declaration_id.clone()),
+                        ("year", in_force.year.to_string()),
+                    ],
+                );
+                return Ok((
+                    StatusCode::CONFLICT,
+                    Json(serde_json::json!({
+                        "code": "report-in-force",
+                        "message": message,
+                        "in_force": in_force,
+                    })),
+                )
+                    .into_response());
             }
             Err(e) => return Err(crate::WebError::internal(ctx.t, e)),
         }

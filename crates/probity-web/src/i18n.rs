@@ -248,6 +248,11 @@ mod tests {
                 include_str!("../locales/en-US/audit.ftl"),
                 "audit.ftl",
             ),
+            (
+                include_str!("../locales/zh-CN/cycles.ftl"),
+                include_str!("../locales/en-US/cycles.ftl"),
+                "cycles.ftl",
+            ),
         ] {
             assert_eq!(
                 keys(zh),
@@ -271,6 +276,7 @@ mod tests {
             "pages.ftl",
             "statistics.ftl",
             "audit.ftl",
+            "cycles.ftl",
         ]
         .into_iter()
         .map(str::to_owned)

@@ -24,6 +24,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod charts;
+pub(crate) mod cycles;
 pub mod filing;
 pub mod i18n;
 pub mod me;
@@ -86,6 +87,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin", get(admin::admin_page))
         .route("/admin/roster", post(admin::upload_roster))
         .route("/admin/cycle", post(admin::open_cycle))
+        .route("/admin/cycles/close", post(cycles::close_cycle))
         .route("/admin/registry", post(admin::upload_registry))
         .route("/admin/verify", post(admin::start_run))
         .route("/admin/accounts", post(admin::create_accounts))
@@ -701,37 +703,42 @@ struct ProgressPage {
     standings: Vec<Standing>,
     units: Vec<(String, Vec<usize>, usize)>,
     rows: Vec<ProgressRow>,
+    cycles: Vec<cycles::CycleChoice>,
 }
 
-/// The cycle asked for, or the latest; its progress as of today.
+/// The cycle asked for, else the latest still open (opening the next cycle does not hide the one
+/// still being worked), else the latest; its progress as of today, under the due-date rule.
 pub(crate) async fn load_progress(
     app: &App,
     ctx: &Ctx,
     cycle: Option<i32>,
 ) -> Result<Option<Progress>, WebError> {
+    Ok(load_progress_with_choices(app, ctx, cycle).await?.0)
+}
+
+/// [`load_progress`] with the choices of the page's cycle selector.
+pub(crate) async fn load_progress_with_choices(
+    app: &App,
+    ctx: &Ctx,
+    cycle: Option<i32>,
+) -> Result<(Option<Progress>, Vec<cycles::CycleChoice>), WebError> {
     ctx.with_role(&[Role::Administrator, Role::Verifier])?;
-    let year = match cycle {
-        Some(y) => Some(y),
-        None => app
-            .store
-            .cycles()
-            .await
-            .map_err(|e| WebError::internal(ctx.t, e))?
-            .first()
-            .map(|c| c.0),
+    let (year, choices) = cycles::choose(app, ctx, cycle).await?;
+    let Some(year) = year else {
+        return Ok((None, choices));
     };
-    let Some(year) = year else { return Ok(None) };
+    let profile = workbench::profile(ctx.t)?;
     let today = now().format("%Y-%m-%d").to_string();
     let mut progress = app
         .store
-        .progress(year, &today)
+        .progress(profile, year, &today)
         .await
         .map_err(|e| WebError::internal(ctx.t, e))?;
     // Staff see the units they manage.
     if let (Some(p), Some(units)) = (&mut progress, &ctx.units) {
         p.rows.retain(|r| units.contains(&r.unit));
     }
-    Ok(progress)
+    Ok((progress, choices))
 }
 
 async fn progress_page(
@@ -740,7 +747,7 @@ async fn progress_page(
     headers: HeaderMap,
 ) -> Result<ProgressPage, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
-    let progress = load_progress(&app, &ctx, q.cycle).await?;
+    let (progress, cycles) = load_progress_with_choices(&app, &ctx, q.cycle).await?;
     let mut rows = progress
         .as_ref()
         .map(|p| p.rows.clone())
@@ -773,6 +780,7 @@ async fn progress_page(
             })
             .collect(),
         rows,
+        cycles,
     })
 }
 
@@ -794,6 +802,9 @@ async fn progress_csv(
         "standing",
         "declaration_id",
         "filed_on",
+        "report_kind",
+        "due",
+        "after_close",
     ])
     .map_err(fail)?;
     for r in &progress.rows {
@@ -804,6 +815,9 @@ async fn progress_csv(
             r.standing.as_str(),
             r.declaration_id.as_deref().unwrap_or(""),
             r.filed_on.as_deref().unwrap_or(""),
+            kind_name(&r.kind),
+            &r.due,
+            if r.after_close { "true" } else { "false" },
         ])
         .map_err(fail)?;
     }
@@ -821,6 +835,16 @@ async fn progress_csv(
         body,
     )
         .into_response())
+}
+
+/// A report kind as exports and the locale files name it (`annual`, `change`, `initial`).
+pub(crate) fn kind_name(kind: &probity_model::declaration::ReportKind) -> &'static str {
+    use probity_model::declaration::ReportKind;
+    match kind {
+        ReportKind::Annual => "annual",
+        ReportKind::Change => "change",
+        ReportKind::Initial => "initial",
+    }
 }
 
 /// JSON error bodies for the API.

@@ -36,6 +36,10 @@ pub struct ReminderRow {
     pub what: String,
     /// Days past the deadline (0 before it).
     pub days_late: i64,
+    /// The report due (`annual`, `initial`).
+    pub kind: &'static str,
+    /// Its due date.
+    pub due: String,
 }
 
 /// A unit's part of the list.
@@ -61,14 +65,18 @@ fn days_between(from: &str, to: &str) -> i64 {
 
 /// The subjects of `progress` who have yet to file, by unit (only `unit` if given).
 fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec<UnitReminders> {
-    let late = days_between(&progress.deadline, today).max(0);
     let mut units: BTreeMap<String, Vec<ReminderRow>> = BTreeMap::new();
     for r in progress
         .rows
         .iter()
         .filter(|r| r.standing.unfiled() && unit.is_none_or(|u| u == r.unit))
     {
+        // Each row is late against its own due date: an initial report is due
+        // `initial_within_days` after the subject joined, not by the cycle's deadline.
+        let late = days_between(&r.due, today).max(0);
+        let initial = r.kind == probity_model::declaration::ReportKind::Initial;
         let key = match (r.standing, late > 0) {
+            _ if initial => "remind-initial",
             (Standing::Draft, false) => "remind-draft",
             (Standing::Draft, true) => "remind-draft-late",
             (Standing::Missing, _) | (Standing::NotStarted, true) => "remind-missing",
@@ -78,7 +86,7 @@ fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec
             key,
             &[
                 ("year", progress.year.to_string()),
-                ("deadline", progress.deadline.clone()),
+                ("deadline", r.due.clone()),
             ],
         );
         units.entry(r.unit.clone()).or_default().push(ReminderRow {
@@ -88,6 +96,8 @@ fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec
             standing: r.standing,
             what,
             days_late: late,
+            kind: crate::kind_name(&r.kind),
+            due: r.due.clone(),
         });
     }
     units
@@ -96,7 +106,7 @@ fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec
             rows.sort_by(|a, b| a.name.cmp(&b.name));
             let caption = t.with_text(
                 "reminders-caption",
-                &[("unit", unit.clone()), ("count", rows.len().to_string())],
+                &[("unit", unit.clone()), ("count", people(&rows).to_string())],
             );
             UnitReminders {
                 unit,
@@ -106,6 +116,18 @@ fn reminders(t: Tr, progress: &Progress, today: &str, unit: Option<&str>) -> Vec
             }
         })
         .collect()
+}
+
+/// How many people a unit's rows name: a subject may owe two reports (the cycle's annual report
+/// and their initial report), and the list counts people.
+fn people(rows: &[ReminderRow]) -> usize {
+    let mut who: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.position.as_str()))
+        .collect();
+    who.sort_unstable();
+    who.dedup();
+    who.len()
 }
 
 fn today() -> String {
@@ -129,6 +151,7 @@ pub(crate) struct ReminderPage {
     total: usize,
     intro: String,
     total_text: String,
+    cycles: Vec<crate::cycles::CycleChoice>,
 }
 
 /// The reminder list of a cycle (the latest by default), for staff.
@@ -139,7 +162,7 @@ pub(crate) async fn reminder_page(
 ) -> Result<ReminderPage, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     ctx.with_role(ROLES)?;
-    let progress = load_progress(&app, &ctx, q.cycle).await?;
+    let (progress, cycles) = crate::load_progress_with_choices(&app, &ctx, q.cycle).await?;
     let today = today();
     let mut units = match &progress {
         Some(p) => reminders(
@@ -168,7 +191,7 @@ pub(crate) async fn reminder_page(
             });
         }
     }
-    let total: usize = units.iter().map(|u| u.rows.len()).sum();
+    let total: usize = units.iter().map(|u| people(&u.rows)).sum();
     let intro = progress.as_ref().map_or_else(String::new, |p| {
         ctx.t.with_text(
             "reminders-intro",
@@ -188,6 +211,7 @@ pub(crate) async fn reminder_page(
         intro,
         progress,
         units,
+        cycles,
     })
 }
 
@@ -235,7 +259,7 @@ pub(crate) async fn issue(
     let units = reminders(ctx.t, &progress, &today, unit);
     let counts: Vec<(String, usize)> = units
         .iter()
-        .map(|u| (u.unit.clone(), u.rows.len()))
+        .map(|u| (u.unit.clone(), people(&u.rows)))
         .collect();
     app.store
         .record_reminders(&ctx.stamp(), progress.year, &counts)
@@ -278,7 +302,7 @@ pub(crate) async fn issue(
             &r.position,
             r.standing.as_str(),
             &progress.year.to_string(),
-            &progress.deadline,
+            &r.due,
             &r.days_late.to_string(),
             &r.what,
         ])
@@ -313,7 +337,7 @@ pub(crate) async fn notice(app: &App, ctx: &Ctx) -> Result<Option<Notice>, WebEr
     let today = today();
     let Some((standing, deadline)) = app
         .store
-        .standing_of(year, &person, &today)
+        .standing_of(crate::workbench::profile(ctx.t)?, year, &person, &today)
         .await
         .map_err(fail)?
     else {
@@ -361,15 +385,23 @@ mod tests {
             standing,
             declaration_id: None,
             filed_on: None,
+            kind: probity_model::declaration::ReportKind::Annual,
+            due: "2026-01-31".into(),
+            after_close: false,
         };
+        let mut joined = row("A", "joined", Standing::NotStarted);
+        joined.kind = probity_model::declaration::ReportKind::Initial;
+        joined.due = "2026-02-05".into();
         let progress = Progress {
             year: 2025,
             deadline: "2026-01-31".into(),
+            closed_at: None,
             rows: vec![
                 row("B", "filed", Standing::Filed),
                 row("B", "late", Standing::FiledLate),
                 row("B", "draft", Standing::Draft),
                 row("A", "none", Standing::NotStarted),
+                joined,
             ],
         };
         let t = Tr {
@@ -380,9 +412,17 @@ mod tests {
             .iter()
             .flat_map(|u| u.rows.iter().map(|r| (r.unit.as_str(), r.name.as_str())))
             .collect();
-        assert_eq!(names, vec![("A", "none"), ("B", "draft")]);
-        assert!(before[0].rows[0].what.contains("2026-01-31"));
-        assert_eq!(before[0].rows[0].days_late, 0);
+        assert_eq!(names, vec![("A", "joined"), ("A", "none"), ("B", "draft")]);
+        assert!(before[0].rows[1].what.contains("2026-01-31"));
+        assert_eq!(before[0].rows[1].days_late, 0);
+        // An initial report is due by its own date, and says it is the initial report.
+        assert_eq!(before[0].rows[0].kind, "initial");
+        assert!(before[0].rows[0].what.contains("2026-02-05"));
+        let all_late = reminders(t, &progress, "2026-02-10", None);
+        assert_eq!(
+            (all_late[0].rows[0].days_late, all_late[0].rows[1].days_late),
+            (5, 10)
+        );
         let after = reminders(t, &progress, "2026-02-10", Some("B"));
         assert_eq!(after.len(), 1);
         assert_eq!(after[0].rows[0].days_late, 10);

@@ -74,7 +74,7 @@ struct StatisticsPage {
     view: Option<View>,
 }
 
-/// The cycle asked for (or the latest) counted over the account's units; `None` when no cycle
+/// The cycle asked for (or the latest still open) counted over the account's units; `None` when no cycle
 /// is open at all. A cycle asked for that is not open is not found.
 async fn load(
     app: &App,
@@ -83,15 +83,10 @@ async fn load(
 ) -> Result<(Vec<i32>, Option<(Statistics, Profile)>), WebError> {
     ctx.with_role(&ROLES)?;
     let t = ctx.t;
-    let cycles: Vec<i32> = app
-        .store
-        .cycles()
-        .await
-        .map_err(|e| WebError::internal(t, e))?
-        .into_iter()
-        .map(|(y, _)| y)
-        .collect();
-    let Some(year) = cycle.or_else(|| cycles.first().copied()) else {
+    // Asked for, else the latest cycle still open, else the latest.
+    let (chosen, choices) = crate::cycles::choose(app, ctx, None).await?;
+    let cycles: Vec<i32> = choices.iter().map(|c| c.year).collect();
+    let Some(year) = cycle.or(chosen) else {
         return Ok((cycles, None));
     };
     let profile = Profile::builtin(DEFAULT_PROFILE).map_err(|e| WebError::internal(t, e))?;

@@ -161,8 +161,11 @@ pub(crate) async fn cases_page(
     let profile = profile(t)?;
     let fail = |e| WebError::internal(t, e);
     let unit = q.unit.filter(|u| !u.is_empty());
-    let cycle = match q.cycle.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        None => None,
+    // No `cycle` at all: the latest cycle still open (opening the next does not hide the one
+    // still being worked); an empty one: every cycle.
+    let cycle = match q.cycle.as_deref().map(str::trim) {
+        None => crate::cycles::choose(&app, &ctx, None).await?.0,
+        Some("") => None,
         Some(c) => Some(
             c.parse::<i32>()
                 .map_err(|_| WebError::BadRequest(t, format!("cycle: {c:?} is not a year")))?,
@@ -236,6 +239,12 @@ pub(crate) type RecordCells = (String, String, Vec<Cell>);
 /// A finding as the case page shows it.
 pub(crate) struct FindingView {
     pub(crate) id: i64,
+    /// The report it is on (empty: a change report due and never filed).
+    pub(crate) declaration_id: String,
+    /// `annual`, `initial` or `change`.
+    pub(crate) report_kind: String,
+    /// Whether the case's latest run found it.
+    pub(crate) found: bool,
     pub(crate) category: String,
     pub(crate) kind: String,
     pub(crate) classification: String,
@@ -414,12 +423,23 @@ async fn case_view(
         .await
         .map_err(fail)?
         .ok_or(WebError::NotFound(t))?;
-    let report = app
-        .store
-        .read_declaration(&stamp, &case.declaration_id)
-        .await
-        .map_err(fail)?
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.json).ok());
+    // The case gathers the findings of several reports: read each once (an audited read).
+    let mut reports: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    for f in &findings {
+        let id = &f.evidence.finding.declaration_id;
+        if id.is_empty() || reports.contains_key(id) {
+            continue;
+        }
+        if let Some(json) = app
+            .store
+            .read_declaration(&stamp, id)
+            .await
+            .map_err(fail)?
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.json).ok())
+        {
+            reports.insert(id.clone(), json);
+        }
+    }
     let names = Names::new(t, profile);
     let mut by_finding: BTreeMap<i64, Vec<DeterminationView>> = BTreeMap::new();
     for d in &determinations {
@@ -448,8 +468,8 @@ async fn case_view(
         .map(|f| {
             let d = &f.evidence.finding;
             let mut declared = Vec::new();
-            if let Some(item) = report
-                .as_ref()
+            if let Some(item) = reports
+                .get(&d.declaration_id)
                 .filter(|_| !d.declared_path.is_empty())
                 .and_then(|r| at_path(r, &d.declared_path))
             {
@@ -459,6 +479,9 @@ async fn case_view(
                 side_by_side(&d.field, &declared, &f.evidence.registry_rows);
             FindingView {
                 id: f.id,
+                declaration_id: d.declaration_id.clone(),
+                report_kind: f.report_kind.clone(),
+                found: f.found,
                 category: d.category.as_str().to_owned(),
                 kind: d.kind.as_str().to_owned(),
                 classification: d.classification.as_str().to_owned(),
@@ -647,6 +670,11 @@ pub(crate) struct KeyCheckView {
     pub(crate) flags: Vec<String>,
     pub(crate) entries: Vec<IntegrityRow>,
     pub(crate) barred: bool,
+    /// Undecided findings of the subject's reports in force: pending verification, never
+    /// eligible.
+    pub(crate) pending: usize,
+    /// `pending_verification`, `not_eligible` or `eligible`.
+    pub(crate) promotion: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -678,6 +706,8 @@ pub(crate) async fn key_checks_page(
         .into_iter()
         .filter(|k| ctx.units.as_ref().is_none_or(|u| u.contains(&k.unit)))
         .map(|k| KeyCheckView {
+            promotion: promotion_state(&k),
+            pending: k.pending,
             barred: !k.record.bars_promotion.is_empty(),
             entries: names.integrity(&k.record),
             flags: flags_of(&k.flags),
@@ -723,6 +753,20 @@ pub(crate) async fn answer(
             Err(WebError::Forbidden(t))
         }
         Err(e) => Err(refusal(t, e)),
+    }
+}
+
+/// Where a flagged subject stands for promotion: not eligible once a determination in force bars
+/// it; else pending verification while a finding is undecided (never eligible); else eligible
+/// (`KeyCheck::eligible`).
+pub(crate) fn promotion_state(k: &probity_store::KeyCheck) -> &'static str {
+    // A determination in force that bars promotion decides it whatever is still open.
+    if !k.record.bars_promotion.is_empty() {
+        "not_eligible"
+    } else if k.is_pending() {
+        "pending_verification"
+    } else {
+        "eligible"
     }
 }
 

@@ -14,6 +14,7 @@ use sha2::Digest;
 use tower::ServiceExt;
 
 mod browser;
+mod cycles;
 mod me;
 mod statistics;
 
@@ -191,11 +192,15 @@ async fn roles_and_scope_are_checked_on_every_page_and_endpoint() {
     let (status, _, body) = send(&app, get("/api/progress?cycle=2025", &admin)).await;
     assert_eq!(status, StatusCode::OK);
     let progress: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(progress["subjects"].as_array().unwrap().len(), 6);
+    // Six annual reports due, and the initial reports of the two subjects who joined in 2025.
+    assert_eq!(progress["subjects"].as_array().unwrap().len(), 8);
     let (status, _, csv) = send(&app, get("/progress.csv?cycle=2025", &admin)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(csv.starts_with("unit,name,position,standing,declaration_id,filed_on\n"));
-    assert_eq!(csv.lines().count(), 7);
+    assert!(csv.starts_with(
+        "unit,name,position,standing,declaration_id,filed_on,report_kind,due,after_close\n"
+    ));
+    assert_eq!(csv.lines().count(), 9);
+    assert_eq!(csv.lines().filter(|l| l.contains(",initial,")).count(), 2);
     // A staff read of a report is in the audit log, with who read it.
     let (status, _, body) = send(&app, get("/api/reports/D2025-000018", &admin)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -1019,7 +1024,11 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
     // The administrator's progress view shows it (filed after the deadline: late).
     let progress = app
         .store
-        .progress(2025, "2026-11-24")
+        .progress(
+            &probity_model::Profile::builtin("cn").unwrap(),
+            2025,
+            "2026-11-24",
+        )
         .await
         .unwrap()
         .unwrap();
@@ -1238,7 +1247,7 @@ async fn case_of(app: &Arc<App>, declaration_id: &str) -> probity_store::CaseSum
         .await
         .unwrap()
         .into_iter()
-        .find(|c| c.declaration_id == declaration_id)
+        .find(|c| c.declaration_id.as_deref() == Some(declaration_id))
         .unwrap()
 }
 
@@ -2069,11 +2078,13 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
         StatusCode::FORBIDDEN
     );
 
-    // Staff: the one subject who has not filed, by unit, with what to remind and the deadline.
+    // Staff: who has not filed, by unit, with what to remind and the deadline: 林新's annual
+    // report, and the initial reports of the two subjects who joined in 2025 (林新 and 郭顺).
     let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
     let (status, _, page) = send(&app, get("/reminders", &admin)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("共 1 人尚未报告。"), "{page}");
+    assert!(page.contains("共 2 人尚未报告。"), "{page}");
+    assert_eq!(page.matches("class=\"kind-initial\"").count(), 2, "{page}");
     assert!(page.contains("<th scope=\"row\">林新</th>"));
     assert!(!page.contains("陈良生"), "filed reports are not reminded");
     assert!(page.contains("福州市工商业联合会：尚未报告 1 人"));
@@ -2106,23 +2117,33 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
         lines[0],
         "unit,name,position,standing,year,deadline,days_late,reminder"
     );
-    assert_eq!(lines.len(), 2, "{csv}");
+    // 林新's annual report, and the initial reports of 林新 and 郭顺, who joined in 2025 (each
+    // due 30 days after joining, long past).
+    assert_eq!(lines.len(), 4, "{csv}");
     let expected_standing = if late { "missing" } else { "not_started" };
     assert!(
-        lines[1].starts_with(&format!(
+        lines.iter().any(|l| l.starts_with(&format!(
             "福州市工商业联合会,林新,办公室主任,{expected_standing},2025,2026-01-31,"
-        )),
+        ))),
         "{csv}"
     );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("福州市工商业联合会,林新,办公室主任,missing,2025,2025-03-31,")),
+        "{csv}"
+    );
+    assert!(lines.iter().any(|l| l.contains(",郭顺,")), "{csv}");
     let issued = app.store.reminders_issued(2025).await.unwrap();
-    assert_eq!(issued.len(), 1);
+    assert_eq!(issued.len(), 2);
+    let fuzhou = issued
+        .iter()
+        .find(|i| i.unit == "福州市工商业联合会")
+        .unwrap();
     assert_eq!(
-        (
-            issued[0].unit.as_str(),
-            issued[0].count,
-            issued[0].actor.as_str()
-        ),
-        ("福州市工商业联合会", 1, "web:admin")
+        (fuzhou.count, fuzhou.actor.as_str()),
+        (1, "web:admin"),
+        "a list counts people"
     );
     let mut conn = app.store.connection().await.unwrap();
     let payloads = sqlx_rows(
@@ -2152,8 +2173,8 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("关于报告 2025 年度个人有关事项的提醒"));
-    assert_eq!(page.matches("class=\"notice-sheet\"").count(), 1);
-    assert_eq!(app.store.reminders_issued(2025).await.unwrap().len(), 2);
+    assert_eq!(page.matches("class=\"notice-sheet\"").count(), 2);
+    assert_eq!(app.store.reminders_issued(2025).await.unwrap().len(), 4);
 
     // A verifier who manages another unit has nobody to remind, and issues nothing.
     let s = Stamp::new("2026-02-01T08:00:00Z", "test");
@@ -2192,7 +2213,7 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
         1,
         "another unit's subjects are not theirs: {csv}"
     );
-    assert_eq!(app.store.reminders_issued(2025).await.unwrap().len(), 2);
+    assert_eq!(app.store.reminders_issued(2025).await.unwrap().len(), 4);
     assert!(app.store.verify_audit(None).await.unwrap().is_ok());
 }
 

@@ -70,6 +70,9 @@ enum Verb {
     /// Cross-check a cycle's sampled (or, with --all, every) stored report against the latest
     /// registry imports; open cases.
     Verify(cmd::verify::Args),
+    /// A cycle's findings in force (one case per subject; the latest run of each report), as
+    /// JSONL or CSV: FORMATS.md's discrepancy fields plus case_id, report_kind and run.
+    Findings(cmd::findings::Args),
     /// A cycle's statistics per unit and in total (counts only, no personal data), as CSV or JSON.
     Stats(cmd::stats::Args),
     /// Serve the web application.
@@ -112,6 +115,8 @@ enum RosterVerb {
 enum CycleVerb {
     /// Open the reporting cycle on a year.
     Open(cmd::import::CycleArgs),
+    /// Close a cycle: from then on it takes annual reports only as marked late filings.
+    Close(cmd::import::CloseArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,6 +189,8 @@ fn main() -> ExitCode {
         Verb::Init(args) => cmd::init::run(args, db, quiet),
         Verb::Roster(RosterVerb::Import(args)) => cmd::import::roster(args, db, quiet),
         Verb::Cycle(CycleVerb::Open(args)) => cmd::import::cycle_open(args, db, quiet),
+        Verb::Cycle(CycleVerb::Close(args)) => cmd::import::cycle_close(args, db, quiet),
+        Verb::Findings(args) => cmd::findings::run(args, db, quiet),
         Verb::Registry(RegistryVerb::Import(args)) => cmd::import::registry(args, db, quiet),
         Verb::Audit(AuditVerb::Verify(args)) => cmd::audit::verify(args, db, quiet),
         Verb::Audit(AuditVerb::Checkpoint(args)) => cmd::audit::checkpoint(args, db, quiet),

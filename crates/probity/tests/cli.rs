@@ -1220,3 +1220,120 @@ fn the_web_benchmark_is_prepared_and_the_rest_of_the_roster_gets_accounts() {
     let o = probity_db(&bench, &["--quiet", "audit", "verify"]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
 }
+
+#[test]
+fn one_report_in_force_findings_in_force_and_a_closed_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let small = small_dir();
+    ok(probity_db(d, &["init"]));
+    ok(probity_db(
+        d,
+        &[
+            "roster",
+            "import",
+            small.join("roster.csv").to_str().unwrap(),
+        ],
+    ));
+    ok(probity_db(d, &["cycle", "open", "--year", "2025"]));
+    ok(probity_db(
+        d,
+        &[
+            "declaration",
+            "import",
+            small.join("declarations.jsonl").to_str().unwrap(),
+        ],
+    ));
+    ok(probity_db(
+        d,
+        &[
+            "registry",
+            "import",
+            small.join("registries").to_str().unwrap(),
+        ],
+    ));
+
+    // A second 2025 annual report of the first subject, on line 2 of a file: refused, naming
+    // the file, the line and the report in force; nothing stored.
+    let lines = example_lines();
+    let mut again: Value = serde_json::from_str(&lines[0]).unwrap();
+    again["declaration_id"] = "D2025-900001".into();
+    let second = d.join("second.jsonl");
+    std::fs::write(&second, format!("{}\n{}\n", lines[1], again)).unwrap();
+    let o = probity_db(d, &["declaration", "import", second.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("second.jsonl:2: $.supersedes: report D2025-000001 (annual 2025"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("350111199006074875"), "{}", stderr(&o));
+
+    // The findings in force after a run: the discrepancy fields, then case, report kind, run.
+    ok(probity_db(d, &["verify", "--cycle", "2025", "--all"]));
+    let jsonl = ok(probity_db(d, &["findings", "--cycle", "2025"]));
+    let expected = std::fs::read_to_string(small.join("expected_discrepancies.jsonl")).unwrap();
+    assert_eq!(jsonl.lines().count(), expected.lines().count());
+    let first: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(first["report_kind"], "annual");
+    assert_eq!(first["run"], 1);
+    assert!(first["case_id"].as_i64().unwrap() > 0);
+    // The example's findings, field for field (less the note, a sentence the engine words its
+    // own way, and the three added).
+    let without = |l: &str, keys: &[&str]| {
+        let mut v: Value = serde_json::from_str(l).unwrap();
+        for k in keys {
+            v.as_object_mut().unwrap().remove(*k);
+        }
+        v
+    };
+    let mut found: Vec<Value> = jsonl
+        .lines()
+        .map(|l| without(l, &["case_id", "report_kind", "run", "note"]))
+        .collect();
+    let mut want: Vec<Value> = expected.lines().map(|l| without(l, &["note"])).collect();
+    let key = |v: &Value| v.to_string();
+    found.sort_by_key(key);
+    want.sort_by_key(key);
+    assert_eq!(found, want);
+    // A second run finds the same findings: still one line each, now of run 2, same cases.
+    ok(probity_db(d, &["verify", "--cycle", "2025", "--all"]));
+    let csv = ok(probity_db(
+        d,
+        &["findings", "--cycle", "2025", "--format", "csv"],
+    ));
+    let mut rows = csv.lines();
+    assert!(
+        rows.next()
+            .unwrap()
+            .ends_with(",classification,rule,note,case_id,report_kind,run")
+    );
+    assert_eq!(rows.clone().count(), expected.lines().count());
+    assert!(rows.all(|r| r.ends_with(",annual,2")), "{csv}");
+    let o = probity_db(d, &["findings", "--cycle", "2019"]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // Closing: audited once; an ordinary import for the closed cycle is refused.
+    assert!(ok(probity_db(d, &["cycle", "close", "--year", "2025"])).contains("closed"));
+    assert!(ok(probity_db(d, &["cycle", "close", "--year", "2025"])).contains("nothing changed"));
+    assert_eq!(
+        count_where(
+            d,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'cycle.close'"
+        ),
+        1
+    );
+    let mut correction: Value = serde_json::from_str(&lines[0]).unwrap();
+    correction["declaration_id"] = "D2025-900002".into();
+    correction["supersedes"] = "D2025-000001".into();
+    let late = d.join("late.jsonl");
+    std::fs::write(&late, correction.to_string()).unwrap();
+    let o = probity_db(d, &["declaration", "import", late.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("late.jsonl:1: $.year: the 2025 cycle is closed"),
+        "{}",
+        stderr(&o)
+    );
+    ok(probity_db(d, &["audit", "verify"]));
+}

@@ -235,3 +235,18 @@ macro_rules! on_both {
         }
     };
 }
+
+/// The reports in force of a cycle as a verification run names those it checked.
+pub async fn checked(store: &Store, cycle: i32) -> Vec<probity_store::Checked> {
+    store
+        .read_cycle_declarations(&stamp(), cycle)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| probity_store::Checked {
+            declaration_id: d.declaration_id,
+            person_key: d.person_key,
+            kind: d.kind,
+        })
+        .collect()
+}

@@ -5,7 +5,7 @@
 use probity_model::{Discrepancy, FindingEvidence, Profile, ResidentId};
 use probity_store::Stamp;
 
-use crate::common::{Fresh, fixtures, load_small, stamp};
+use crate::common::{Fresh, checked, fixtures, load_small, stamp};
 use crate::on_both;
 
 fn as_verifier(name: &str) -> Stamp {
@@ -27,13 +27,20 @@ async fn declarant_case(db: &Fresh) {
             })
             .collect();
     store
-        .record_verification(&stamp(), 2025, "all", 5, &findings)
+        .record_verification(
+            &stamp(),
+            &profile,
+            2025,
+            "all",
+            &checked(store, 2025).await,
+            &findings,
+        )
         .await
         .unwrap();
     let cases = store.cases(&Default::default()).await.unwrap();
     let mine = cases
         .iter()
-        .find(|c| c.declaration_id == "D2025-000002")
+        .find(|c| c.declaration_id.as_deref() == Some("D2025-000002"))
         .unwrap()
         .clone();
     let other = cases
@@ -143,7 +150,7 @@ async fn declarant_case(db: &Fresh) {
     assert!(
         theirs_read
             .iter()
-            .all(|o| o.declaration_id == other.declaration_id)
+            .all(|o| Some(&o.declaration_id) == other.declaration_id.as_ref())
     );
     assert_eq!(theirs_read.len(), 1);
 

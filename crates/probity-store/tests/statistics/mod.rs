@@ -299,6 +299,7 @@ async fn build(store: &Store) -> Data {
                 Value::Int(run),
                 "open".into(),
                 "2026-02-16T00:00:00Z".into(),
+                Value::Int(run),
             ],
         )
         .await
@@ -328,6 +329,10 @@ async fn build(store: &Store) -> Data {
                 "rule".into(),
                 Value::Null,
                 Value::Bytes(b"{}".to_vec()),
+                Value::Null,
+                "annual".into(),
+                Value::Null,
+                Value::Null,
             ],
         )
         .await

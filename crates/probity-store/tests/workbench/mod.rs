@@ -5,7 +5,7 @@ use probity_model::{Discrepancy, FindingEvidence, Profile, ResidentId};
 use probity_store::{CaseFilter, CaseStatus, Stamp, StoreError};
 use sqlx::Row;
 
-use crate::common::{Fresh, fixtures, load_small, stamp};
+use crate::common::{Fresh, checked, fixtures, load_small, stamp};
 use crate::on_both;
 
 fn as_verifier(name: &str) -> Stamp {
@@ -48,7 +48,14 @@ async fn workbench_case(db: &Fresh) {
     load_small(store).await;
     let findings = expected();
     store
-        .record_verification(&stamp(), 2025, "all", 5, &findings)
+        .record_verification(
+            &stamp(),
+            &profile,
+            2025,
+            "all",
+            &checked(store, 2025).await,
+            &findings,
+        )
         .await
         .unwrap();
 
@@ -66,7 +73,7 @@ async fn workbench_case(db: &Fresh) {
             findings
                 .iter()
                 .filter(|f| {
-                    f.finding.declaration_id == c.declaration_id
+                    Some(&f.finding.declaration_id) == c.declaration_id.as_ref()
                         && f.finding.classification.as_str() == class
                 })
                 .count() as i64
@@ -120,7 +127,7 @@ async fn workbench_case(db: &Fresh) {
     // The case with a concealment and other findings; its file is an audited read.
     let case = concealed
         .iter()
-        .find(|c| c.declaration_id == "D2025-000002")
+        .find(|c| c.declaration_id.as_deref() == Some("D2025-000002"))
         .expect("the example's report 2 has a concealment and omissions")
         .clone();
     assert!(case.omission > 0);
@@ -173,7 +180,7 @@ async fn workbench_case(db: &Fresh) {
     );
     let subject_id: ResidentId = findings
         .iter()
-        .find(|f| f.finding.declaration_id == case.declaration_id)
+        .find(|f| Some(&f.finding.declaration_id) == case.declaration_id.as_ref())
         .unwrap()
         .finding
         .declarant_id

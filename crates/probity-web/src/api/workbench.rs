@@ -30,8 +30,9 @@ pub struct CaseEntry {
     pub name: String,
     /// Key-check reasons on the roster.
     pub flags: Vec<String>,
-    /// The report checked.
-    pub declaration_id: String,
+    /// The report that opened the case (absent when it opened on a change report never filed);
+    /// the case gathers the findings of all the subject's reports in force of the cycle.
+    pub declaration_id: Option<String>,
     /// `open`, `awaiting_explanation`, `explained`, `awaiting_confirmation`, `decided`.
     pub status: String,
     /// Findings classified concealment.
@@ -68,6 +69,10 @@ pub struct FindingEntry {
     /// The registry rows behind it: source, record id, (column, value) pairs.
     #[schema(value_type = Object)]
     pub registry_rows: serde_json::Value,
+    /// The kind of the report it is on: `annual`, `initial` or `change`.
+    pub report_kind: String,
+    /// Whether the case's latest run found it (else kept, marked not found).
+    pub found: bool,
 }
 
 /// A request for explanation.
@@ -211,8 +216,13 @@ pub struct KeyCheckEntry {
     /// Determinations other than `consistent`: (cycle, category, outcome, in force, measures).
     #[schema(value_type = Object)]
     pub record: serde_json::Value,
-    /// Outcomes in force that bar promotion; empty: eligible.
+    /// Outcomes in force that bar promotion.
     pub bars_promotion: Vec<String>,
+    /// Findings of the subject's reports in force without a determination in force.
+    pub pending: usize,
+    /// `pending_verification` (some finding undecided: never eligible), `not_eligible` (a
+    /// determination in force bars promotion) or `eligible`.
+    pub promotion: String,
 }
 
 #[derive(OpenApi)]
@@ -324,6 +334,8 @@ async fn case(State(app): State<Arc<App>>, Path(id): Path<i64>, headers: HeaderM
                         id: f.id,
                         finding: to_json(&f.evidence.finding),
                         registry_rows: to_json(&f.evidence.registry_rows),
+                        report_kind: f.report_kind,
+                        found: f.found,
                     })
                     .collect(),
                 explanations: file.explanations.into_iter().map(explanation).collect(),
@@ -542,6 +554,8 @@ async fn key_checks(State(app): State<Arc<App>>, headers: HeaderMap) -> Response
                                 })
                                 .collect(),
                         ),
+                        promotion: crate::workbench::promotion_state(&k).to_owned(),
+                        pending: k.pending,
                         bars_promotion: k.record.bars_promotion,
                         flags: flags_of(&k.flags),
                         unit: k.unit,

@@ -40,6 +40,17 @@ pub struct CycleArgs {
     format: SummaryFormat,
 }
 
+/// Arguments of `probity cycle close`.
+#[derive(Debug, clap::Args)]
+pub struct CloseArgs {
+    /// The year reported on.
+    #[arg(long)]
+    year: i32,
+    /// How the summary is printed.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
 /// Arguments of `probity declaration import`.
 #[derive(Debug, clap::Args)]
 pub struct DeclarationArgs {
@@ -123,6 +134,31 @@ pub fn cycle_open(args: CycleArgs, database: &Database, quiet: bool) -> Result<E
     out.summary(
         &json!({"year": args.year, "deadline": deadline.to_string(), "already_open": r.already}),
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `probity cycle close --year Y`: audited `cycle.close`; the cycle then takes annual reports
+/// only as late filings.
+pub fn cycle_close(args: CloseArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
+    let out = Output::new(quiet, args.format);
+    let r = db::runtime()?.block_on(async {
+        let store = db::open(database).await?;
+        let r = store.close_cycle(&db::stamp(), args.year).await;
+        store.close().await;
+        anyhow::Ok(r?)
+    })?;
+    if r.already {
+        out.say(format!(
+            "cycle {} was closed already; nothing changed",
+            args.year
+        ));
+    } else {
+        out.say(format!(
+            "cycle {} closed: annual reports for it are taken only as late filings",
+            args.year
+        ));
+    }
+    out.summary(&json!({"year": args.year, "already_closed": r.already}));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,6 +8,7 @@ pub mod bench_web;
 pub mod check;
 pub mod db;
 pub mod demo;
+pub mod findings;
 pub mod import;
 pub mod init;
 pub mod link;

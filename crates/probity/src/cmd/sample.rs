@@ -62,7 +62,13 @@ pub fn draw(args: DrawArgs, database: &Database, quiet: bool) -> Result<ExitCode
     let sample = db::runtime()?.block_on(async {
         let store = db::open(database).await?;
         let s = store
-            .commit_sample(&db::stamp(), args.cycle, rate, &args.seed_commitment)
+            .commit_sample(
+                &db::stamp(),
+                &probity_model::Profile::builtin("cn")?,
+                args.cycle,
+                rate,
+                &args.seed_commitment,
+            )
             .await?;
         store.close().await;
         anyhow::Ok(s)
