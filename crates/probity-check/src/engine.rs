@@ -163,6 +163,11 @@ impl<'x> Checker<'x> {
         }
     }
 
+    /// The extracts and their index, for the checks that live in other modules.
+    pub(crate) fn parts(&self) -> (&RegistryExtracts, &RegistryIndex) {
+        (self.ex, &self.index)
+    }
+
     /// Compares one report with the extracts.
     pub fn check(&self, d: &Declaration, profile: &Profile) -> Vec<Discrepancy> {
         check_declaration(d, profile, self.ex, &self.index)

@@ -22,6 +22,7 @@
 //! ```
 
 pub mod address;
+pub mod changes;
 pub mod engine;
 pub mod error;
 pub mod extract;

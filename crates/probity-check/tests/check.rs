@@ -791,3 +791,145 @@ fn a_change_report_is_compared_only_on_what_it_carries() {
         });
     assert!(yoy.is_empty(), "{yoy:#?}");
 }
+
+/// The timeliness of change reports: a change reported in time yields nothing; one reported after
+/// the profile's days is `late` on the report that carried it; one never reported, with no annual
+/// report since, is a missing change report (no report, `cn.change.missing`); one that an annual
+/// report filed later covers is left to the annual report's own cross-check.
+#[test]
+fn change_reports_are_followed_for_timeliness() {
+    use probity_model::Date;
+    use probity_model::finding::{Category, Classification, FindingKind};
+    let dir = tempfile::tempdir().unwrap();
+    let own = "350322196909183120"; // D2025-000019's declarant
+    let child = "350212200207058203";
+    std::fs::write(
+        dir.path().join("marriages.csv"),
+        format!(
+            "record_id,person_id,person_name,spouse_id,spouse_name,spouse_nationality,event,date\n\
+             MR1,{child},林若,,John Smith,US,marriage,2025-03-01\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("residence_abroad.csv"),
+        format!(
+            "record_id,person_id,person_name,country,status,since\n\
+             RA1,{child},林若,US,permanent_residence,2025-05-01\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("travel_documents.csv"),
+        format!(
+            "record_id,holder_id,holder_name,kind,number,issued_on,expires_on,status\n\
+             TD1,{own},郑华燕,passport,E11112222,2025-09-01,2035-08-31,valid\n"
+        ),
+    )
+    .unwrap();
+    let extracts = RegistryExtracts::read_dir(dir.path()).unwrap();
+    let profile = Profile::builtin("cn").unwrap();
+    let persons = serde_json::json!([
+        {"ref": "self", "relation": "self", "name": "郑华燕", "id": own},
+        {"ref": "c1", "relation": "child", "name": "林若", "id": child, "co_residing": false},
+        {"ref": "c1sp", "relation": "child_spouse", "of": "c1", "name": "John Smith", "nationality": "US"}
+    ]);
+    let change = |id: &str, filed_on: &str, on: &str, section: &str, items: serde_json::Value| {
+        let mut v = serde_json::json!({
+            "format": "probity.declaration/1", "profile": "cn", "declaration_id": id,
+            "declarant_id": own, "kind": "change", "year": 2025, "filed_on": filed_on,
+            "change": {"on": on, "sections": [section]}, "persons": persons,
+        });
+        v[section] = items;
+        probity_model::validation::parse_and_validate(&v, |_| Some(&profile)).unwrap()
+    };
+    // The child's marriage reported within 30 days; the residence abroad three months on.
+    let marriage = change(
+        "C1",
+        "2025-03-20",
+        "2025-03-01",
+        "child_marriages",
+        serde_json::json!([{"child": "c1", "spouse": "c1sp", "region": "foreign", "married_on": "2025-03-01"}]),
+    );
+    let residence = change(
+        "C2",
+        "2025-08-01",
+        "2025-05-01",
+        "residence_abroad",
+        serde_json::json!([{"person": "c1", "country": "US", "status": "permanent_residence", "since": "2025-05-01"}]),
+    );
+    let checker = probity_check::Checker::new(&extracts);
+    let year = (
+        Date::parse("2025-01-01").unwrap(),
+        Date::parse("2025-12-31").unwrap(),
+    );
+    let today = Date::parse("2025-12-15").unwrap();
+    let found = checker.change_timeliness(&[&marriage, &residence], year, today, &profile);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let late = found.iter().find(|f| f.kind == FindingKind::Late).unwrap();
+    assert_eq!(
+        (
+            late.declaration_id.as_str(),
+            late.category,
+            late.declared.as_str(),
+            late.registry.as_str(),
+            late.declared_path.as_str(),
+            late.rule.as_str(),
+            late.classification
+        ),
+        (
+            "C2",
+            Category::ResidenceAbroad,
+            "2025-08-01",
+            "2025-05-01",
+            "$.residence_abroad[0]",
+            "cn.change.late",
+            Classification::Review
+        )
+    );
+    let missing = found
+        .iter()
+        .find(|f| f.kind == FindingKind::Unreported)
+        .unwrap();
+    assert_eq!(
+        (
+            missing.declaration_id.as_str(),
+            missing.category,
+            missing.registry_record_ids.clone(),
+            missing.rule.as_str(),
+            missing.classification
+        ),
+        (
+            "",
+            Category::TravelDocuments,
+            vec!["TD1".to_owned()],
+            "cn.change.missing",
+            Classification::Omission
+        )
+    );
+    // Before the passport's 30 days are over, nothing is owed yet.
+    let early = Date::parse("2025-09-20").unwrap();
+    let found = checker.change_timeliness(&[&marriage, &residence], year, early, &profile);
+    assert!(
+        found.iter().all(|f| f.kind != FindingKind::Unreported),
+        "{found:#?}"
+    );
+    // An annual report filed after the passport was issued is compared by the cross-check: the
+    // passport it lacks is its own finding there, not a missing change report.
+    let annual: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(small().join("declarations.jsonl"))
+            .unwrap()
+            .lines()
+            .find(|l| l.contains("\"D2025-000019\""))
+            .unwrap(),
+    )
+    .unwrap();
+    let annual: Declaration = serde_json::from_value(annual).unwrap();
+    let found = checker.change_timeliness(&[&marriage, &residence, &annual], year, today, &profile);
+    assert!(
+        found
+            .iter()
+            .all(|f| f.category != Category::TravelDocuments),
+        "{found:#?}"
+    );
+}

@@ -104,6 +104,21 @@ impl Category {
         *self != Category::Wealth
     }
 
+    /// True for the sections whose registry records date a change a change report must follow
+    /// (`probity_check::changes`): marital changes, documents issued, children's marriages,
+    /// residence abroad, criminal proceedings. Which of them a regime follows is the profile's
+    /// (`change_report` on its matters).
+    pub fn has_dated_events(&self) -> bool {
+        matches!(
+            self,
+            Category::Marriage
+                | Category::TravelDocuments
+                | Category::ChildMarriages
+                | Category::ResidenceAbroad
+                | Category::CriminalCases
+        )
+    }
+
     /// True for the sections that hold assets (matters 11 to 14): what a family owns and the
     /// year-over-year check values and follows from one year to the next.
     pub fn is_asset(&self) -> bool {
@@ -149,11 +164,15 @@ pub enum FindingKind {
     /// `growth`, `declared` the growth and `registry` the allowance, in yuan; the note gives
     /// every figure.
     ExcessGrowth,
+    /// A change report filed after the profile's days from the event (server verification runs'
+    /// timeliness check, not `probity check`): `field` is `filed_on`, `declared` the report date
+    /// of the first report carrying the change, `registry` the event's date.
+    Late,
 }
 
 impl FindingKind {
     /// Every kind: the cross-check's five, then the two of the year-over-year check.
-    pub const ALL: [FindingKind; 7] = [
+    pub const ALL: [FindingKind; 8] = [
         FindingKind::Unreported,
         FindingKind::Unconfirmed,
         FindingKind::Understated,
@@ -161,6 +180,7 @@ impl FindingKind {
         FindingKind::Differs,
         FindingKind::Vanished,
         FindingKind::ExcessGrowth,
+        FindingKind::Late,
     ];
 
     /// The kinds a report compared with the registries alone can have (FORMATS.md's kinds,
@@ -186,6 +206,7 @@ impl FindingKind {
         match self {
             FindingKind::ExcessGrowth => category == Category::Wealth,
             FindingKind::Vanished => category.is_asset(),
+            FindingKind::Late => category.has_dated_events(),
             _ => category.is_section(),
         }
     }
@@ -200,6 +221,7 @@ impl FindingKind {
             FindingKind::Differs => "differs",
             FindingKind::Vanished => "vanished",
             FindingKind::ExcessGrowth => "excess_growth",
+            FindingKind::Late => "late",
         }
     }
 }

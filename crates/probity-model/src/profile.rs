@@ -75,6 +75,9 @@ pub enum Condition {
     NoneOfKindReported,
     /// Something of that section was reported.
     SomeOfKindReported,
+    /// A registry event of a change matter that no report carried, with no annual or initial
+    /// report since that the cross-check could compare (the change report was never filed).
+    ChangeReportMissing,
 }
 
 /// One of the fourteen matters of the report.

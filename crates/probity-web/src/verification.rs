@@ -103,6 +103,13 @@ pub async fn verify_cycle(
             "no registry extracts imported yet".into(),
         ));
     }
+    // The day of the run, from the stamp (the libraries read no clock): change deadlines that
+    // have passed by then are followed.
+    let today = stamp
+        .at
+        .get(..10)
+        .and_then(|d| probity_model::Date::parse(d).ok())
+        .ok_or_else(|| VerifyError::Unfit(format!("the run's time {:?} has no date", stamp.at)))?;
     // The engine runs on the blocking pool: it keeps both cores busy for a while.
     let findings = tokio::task::spawn_blocking(move || {
         // The engine reads a folder; the files live there only while it reads.
@@ -124,7 +131,13 @@ pub async fn verify_cycle(
             &|d: &Declaration| previous.get(d.declarant_id.as_str()),
             &profile_for,
         ));
-        findings.extend(missing_change_reports(&checker, &declarations, &profiles));
+        findings.extend(missing_change_reports(
+            &checker,
+            &declarations,
+            &profiles,
+            cycle,
+            today,
+        ));
         // Each finding keeps the registry rows behind it, so the verifier reads them beside the
         // declared item without the registry files at hand.
         let ids: std::collections::HashSet<&str> = findings
@@ -175,17 +188,39 @@ pub async fn verify_cycle(
     Ok((checked, findings.len(), recorded))
 }
 
-/// HOOK for the engine's timeliness check (another part of issue 11): the findings of registry
-/// events of matters 1–8 that no change report carried within the profile's days — a change
-/// report filed late, or never (then the finding's `declaration_id` is empty). They go to the
-/// subject's case like any other; the store marks a finding without a report as on a `change`
-/// report. Until the engine offers the check, there are none.
+/// The timeliness of change reports ([`probity_check::changes`]): for each subject, the registry
+/// events of the change matters in the cycle's year that no report in force carried within the
+/// profile's days — a change report filed late, or never (then the finding's `declaration_id` is
+/// empty and it belongs to the subject's case of the cycle).
 fn missing_change_reports(
-    _checker: &Checker,
-    _declarations: &[Declaration],
-    _profiles: &[Profile],
+    checker: &Checker,
+    declarations: &[Declaration],
+    profiles: &[Profile],
+    cycle: i32,
+    today: probity_model::Date,
 ) -> Vec<probity_model::Discrepancy> {
-    Vec::new()
+    let (Some(first), Some(last)) = (
+        probity_model::Date::from_ymd(cycle, 1, 1),
+        probity_model::Date::from_ymd(cycle, 12, 31),
+    ) else {
+        return Vec::new();
+    };
+    let mut by_subject: std::collections::BTreeMap<&str, Vec<&Declaration>> =
+        std::collections::BTreeMap::new();
+    for d in declarations {
+        by_subject
+            .entry(d.declarant_id.as_str())
+            .or_default()
+            .push(d);
+    }
+    let mut out = Vec::new();
+    for reports in by_subject.values() {
+        let Some(profile) = profiles.iter().find(|p| p.id == reports[0].profile) else {
+            continue;
+        };
+        out.extend(checker.change_timeliness(reports, (first, last), today, profile));
+    }
+    out
 }
 
 /// The previous annual report (latest version, cycle − 1) of every subject whose current annual

@@ -79,3 +79,4 @@ kind-overstated = overstated
 kind-differs = differs
 kind-vanished = gone without a recorded disposal
 kind-excess_growth = assets grew beyond income
+kind-late = change reported late

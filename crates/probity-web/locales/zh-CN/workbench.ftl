@@ -79,3 +79,4 @@ kind-overstated = 多报
 kind-differs = 不一致
 kind-vanished = 无处置记录而消失
 kind-excess_growth = 资产增长超出收入
+kind-late = 变化事项逾期报告
