@@ -9,12 +9,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use probity_model::declaration::ReportKind;
 use probity_store::declarant::{DraftInProgress, ReportOutcome};
-use probity_store::{Explanation, ReportSummary, Role, User};
+use probity_store::{Explanation, ReportSummary, Role, Standing, User};
 
 use crate::i18n::Tr;
 use crate::workbench::Names;
-use crate::{Ctx, Shared, WebError, reminders};
+use crate::{Ctx, Shared, WebError};
 
 /// One thing the declarant has to do, as the page shows it: a sentence and a link to do it.
 pub(crate) struct Action {
@@ -98,8 +99,14 @@ pub(crate) async fn page(
     // Open requests first: they are what the declarant has to act on.
     explanations.sort_by_key(|e| e.answer.is_some());
 
-    let mut actions = due(&app, &ctx).await?;
-    actions.extend(drafts.iter().map(|d| draft_action(t, d)));
+    let (mut actions, covered) = due(&app, &ctx, &person).await?;
+    // A draft of a report already named as due is continued from that line.
+    actions.extend(
+        drafts
+            .iter()
+            .filter(|d| !covered.contains(&(d.kind.clone(), d.year)))
+            .map(|d| draft_action(t, d)),
+    );
     actions.extend(
         explanations
             .iter()
@@ -116,27 +123,78 @@ pub(crate) async fn page(
     })
 }
 
-/// The reports due or late. Today the current cycle's annual report, from the reminders'
-/// notice; this is the one call to change for the obligations of every kind.
-async fn due(app: &crate::App, ctx: &Ctx) -> Result<Vec<Action>, WebError> {
+/// The reports due or late, of every kind the roster and the profile make due (the store's
+/// `obligations_of`, which follows `probity_model::obligation`): the annual report of each open
+/// cycle the subject was a subject in, and the initial report of a new subject. The first carries
+/// the ids `notice` and `notice-file`. Returns the actions and the drafts they already speak for.
+async fn due(
+    app: &crate::App,
+    ctx: &Ctx,
+    person: &str,
+) -> Result<(Vec<Action>, Vec<(String, i32)>), WebError> {
     let t = ctx.t;
-    Ok(reminders::notice(app, ctx)
-        .await?
-        .into_iter()
-        .map(|n| Action {
-            id: "notice".into(),
-            text: n.text,
-            late: n.late,
+    let fail = |e| WebError::internal(t, e);
+    let profile = crate::workbench::profile(t)?;
+    let today = crate::now().date_naive();
+    let today = probity_model::Date::from_ymd(
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today),
+        chrono::Datelike::day(&today),
+    )
+    .ok_or_else(|| WebError::internal(t, "today is no date"))?;
+    let obligations = app
+        .store
+        .obligations_of(profile, person, today)
+        .await
+        .map_err(fail)?;
+    let mut actions = Vec::new();
+    let mut covered = Vec::new();
+    for o in obligations.iter().filter(|o| o.standing.unfiled()) {
+        let kind = match o.kind {
+            ReportKind::Initial => "initial",
+            _ => "annual",
+        };
+        let late = o.standing == Standing::Missing;
+        let key = match (o.kind, late) {
+            (ReportKind::Initial, true) => "notice-initial-late",
+            (ReportKind::Initial, false) => "notice-initial-due",
+            (_, true) => "notice-late",
+            (_, false) => "notice-due",
+        };
+        let draft = o.standing == Standing::Draft;
+        if draft {
+            covered.push((kind.to_owned(), o.year));
+        }
+        let first = actions.is_empty();
+        actions.push(Action {
+            id: if first {
+                "notice".into()
+            } else {
+                format!("notice-{kind}-{}", o.year)
+            },
+            text: t.with_text(
+                key,
+                &[
+                    ("year", o.year.to_string()),
+                    ("deadline", o.due.to_string()),
+                ],
+            ),
+            late,
             link: "/file".into(),
-            query: file_query(n.year, "annual"),
-            link_id: "notice-file".into(),
-            link_text: t.get(if n.draft {
+            query: file_query(o.year, kind),
+            link_id: if first {
+                "notice-file".into()
+            } else {
+                format!("notice-file-{kind}-{}", o.year)
+            },
+            link_text: t.get(if draft {
                 "notice-continue"
             } else {
                 "notice-file"
             }),
-        })
-        .collect())
+        });
+    }
+    Ok((actions, covered))
 }
 
 fn draft_action(t: Tr, d: &DraftInProgress) -> Action {

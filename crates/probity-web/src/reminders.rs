@@ -324,52 +324,6 @@ pub(crate) async fn issue(
         .into_response())
 }
 
-/// The notice on a declarant's own page: their annual report of the current cycle is due, or
-/// late. `None` once it is filed, or when no cycle is open or they are not on the roster.
-pub(crate) async fn notice(app: &App, ctx: &Ctx) -> Result<Option<Notice>, WebError> {
-    let Some(person) = ctx.user.as_ref().and_then(|u| u.person_key.clone()) else {
-        return Ok(None);
-    };
-    let fail = |e| WebError::internal(ctx.t, e);
-    let Some((year, _)) = app.store.current_cycle().await.map_err(fail)? else {
-        return Ok(None);
-    };
-    let today = today();
-    let Some((standing, deadline)) = app
-        .store
-        .standing_of(crate::workbench::profile(ctx.t)?, year, &person, &today)
-        .await
-        .map_err(fail)?
-    else {
-        return Ok(None);
-    };
-    if !standing.unfiled() {
-        return Ok(None);
-    }
-    let late = today.as_str() > deadline.as_str();
-    let key = if late { "notice-late" } else { "notice-due" };
-    Ok(Some(Notice {
-        text: ctx
-            .t
-            .with_text(key, &[("year", year.to_string()), ("deadline", deadline)]),
-        late,
-        year,
-        draft: standing == Standing::Draft,
-    }))
-}
-
-/// A declarant's reminder.
-pub struct Notice {
-    /// What it says.
-    pub text: String,
-    /// Whether the deadline has passed.
-    pub late: bool,
-    /// The cycle's year (the report to file).
-    pub year: i32,
-    /// Whether a draft is saved (the link says "continue").
-    pub draft: bool,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,5 +18,7 @@ reminder-sheet-body = The people below have not filed their annual report on per
 reminder-issued-on = Issued on { $date }
 notice-due = Your annual report on personal matters for { $year } is due on { $deadline }.
 notice-late = Your annual report on personal matters for { $year } is late: it was due on { $deadline }. Please file it now.
+notice-initial-due = Your initial report on personal matters is due on { $deadline }: you became a reporting subject recently.
+notice-initial-late = Your initial report on personal matters is late: it was due on { $deadline }. Please file it now.
 notice-file = File the report
 notice-continue = Continue the draft

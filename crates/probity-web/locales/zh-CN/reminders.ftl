@@ -18,5 +18,7 @@ reminder-sheet-body = 下列人员尚未报告 { $year } 年度个人有关事�
 reminder-issued-on = 下发日期：{ $date }
 notice-due = 您的 { $year } 年度个人有关事项报告应于 { $deadline } 前提交。
 notice-late = 您的 { $year } 年度个人有关事项报告已逾期：截止日期为 { $deadline }，请尽快提交。
+notice-initial-due = 您已成为报告对象，请于 { $deadline } 前填报首次报告个人有关事项。
+notice-initial-late = 您的首次报告个人有关事项已逾期（应于 { $deadline } 前填报），请尽快填报。
 notice-file = 填写报告
 notice-continue = 继续填写草稿
