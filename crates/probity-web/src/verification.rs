@@ -90,6 +90,7 @@ pub async fn verify_cycle(
         })
         .collect::<Result<_, _>>()?;
     let previous = previous_reports(store, stamp, cycle, &stored, &declarations).await?;
+    let families = family_reports(store, stamp, cycle, &stored, drawn.as_ref()).await?;
     progress
         .total
         .store(declarations.len() as u64, Ordering::Relaxed);
@@ -134,6 +135,7 @@ pub async fn verify_cycle(
         findings.extend(missing_change_reports(
             &checker,
             &declarations,
+            &families,
             &profiles,
             cycle,
             today,
@@ -192,9 +194,14 @@ pub async fn verify_cycle(
 /// events of the change matters in the cycle's year that no report in force carried within the
 /// profile's days — a change report filed late, or never (then the finding's `declaration_id` is
 /// empty and it belongs to the subject's case of the cycle).
+///
+/// `families` are earlier reports of subjects without an annual or initial report in the cycle:
+/// they name the family whose registry events are followed (a subject who filed nothing this
+/// year still owes change reports), and carry or cover what they reported.
 fn missing_change_reports(
     checker: &Checker,
     declarations: &[Declaration],
+    families: &[Declaration],
     profiles: &[Profile],
     cycle: i32,
     today: probity_model::Date,
@@ -207,7 +214,7 @@ fn missing_change_reports(
     };
     let mut by_subject: std::collections::BTreeMap<&str, Vec<&Declaration>> =
         std::collections::BTreeMap::new();
-    for d in declarations {
+    for d in declarations.iter().chain(families) {
         by_subject
             .entry(d.declarant_id.as_str())
             .or_default()
@@ -221,6 +228,51 @@ fn missing_change_reports(
         out.extend(checker.change_timeliness(reports, (first, last), today, profile));
     }
     out
+}
+
+/// The latest annual report of the year before of every subject due in the cycle (or drawn, for
+/// a sample run) who has no annual or initial report in it: whose family the timeliness of change
+/// reports follows. An audited read, like every staff read of a report.
+async fn family_reports(
+    store: &Store,
+    stamp: &Stamp,
+    cycle: i32,
+    stored: &[probity_store::StoredDeclaration],
+    drawn: Option<&std::collections::HashSet<String>>,
+) -> Result<Vec<Declaration>, VerifyError> {
+    let full: std::collections::HashSet<&str> = stored
+        .iter()
+        .filter(|s| s.kind != "change")
+        .map(|s| s.person_key.as_str())
+        .collect();
+    let mut keys: std::collections::BTreeSet<String> =
+        stored.iter().map(|s| s.person_key.clone()).collect();
+    let profile =
+        Profile::builtin("cn").map_err(|e| VerifyError::Unfit(format!("the profile: {e}")))?;
+    let today = stamp.at.get(..10).unwrap_or_default();
+    if let Some(progress) = store.progress(&profile, cycle, today).await? {
+        keys.extend(progress.rows.into_iter().map(|r| r.person_key));
+    }
+    let keys: Vec<String> = keys
+        .into_iter()
+        .filter(|k| !full.contains(k.as_str()) && drawn.is_none_or(|d| d.contains(k)))
+        .collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    store
+        .read_previous_annual(stamp, cycle - 1, &keys)
+        .await?
+        .iter()
+        .map(|s| {
+            serde_json::from_str(&s.json).map_err(|e| {
+                VerifyError::Unfit(format!(
+                    "stored report {} does not parse: {e}",
+                    s.declaration_id
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The previous annual report (latest version, cycle − 1) of every subject whose current annual

@@ -31,8 +31,13 @@ fn documents(ctx: &mut Ctx<'_>) {
         .collect();
     let mut matched = vec![false; declared.len()];
     let attributed: Vec<(u32, usize)> = ctx.family.rows_of(Source::TravelDocuments).collect();
+    let filed_on = ctx.d.filed_on;
     for (r, m) in attributed {
-        let Some(row) = rows.get(r as usize) else {
+        // Documents are held as of the report date: one issued later is not this report's.
+        let Some(row) = rows
+            .get(r as usize)
+            .filter(|row| row.issued_on.is_none_or(|on| on <= filed_on))
+        else {
             continue;
         };
         let number = normalize::number(&row.number);
