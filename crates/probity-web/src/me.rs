@@ -99,14 +99,8 @@ pub(crate) async fn page(
     // Open requests first: they are what the declarant has to act on.
     explanations.sort_by_key(|e| e.answer.is_some());
 
-    let (mut actions, covered) = due(&app, &ctx, &person).await?;
-    // A draft of a report already named as due is continued from that line.
-    actions.extend(
-        drafts
-            .iter()
-            .filter(|d| !covered.contains(&(d.kind.clone(), d.year)))
-            .map(|d| draft_action(t, d)),
-    );
+    let mut actions = due(&app, &ctx, &person).await?;
+    actions.extend(drafts.iter().map(|d| draft_action(t, d)));
     actions.extend(
         explanations
             .iter()
@@ -126,12 +120,8 @@ pub(crate) async fn page(
 /// The reports due or late, of every kind the roster and the profile make due (the store's
 /// `obligations_of`, which follows `probity_model::obligation`): the annual report of each open
 /// cycle the subject was a subject in, and the initial report of a new subject. The first carries
-/// the ids `notice` and `notice-file`. Returns the actions and the drafts they already speak for.
-async fn due(
-    app: &crate::App,
-    ctx: &Ctx,
-    person: &str,
-) -> Result<(Vec<Action>, Vec<(String, i32)>), WebError> {
+/// the ids `notice` and `notice-file` for the first annual report.
+async fn due(app: &crate::App, ctx: &Ctx, person: &str) -> Result<Vec<Action>, WebError> {
     let t = ctx.t;
     let fail = |e| WebError::internal(t, e);
     let profile = crate::workbench::profile(t)?;
@@ -147,8 +137,7 @@ async fn due(
         .obligations_of(profile, person, today)
         .await
         .map_err(fail)?;
-    let mut actions = Vec::new();
-    let mut covered = Vec::new();
+    let mut actions: Vec<Action> = Vec::new();
     for o in obligations.iter().filter(|o| o.standing.unfiled()) {
         let kind = match o.kind {
             ReportKind::Initial => "initial",
@@ -162,10 +151,7 @@ async fn due(
             (_, false) => "notice-due",
         };
         let draft = o.standing == Standing::Draft;
-        if draft {
-            covered.push((kind.to_owned(), o.year));
-        }
-        let first = actions.is_empty();
+        let first = kind == "annual" && !actions.iter().any(|a| a.id == "notice");
         actions.push(Action {
             id: if first {
                 "notice".into()
@@ -194,7 +180,7 @@ async fn due(
             }),
         });
     }
-    Ok((actions, covered))
+    Ok(actions)
 }
 
 fn draft_action(t: Tr, d: &DraftInProgress) -> Action {
