@@ -104,6 +104,8 @@ impl Checker<'_> {
             };
             let carrier = reports
                 .iter()
+                // A report dated before the event cannot carry it, whatever it lists.
+                .filter(|d| d.filed_on >= e.date)
                 .filter_map(|d| carried_at(d, &e).map(|path| (*d, path)))
                 .min_by(|a, b| {
                     (a.0.filed_on, &a.0.declaration_id).cmp(&(b.0.filed_on, &b.0.declaration_id))

@@ -933,3 +933,100 @@ fn change_reports_are_followed_for_timeliness() {
         "{found:#?}"
     );
 }
+
+/// The synthetic next year's change events (`probity synth --changes`): the timeliness check
+/// finds exactly the late and missing change reports hidden in them, the change reports
+/// themselves yield no cross-check finding, and the annual reports' own truth is unchanged by the
+/// rows the events add.
+#[test]
+fn timeliness_finds_exactly_what_the_synthetic_change_reports_hide() {
+    use probity_model::Date;
+    use probity_model::finding::FindingKind;
+    use probity_synth::{Noise, SynthConfig, generate, generate_change_reports};
+    let dir = tempfile::tempdir().unwrap();
+    let config = SynthConfig {
+        people: 1500,
+        seed: 5,
+        noise: Noise::Default,
+        year: 2025,
+    };
+    generate(&config, dir.path(), &|_| {}).unwrap();
+    let summary = generate_change_reports(&config, dir.path()).unwrap();
+    assert!(
+        summary.reports > 0 && summary.late > 0 && summary.missing > 0,
+        "{summary:?}"
+    );
+    let annual: Vec<Declaration> = jsonl(&dir.path().join("declarations.jsonl"));
+    let changes: Vec<Declaration> = jsonl(&dir.path().join("changes/declarations.jsonl"));
+    let truth: Vec<Discrepancy> = jsonl(&dir.path().join("truth_changes.jsonl"));
+    assert_eq!(changes.len() as u64, summary.reports);
+    assert_eq!(truth.len() as u64, summary.late + summary.missing);
+    let profile = Profile::builtin("cn").unwrap();
+    let extracts = RegistryExtracts::read_dir(&dir.path().join("registries")).unwrap();
+    let checker = probity_check::Checker::new(&extracts);
+
+    // The annual reports still give exactly their truth.
+    let annual_truth: Vec<Discrepancy> = jsonl(&dir.path().join("truth.jsonl"));
+    let found = checker.check_all(&annual, &|_| Some(&profile));
+    assert_eq!(found.len(), annual_truth.len());
+    assert!(
+        annual_truth
+            .iter()
+            .all(|t| found.iter().any(|f| f.same_finding(t)))
+    );
+    // The change reports are clean.
+    let found = checker.check_all(&changes, &|_| Some(&profile));
+    assert!(found.is_empty(), "{found:#?}");
+
+    // As a run of the next year's cycle sees it: each subject's change reports of the year and,
+    // for the family, last year's annual report.
+    let year = (
+        Date::parse("2026-01-01").unwrap(),
+        Date::parse("2026-12-31").unwrap(),
+    );
+    let today = Date::parse("2026-12-31").unwrap();
+    let mut found = Vec::new();
+    for a in &annual {
+        let mut reports: Vec<&Declaration> = changes
+            .iter()
+            .filter(|c| c.declarant_id == a.declarant_id)
+            .collect();
+        reports.push(a);
+        found.extend(checker.change_timeliness(&reports, year, today, &profile));
+    }
+    let missing: Vec<&Discrepancy> = truth
+        .iter()
+        .filter(|t| !found.iter().any(|f| f.same_finding(t)))
+        .collect();
+    let extra: Vec<&Discrepancy> = found
+        .iter()
+        .filter(|f| !truth.iter().any(|t| t.same_finding(f)))
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:#?}\nextra: {extra:#?}"
+    );
+    for t in &truth {
+        let f = found.iter().find(|f| f.same_finding(t)).unwrap();
+        assert_eq!(
+            (
+                &f.classification,
+                &f.rule,
+                &f.person_id,
+                &f.registry,
+                &f.declared,
+                &f.declared_path
+            ),
+            (
+                &t.classification,
+                &t.rule,
+                &t.person_id,
+                &t.registry,
+                &t.declared,
+                &t.declared_path
+            )
+        );
+    }
+    assert!(found.iter().any(|f| f.kind == FindingKind::Late));
+    assert!(found.iter().any(|f| f.declaration_id.is_empty()));
+}

@@ -26,6 +26,7 @@
 //! stream: the same seed gives the same people, families, holdings and findings at every level.
 
 mod catalog;
+mod changes;
 mod family;
 mod history;
 mod household;
@@ -210,6 +211,8 @@ pub fn generate_two_years(
 ) -> Result<SynthSummary, SynthError> {
     writer::generate(config, out, progress, true, true)
 }
+
+pub use changes::{ChangeSummary, generate_change_reports};
 
 /// Support for tests of this crate and of the cross-check; not part of the stable API.
 #[doc(hidden)]

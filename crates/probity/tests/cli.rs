@@ -277,7 +277,9 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     let reports = lines("declarations.jsonl");
     let previous = lines("previous/declarations.jsonl");
     assert!(previous > 0, "last year's reports were written");
-    assert_eq!((c[0], c[1], c[3]), (reports + previous, 1, 5));
+    let changes = lines("changes/declarations.jsonl");
+    assert!(changes > 0, "the next year's change reports were written");
+    assert_eq!((c[0], c[1], c[3]), (reports + previous + changes, 2, 5));
     assert!(c[2] > 0, "cases were opened");
     // The run compared this year's reports with last year's: as many year-over-year findings
     // as the synthetic truth holds, each a review.
@@ -288,6 +290,18 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     );
     assert!(conn > 0, "the demo shows year-over-year findings");
     assert_eq!(conn, lines("truth_year_over_year.jsonl"));
+    // The next year's cycle: its run found exactly the late and missing change reports hidden.
+    let next = count_where(
+        &d,
+        "SELECT COUNT(*) FROM findings f JOIN cases c ON c.id = f.case_id WHERE c.cycle = 2026",
+    );
+    let late = count_where(
+        &d,
+        "SELECT COUNT(*) FROM findings f JOIN cases c ON c.id = f.case_id \
+         WHERE c.cycle = 2026 AND f.kind = 'late'",
+    );
+    assert!(late > 0, "the demo shows late change reports");
+    assert_eq!(next, lines("truth_changes.jsonl"));
     ok(probity_db(&d, &["audit", "verify"]));
 }
 

@@ -57,6 +57,8 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         year: 2025,
     };
     let s = crate::cmd::synth::generate_years(&config, &args.dir, out, true)?;
+    let changed = probity_synth::generate_change_reports(&config, &args.dir)
+        .context("cannot write the demo's change reports")?;
 
     let declarations = args.dir.join("declarations.jsonl");
     let text = std::fs::read_to_string(&declarations)
@@ -85,6 +87,19 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         );
     }
 
+    let changes = args.dir.join("changes").join("declarations.jsonl");
+    let changes_text = std::fs::read_to_string(&changes)
+        .with_context(|| format!("cannot read {}", changes.display()))?;
+    let changes_report = validate_text(&changes, &changes_text, &profiles, true);
+    if let Some(p) = changes_report.problems.first() {
+        anyhow::bail!(
+            "the generated reports do not validate: {}:{}: {}",
+            changes.display(),
+            p.line,
+            p.issue
+        );
+    }
+
     let truth = args.dir.join("truth.jsonl");
     let mut by_class: BTreeMap<String, usize> = BTreeMap::new();
     for (i, line) in std::fs::read_to_string(&truth)
@@ -101,6 +116,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         &args,
         (&text, &report.reports),
         (&previous_text, &previous_report.reports),
+        (&changes_text, &changes_report.reports),
         out,
     )?;
 
@@ -110,7 +126,10 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         "valid": report.valid, "previous_declarations": s.previous_declarations,
         "year_over_year_truth": s.year_over_year_findings,
         "registry_rows": s.registry_rows, "truth": by_class,
+        "change_reports": changed.reports, "change_reports_late": changed.late,
+        "change_reports_missing": changed.missing,
         "database": built.url, "cases": built.cases, "findings": built.findings,
+        "next_cycle_findings": built.next_findings,
         "logins": built.logins.iter().map(|(r, u, p)| json!({"role": r, "username": u, "password": p})).collect::<Vec<_>>()}),
     );
     out.say(format!("Probity demo in {dir}/"));
@@ -143,8 +162,18 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         s.year_over_year_findings
     ));
     out.say(format!(
-        "  probity.db           all of it loaded; verification run: {} findings, {} cases",
-        built.findings, built.cases
+        "  changes/             {} change reports for {} ({} late); {} changes never reported (truth_changes.jsonl)",
+        changed.reports,
+        config.year + 1,
+        changed.late,
+        changed.missing
+    ));
+    out.say(format!(
+        "  probity.db           all of it loaded; verification run: {} findings, {} cases; {} cycle: {} findings",
+        built.findings,
+        built.cases,
+        config.year + 1,
+        built.next_findings
     ));
     out.say("  probity.keys         the key file of the database (PROBITY_KEY_FILE)");
     out.say("");
@@ -175,6 +204,8 @@ struct Built {
     url: String,
     cases: usize,
     findings: usize,
+    /// Findings of the next year's cycle (the timeliness of its change reports).
+    next_findings: usize,
     logins: Vec<(&'static str, String, String)>,
 }
 
@@ -193,6 +224,7 @@ fn build_system(
     args: &Args,
     (text, reports): Reports<'_>,
     (previous_text, previous): Reports<'_>,
+    (changes_text, changes): Reports<'_>,
     out: &Output,
 ) -> Result<Built> {
     let database = database(args);
@@ -231,7 +263,8 @@ fn build_system(
         .iter()
         .map(|(_, _, p)| probity_web::auth::hash_password(p).map_err(|e| anyhow::anyhow!(e)))
         .collect::<Result<_>>()?;
-    let (cases, findings) = db::runtime()?.block_on(async {
+    let next_deadline = cn.annual_deadline(year + 1).context("no deadline")?;
+    let (cases, findings, next_findings) = db::runtime()?.block_on(async {
         let store = db::open(&database).await?;
         let stamp = Stamp::new(db::stamp().at, "cli:demo");
         store.import_roster(&stamp, "roster.csv", &roster).await?;
@@ -260,6 +293,25 @@ fn build_system(
             out,
         )
         .await?;
+        // The next year's cycle, open beside this one: its change reports, some late, and the
+        // changes never reported, which its run finds.
+        store.open_cycle(&stamp, year + 1, next_deadline).await?;
+        store
+            .import_declarations(
+                &stamp,
+                "changes/declarations.jsonl",
+                changes_text.as_bytes(),
+                changes,
+            )
+            .await?;
+        let (_, next_found, _) = crate::cmd::verify::verify_cycle(
+            &store,
+            &stamp,
+            year + 1,
+            probity_web::verification::Scope::All,
+            out,
+        )
+        .await?;
         for ((role, username, _), hash) in logins.iter().zip(&hashes) {
             let person_key =
                 (*role == Role::Declarant).then(|| store.person_key(&first.1.declarant_id));
@@ -277,12 +329,13 @@ fn build_system(
                 .await?;
         }
         store.close().await;
-        anyhow::Ok((recorded.cases, found))
+        anyhow::Ok((recorded.cases, found, next_found))
     })?;
     Ok(Built {
         url: database.db,
         cases,
         findings,
+        next_findings,
         logins: logins
             .into_iter()
             .map(|(r, u, p)| (r.as_str(), u, p))

@@ -33,6 +33,11 @@ pub struct Args {
     /// files are the same as without.
     #[arg(long)]
     previous_year: bool,
+    /// Also write the next year's change reports (changes/declarations.jsonl: events of matters
+    /// 1–8 reported in time, late, or never, their registry rows added to registries/) and the
+    /// findings the timeliness check of that year's cycle must make (truth_changes.jsonl).
+    #[arg(long)]
+    changes: bool,
     /// How the summary is printed.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
@@ -76,6 +81,15 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         year: args.year,
     };
     let s = generate_years(&config, &args.out, out, args.previous_year)?;
+    let changes = if args.changes {
+        Some(
+            probity_synth::generate_change_reports(&config, &args.out).with_context(|| {
+                format!("cannot write the change reports to {}", args.out.display())
+            })?,
+        )
+    } else {
+        None
+    };
     let mut summary = json!({
         "out": args.out.display().to_string(), "people": s.people, "declarations": s.declarations,
         "registry_rows": s.registry_rows, "truth_findings": s.truth_findings,
@@ -83,6 +97,11 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     if args.previous_year {
         summary["previous_declarations"] = json!(s.previous_declarations);
         summary["year_over_year_findings"] = json!(s.year_over_year_findings);
+    }
+    if let Some(c) = &changes {
+        summary["change_reports"] = json!(c.reports);
+        summary["change_reports_late"] = json!(c.late);
+        summary["change_reports_missing"] = json!(c.missing);
     }
     out.summary(&summary);
     out.say(format!(
@@ -99,6 +118,15 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
             s.previous_declarations,
             config.year - 1,
             s.year_over_year_findings
+        ));
+    }
+    if let Some(c) = &changes {
+        out.say(format!(
+            "and {} change reports on {} ({} late), with {} changes never reported",
+            c.reports,
+            config.year + 1,
+            c.late,
+            c.missing
         ));
     }
     Ok(ExitCode::SUCCESS)
