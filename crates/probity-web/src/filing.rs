@@ -1732,10 +1732,15 @@ pub fn every_issue(report: &Value) -> Vec<Issue> {
         let Err(more) = parse_report(&repaired) else {
             break;
         };
+        // A new place to set aside; or one set aside (removed) that turns out to be required.
         round = more
             .iter()
             .filter(|m| {
-                tried.iter().any(|(p, _)| p == &m.path) || !issues.iter().any(|i| i.path == m.path)
+                if tried.iter().any(|(p, _)| p == &m.path) {
+                    m.code == IssueCode::MissingField
+                } else {
+                    !issues.iter().any(|i| i.path == m.path)
+                }
             })
             .map(|m| m.path.clone())
             .collect();
@@ -1757,12 +1762,16 @@ pub fn every_issue_in_form_order(report: &Value) -> Vec<Issue> {
 
 /// A neutral value of the kind the form's field at `path` holds, in place of a required one
 /// the form refused, so that the rest of its row can be checked.
-fn placeholder(path: &str) -> Value {
+fn placeholder(path: &str, filed_on: Option<&str>) -> Value {
     let input = place(path, &Value::Null).field.map(|f| f.input);
+    // The report date: a date no rule finds too late, and not one a reader would make up.
+    let day = filed_on
+        .filter(|d| probity_model::Date::parse(d).is_ok())
+        .unwrap_or("2000-01-01");
     Value::String(
         match input {
-            Some(Input::Date) => "2000-01-01",
-            Some(Input::Month) => "2000-01",
+            Some(Input::Date) => day,
+            Some(Input::Month) => day.get(..7).unwrap_or("2000-01"),
             Some(Input::Choice(options)) => options.first().copied().unwrap_or("0"),
             Some(Input::Text) => "-",
             Some(Input::List) => return Value::Array(Vec::new()),
@@ -1774,12 +1783,15 @@ fn placeholder(path: &str) -> Value {
 }
 
 /// Sets aside the value at a JSON path (`$.real_estate[0].price`) so the rest can be checked:
-/// first removed, then (a required one) given a [`placeholder`], then its row removed. Whether it changed
-/// anything.
+/// first removed, then (a required one) given a [`placeholder`]. Whether it changed anything.
 fn set_aside(report: &mut Value, path: &str, attempt: u8) -> bool {
     let Some(p) = path.strip_prefix("$.") else {
         return false;
     };
+    let filed_on = report
+        .get("filed_on")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     // Only a field's value is set aside, never a section as a whole.
     if place(path, &Value::Null).field.is_none() {
         return false;
@@ -1807,13 +1819,9 @@ fn set_aside(report: &mut Value, path: &str, attempt: u8) -> bool {
             Some((last, parent)) => (parent.to_vec(), *last),
             None => return false,
         },
-        _ => {
-            // The innermost row holding it.
-            let Some(row) = parts.iter().rposition(|p| p.is_ok()) else {
-                return false;
-            };
-            (parts[..row].to_vec(), parts[row])
-        }
+        // A placeholder the rules still refuse is said as it is: the row is never dropped
+        // (that would hide its other issues, or invent "section empty").
+        _ => return false,
     };
     let mut at = &mut *report;
     for part in &parent_parts {
@@ -1830,21 +1838,14 @@ fn set_aside(report: &mut Value, path: &str, attempt: u8) -> bool {
     match (last, at, attempt) {
         (Err(k), Value::Object(m), 0) => {
             if m.remove(k).is_none() {
-                m.insert(k.to_owned(), placeholder(path));
+                m.insert(k.to_owned(), placeholder(path, filed_on.as_deref()));
             }
             true
         }
         (Err(k), Value::Object(m), 1) => {
-            m.insert(k.to_owned(), placeholder(path));
+            m.insert(k.to_owned(), placeholder(path, filed_on.as_deref()));
             true
         }
-        (Ok(i), Value::Array(items), _) if i < items.len() => {
-            // A row set aside is left as an empty one would not parse either: drop it, and
-            // say nothing more about the rows after it (their paths would shift).
-            items.truncate(i);
-            true
-        }
-        (Err(k), Value::Object(m), _) => m.remove(k).is_some(),
         _ => false,
     }
 }

@@ -447,3 +447,303 @@ async fn six_mistakes_come_back_at_once_on_the_form_and_through_the_api() {
         );
     }
 }
+
+// ---- Journeys in a real browser ------------------------------------------------------------------
+
+mod browser {
+    use std::sync::Arc;
+
+    use fantoccini::{Client, Locator};
+
+    use super::super::{PASSWORD, axe, browser, shot};
+
+    /// The app served on a free port, and its address.
+    async fn served() -> (tempfile::TempDir, Arc<probity_web::App>, String) {
+        let (dir, app) = super::super::app().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(probity_web::serve(Arc::clone(&app), listener));
+        (dir, app, base)
+    }
+
+    async fn sign_in(client: &Client, base: &str, user: &str) {
+        client.goto(&format!("{base}/login")).await.unwrap();
+        type_into(client, "username", user).await;
+        type_into(client, "password", PASSWORD).await;
+        click(client, "sign-in").await;
+        // Only a signed-in page has the sign-out form.
+        client
+            .wait()
+            .for_element(Locator::Css("form[action='/logout']"))
+            .await
+            .unwrap();
+    }
+
+    async fn type_into(client: &Client, id: &str, text: &str) {
+        let e = client.find(Locator::Id(id)).await.unwrap();
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    async fn set_value(client: &Client, id: &str, value: &str) {
+        // Date inputs take their value as the page sees it, whatever the browser's locale.
+        client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![id.into(), value.into()],
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn choose(client: &Client, id: &str, value: &str) {
+        client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    async fn click(client: &Client, id: &str) {
+        client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits for an element only the page being waited for has.
+    async fn wait_for(client: &Client, id: &str) {
+        if let Err(e) = client.wait().for_element(Locator::Id(id)).await {
+            panic!(
+                "{e}: waiting for #{id} in {}",
+                client.source().await.unwrap()
+            );
+        }
+    }
+
+    async fn text(client: &Client) -> String {
+        client
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn no_axe_violations(client: &Client, name: &str) {
+        let found = axe(client).await;
+        assert!(found.is_empty(), "{name}: {}", found.join("\n"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese() {
+        let Some((_driver, client)) = browser().await else {
+            return;
+        };
+        let (_dir, _app, base) = served().await;
+        sign_in(&client, &base, "chen").await;
+        client
+            .goto(&format!("{base}/file?kind=change"))
+            .await
+            .unwrap();
+        wait_for(&client, "change.on").await;
+        no_axe_violations(&client, "change form, nothing chosen").await;
+        set_value(&client, "change.on", "2026-11-20").await;
+        click(&client, "change-child_marriages").await;
+        click(&client, "show-matters").await;
+        wait_for(&client, "child_marriages").await;
+        let page = client.source().await.unwrap();
+        assert!(!page.contains("id=\"real_estate\"") && !page.contains("id=\"salary\""));
+        click(&client, "add-persons").await;
+        wait_for(&client, "persons[1].ref").await;
+        click(&client, "add-persons").await;
+        wait_for(&client, "persons[2].ref").await;
+        click(&client, "add-child_marriages").await;
+        wait_for(&client, "child_marriages[0].child").await;
+        type_into(&client, "persons[1].ref", "c1").await;
+        choose(&client, "persons[1].relation", "child").await;
+        type_into(&client, "persons[1].name", "陈翔诚").await;
+        type_into(&client, "persons[1].id", super::NEWBIE).await;
+        type_into(&client, "persons[2].ref", "cs").await;
+        choose(&client, "persons[2].relation", "child_spouse").await;
+        type_into(&client, "persons[2].name", "Anna Smith").await;
+        type_into(&client, "persons[2].nationality", "US").await;
+        type_into(&client, "persons[2].of", "c1").await;
+        type_into(&client, "child_marriages[0].child", "c1").await;
+        type_into(&client, "child_marriages[0].spouse", "cs").await;
+        choose(&client, "child_marriages[0].region", "foreign").await;
+        set_value(&client, "child_marriages[0].married_on", "2026-11-20").await;
+        shot(&client, "file-change").await;
+        click(&client, "review").await;
+        wait_for(&client, "commitment").await;
+        click(&client, "commitment").await;
+        click(&client, "submit").await;
+        wait_for(&client, "receipt").await;
+        assert!(
+            client
+                .current_url()
+                .await
+                .unwrap()
+                .path()
+                .starts_with("/reports/")
+        );
+        let shown = text(&client).await;
+        assert!(
+            shown.contains("2026-11-20") && shown.contains("发生变化的事项"),
+            "{shown}"
+        );
+        assert!(client.find(Locator::Id("v-real_estate")).await.is_err());
+        no_axe_violations(&client, "change report page").await;
+        shot(&client, "report-change").await;
+        client.close().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_annual_report_is_refused_in_english_and_the_correction_started() {
+        let Some((_driver, client)) = browser().await else {
+            return;
+        };
+        let (_dir, _app, base) = served().await;
+        sign_in(&client, &base, "chen").await;
+        client.goto(&format!("{base}/lang/en")).await.unwrap();
+        client
+            .goto(&format!("{base}/file?year=2025&kind=annual"))
+            .await
+            .unwrap();
+        wait_for(&client, "notice").await;
+        let shown = text(&client).await;
+        assert!(
+            shown.contains("is already in force: D2025-000001"),
+            "{shown}"
+        );
+        no_axe_violations(&client, "report in force").await;
+        shot(&client, "file-in-force").await;
+        click(&client, "start-correction").await;
+        wait_for(&client, "corrects").await;
+        let shown = text(&client).await;
+        assert!(shown.contains("Corrects report: D2025-000001"), "{shown}");
+        assert!(
+            client
+                .current_url()
+                .await
+                .unwrap()
+                .as_str()
+                .ends_with("/file?correct=D2025-000001")
+        );
+        client.close().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_correction_with_a_draft_in_progress_and_a_report_from_last_years() {
+        let Some((_driver, client)) = browser().await else {
+            return;
+        };
+        let (_dir, _app, base) = served().await;
+        sign_in(&client, &base, "chen").await;
+        // Next year's report, started from last year's: every carried section says so.
+        client
+            .goto(&format!("{base}/file?year=2026&kind=annual"))
+            .await
+            .unwrap();
+        click(&client, "start-from-last").await;
+        wait_for(&client, "carried.real_estate").await;
+        let shown = text(&client).await;
+        assert!(
+            shown.contains("沿用自 D2025-000001 — 请确认或修改"),
+            "{shown}"
+        );
+        no_axe_violations(&client, "carried over").await;
+        shot(&client, "file-carried-over").await;
+        type_into(&client, "other_matters", "草稿进行中").await;
+        for e in client
+            .find_all(Locator::Css("input[name^='confirm.']"))
+            .await
+            .unwrap()
+        {
+            e.click().await.unwrap();
+        }
+        click(&client, "save").await;
+        // Only the page after a save says it was saved.
+        wait_for(&client, "saved").await;
+        assert!(client.find(Locator::Css("[id^='carried.']")).await.is_err());
+        // A correction of last year's report, with that draft in progress.
+        client
+            .goto(&format!("{base}/reports/D2025-000001"))
+            .await
+            .unwrap();
+        click(&client, "correct").await;
+        wait_for(&client, "corrects").await;
+        shot(&client, "file-correction").await;
+        // "File" opens the draft in progress, intact, not the correction.
+        client
+            .goto(&format!("{base}/file?year=2026&kind=annual"))
+            .await
+            .unwrap();
+        wait_for(&client, "other_matters").await;
+        assert!(client.find(Locator::Id("corrects")).await.is_err());
+        let kept = client
+            .find(Locator::Id("other_matters"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(kept.as_deref(), Some("草稿进行中"));
+        client.close().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_initial_report_of_a_new_subject() {
+        let Some((_driver, client)) = browser().await else {
+            return;
+        };
+        let (_dir, app, base) = served().await;
+        sign_in(&client, &base, "newbie").await;
+        client
+            .goto(&format!("{base}/file?kind=initial"))
+            .await
+            .unwrap();
+        wait_for(&client, "report-form").await;
+        let income_year = chrono::Datelike::year(&chrono::Utc::now()) - 1;
+        let heading = client
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            heading.contains(&income_year.to_string()) && heading.contains("首次报告"),
+            "{heading}"
+        );
+        choose(&client, "marriage.status", "unmarried").await;
+        type_into(&client, "salary.wages", "120000").await;
+        type_into(&client, "salary.bonuses", "0").await;
+        type_into(&client, "salary.other", "0").await;
+        for e in client
+            .find_all(Locator::Css("input[name^='nothing.']"))
+            .await
+            .unwrap()
+        {
+            e.click().await.unwrap();
+        }
+        click(&client, "review").await;
+        wait_for(&client, "commitment").await;
+        click(&client, "commitment").await;
+        click(&client, "submit").await;
+        wait_for(&client, "receipt").await;
+        let person = super::person_of(&app, super::NEWBIE);
+        let reports = app.store.reports_of(&person).await.unwrap();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].kind, "initial");
+        assert_eq!(reports[0].year, i64::from(income_year));
+        shot(&client, "report-initial").await;
+        client.close().await.unwrap();
+    }
+}
