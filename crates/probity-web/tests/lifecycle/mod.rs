@@ -746,4 +746,40 @@ mod browser {
         shot(&client, "report-initial").await;
         client.close().await.unwrap();
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn autosave_saves_to_the_forms_own_address_and_says_when() {
+        let Some((_driver, client)) = browser().await else {
+            return;
+        };
+        let (_dir, app, base) = served().await;
+        sign_in(&client, &base, "newbie").await;
+        client
+            .goto(&format!("{base}/file?year=2025&kind=annual"))
+            .await
+            .unwrap();
+        wait_for(&client, "report-form").await;
+        type_into(&client, "other_matters", "自动保存的内容").await;
+        // The script saves every half minute while there is unsaved input.
+        let status = client
+            .wait()
+            .at_most(std::time::Duration::from_secs(45))
+            .for_element(Locator::Css("#autosave:not(:empty)"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let time = status.strip_prefix("草稿已自动保存： ").unwrap_or("");
+        assert!(
+            time.len() == 5 && time.as_bytes()[2] == b':',
+            "saved at HH:MM: {status:?}"
+        );
+        let person = super::person_of(&app, super::NEWBIE);
+        let draft = super::draft_of(&app, &person, 2025, "annual")
+            .await
+            .unwrap();
+        assert_eq!(draft["other_matters"], "自动保存的内容");
+        client.close().await.unwrap();
+    }
 }
