@@ -1233,6 +1233,30 @@ async fn in_force_of(
         .cloned())
 }
 
+/// The person's last annual or initial report in force for a year before `year`.
+fn last_before(reports: &[ReportSummary], year: i32) -> Option<ReportSummary> {
+    in_force(reports)
+        .into_iter()
+        .filter(|r| r.kind != "change" && r.year < i64::from(year))
+        .max_by(|a, b| (a.year, &a.filed_on).cmp(&(b.year, &b.filed_on)))
+        .cloned()
+}
+
+/// The id of [`last_before`], from the store.
+async fn last_id(
+    app: &App,
+    ctx: &Ctx,
+    person_key: &str,
+    year: i32,
+) -> Result<Option<String>, WebError> {
+    let reports = app
+        .store
+        .reports_of(person_key)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    Ok(last_before(&reports, year).map(|r| r.declaration_id))
+}
+
 /// The stored draft in a slot, if it is a JSON object.
 async fn stored_draft(
     app: &App,
@@ -1308,6 +1332,8 @@ async fn draft_or_new(
 struct Extras {
     corrects: Option<NamedReport>,
     in_force: Option<NamedReport>,
+    /// The person's last annual or initial report in force before this year, if any.
+    last: Option<String>,
 }
 
 fn render(
@@ -1344,6 +1370,7 @@ fn render(
             .unwrap_or_default() as i32,
         can_start_from_last: matches!(target, Target::New { .. })
             && (kind == "annual" || kind == "initial")
+            && extras.last.is_some()
             && report.get(CARRIED).is_none(),
         kind,
         filed_on: shown(report.get("filed_on")),
@@ -1470,6 +1497,10 @@ pub(crate) async fn file_page(
                 ));
             }
             let report = draft_or_new(&app, &ctx, &person, *year, kind).await?;
+            let extras = Extras {
+                last: last_id(&app, &ctx, &person, *year).await?,
+                ..Extras::default()
+            };
             Ok(render(
                 &ctx,
                 &target,
@@ -1477,7 +1508,7 @@ pub(crate) async fn file_page(
                 Vec::new(),
                 false,
                 false,
-                Extras::default(),
+                extras,
             ))
         }
     }
@@ -1604,11 +1635,7 @@ pub(crate) async fn start_from_last(
         .reports_of(&person)
         .await
         .map_err(|e| WebError::internal(ctx.t, e))?;
-    let last = in_force(&reports)
-        .into_iter()
-        .filter(|r| r.kind != "change" && r.year < i64::from(*year))
-        .max_by(|a, b| (a.year, &a.filed_on).cmp(&(b.year, &b.filed_on)))
-        .cloned();
+    let last = last_before(&reports, *year);
     let draft = draft_or_new(&app, &ctx, &person, *year, kind).await?;
     let report = match last {
         Some(last) => {
@@ -1914,11 +1941,14 @@ pub(crate) async fn file_post(
             };
             (year, slot, draft)
         }
-        Target::New { year, kind } => (
-            *year,
-            kind.clone(),
-            draft_or_new(&app, &ctx, &person, *year, kind).await?,
-        ),
+        Target::New { year, kind } => {
+            extras.last = last_id(&app, &ctx, &person, *year).await?;
+            (
+                *year,
+                kind.clone(),
+                draft_or_new(&app, &ctx, &person, *year, kind).await?,
+            )
+        }
     };
     let (mut report, unit_issues) = report_from_form(&draft, &pairs);
     let action = pairs

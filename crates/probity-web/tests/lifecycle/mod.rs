@@ -341,6 +341,10 @@ async fn six_mistakes_come_back_at_once_on_the_form_and_through_the_api() {
     let (_dir, app) = super::app().await;
     let newbie = sign_in(&app, "newbie", PASSWORD).await.unwrap();
     let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &newbie)).await;
+    assert!(
+        !page.contains("id=\"start-from-last\""),
+        "nothing to start from: no button that would do nothing"
+    );
     let mut pairs = form_fields(&page, "report-form");
     set_field(&mut pairs, "filed_on", "2026-01-20");
     set_field(&mut pairs, "marriage.status", "unmarried");
