@@ -334,6 +334,78 @@ async fn an_annual_report_starts_from_the_last_one_marked_until_confirmed() {
     assert!(!page.contains("id=\"carried."), "every mark is gone");
     let draft = draft_of(&app, &person, 2026, "annual").await.unwrap();
     assert!(draft.get("carried_over").is_none(), "{draft}");
+    // The yearly values typed, the empty matters ticked: filed, without any mark.
+    let mut pairs = form_fields(&page, "report-form");
+    // An annual report is filed after its year has ended.
+    set_field(&mut pairs, "filed_on", "2027-01-10");
+    app.store
+        .open_cycle(
+            &probity_store::Stamp::new("2027-01-02T08:00:00Z", "test"),
+            2026,
+            probity_model::Date::parse("2027-01-31").unwrap(),
+        )
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("salary.wages", "130000"),
+        ("salary.bonuses", "0"),
+        ("salary.other", "0"),
+    ] {
+        set_field(&mut pairs, name, value);
+    }
+    for key in [
+        "trips",
+        "child_marriages",
+        "residence_abroad",
+        "criminal_cases",
+        "labor_income",
+        "stocks",
+        "funds",
+        "insurance",
+        "businesses",
+        "overseas_deposits",
+        "overseas_investments",
+    ] {
+        if draft.get(key).is_none() {
+            set_field(&mut pairs, &format!("nothing.{key}"), "1");
+        }
+    }
+    set_field(&mut pairs, "action", "submit");
+    set_field(&mut pairs, "commitment", "1");
+    let (status, _, page) = send(
+        &app,
+        form_post("/file?year=2026&kind=annual", &chen, urlencoded(&pairs)),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        page.split("id=\"errors\"")
+            .nth(1)
+            .unwrap_or("")
+            .split("</div>")
+            .next()
+    );
+    let filed = app
+        .store
+        .reports_of(&person)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.year == 2026)
+        .unwrap();
+    let (_, _, body) = send(
+        &app,
+        get(&format!("/api/reports/{}", filed.declaration_id), &chen),
+    )
+    .await;
+    let content = serde_json::from_str::<serde_json::Value>(&body).unwrap()["content"].clone();
+    assert!(
+        content.get("carried_over").is_none(),
+        "the mark is the draft's only"
+    );
+    assert_eq!(content["real_estate"], draft["real_estate"]);
 }
 
 #[tokio::test]
