@@ -2072,7 +2072,32 @@ pub(crate) async fn file_post(
                 extras,
             ))
         }
-        Err(e) => Err(WebError::internal(ctx.t, e)),
+        Err(
+            e @ (probity_store::StoreError::Database(_)
+            | probity_store::StoreError::Io { .. }
+            | probity_store::StoreError::KeyFile { .. }
+            | probity_store::StoreError::UnknownKey(_)
+            | probity_store::StoreError::Crypto(_)
+            | probity_store::StoreError::UnsupportedUrl(_)
+            | probity_store::StoreError::NotCommitted(_)
+            | probity_store::StoreError::Corrupt(_)),
+        ) => Err(WebError::internal(ctx.t, e)),
+        // Any other refusal (a cycle not open, a report already in force): said at the top of
+        // the form, in the reader's language around the store's words (which name reports by
+        // id, never a person).
+        Err(refusal) => {
+            let message = t.with_text("issue-store-rejected", &[("detail", refusal.to_string())]);
+            let issue = shown_issue(t, &report, "$", message);
+            Ok(render(
+                &ctx,
+                &target,
+                &report,
+                vec![issue],
+                false,
+                true,
+                extras,
+            ))
+        }
     }
 }
 
