@@ -228,7 +228,9 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
             profiles.iter().find(|p| p.id == id)
         }) {
             Ok(d) => d,
-            Err(list) => {
+            Err(_) => {
+                // Every issue at once, form and rule issues together, in form order.
+                let list = crate::filing::every_issue_in_form_order(&value);
                 return Ok(issues(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     list.iter().map(|i| FieldIssue::of(ctx.t, i)).collect(),

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use probity_model::issue::{Issue, IssueCode, decimal_code};
 use probity_model::unit::MoneyUnit;
-use probity_store::{Role, User};
+use probity_store::{ReportSummary, Role, User};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -496,7 +496,32 @@ pub fn report_from_form(draft: &Value, pairs: &[(String, String)]) -> (Value, Ve
     if let Some(on) = value_of("filed_on") {
         report.insert("filed_on".into(), Value::String(on.trim().to_owned()));
     }
-    for s in SECTIONS {
+    let is_change = draft.get("kind").and_then(Value::as_str) == Some("change");
+    // A change report: the date and the matters come first, and only those matters' sections
+    // are read (FORMATS.md: it carries only the sections it names).
+    let named: Option<Vec<String>> = is_change.then(|| {
+        if value_of("change.on").is_some() {
+            pairs
+                .iter()
+                .filter(|(k, _)| k == "change.sections")
+                .filter_map(|(_, v)| section(v).map(|s| s.key.to_owned()))
+                .collect()
+        } else {
+            change_sections(draft)
+        }
+    });
+    if let Some(named) = &named {
+        let on = value_of("change.on").map_or_else(
+            || shown(get_path(draft, "change.on")),
+            |on| on.trim().to_owned(),
+        );
+        report.insert("change".into(), json!({"on": on, "sections": named}));
+    }
+    let carries = |key: &str| match &named {
+        None => true,
+        Some(named) => key == "persons" || named.iter().any(|n| n == key),
+    };
+    for s in SECTIONS.iter().filter(|s| carries(s.key)) {
         if s.list {
             let rows: usize = value_of(&format!("{}.rows", s.key))
                 .and_then(|n| n.parse().ok())
@@ -537,16 +562,77 @@ pub fn report_from_form(draft: &Value, pairs: &[(String, String)]) -> (Value, Ve
             report.insert(s.key.to_owned(), Value::Object(object));
         }
     }
-    let nothing: Vec<Value> = SECTIONS
-        .iter()
-        .filter(|s| s.can_be_empty && value_of(&format!("nothing.{}", s.key)).is_some())
-        .map(|s| Value::String(s.key.to_owned()))
-        .collect();
-    report.insert("nothing_to_report".into(), Value::Array(nothing));
+    if named.is_none() {
+        let nothing: Vec<Value> = SECTIONS
+            .iter()
+            .filter(|s| s.can_be_empty && value_of(&format!("nothing.{}", s.key)).is_some())
+            .map(|s| Value::String(s.key.to_owned()))
+            .collect();
+        report.insert("nothing_to_report".into(), Value::Array(nothing));
+    }
+    // Sections carried over from the last report stay marked until confirmed or edited.
+    if let Some(carried) = draft.get(CARRIED) {
+        let from = carried.get("from").cloned().unwrap_or(Value::Null);
+        let pending: Vec<Value> = carried_sections(draft)
+            .into_iter()
+            .filter(|key| {
+                value_of(&format!("confirm.{key}")).is_none()
+                    && report.get(key.as_str()) == draft.get(key.as_str())
+            })
+            .map(Value::String)
+            .collect();
+        if !pending.is_empty() {
+            report.insert(CARRIED.into(), json!({"from": from, "sections": pending}));
+        }
+    }
     if let Some(text) = value_of("other_matters").filter(|t| !t.trim().is_empty()) {
         report.insert("other_matters".into(), Value::String(text.to_owned()));
     }
     (Value::Object(report), unit_issues)
+}
+
+/// Where a draft started from the last report holds the sections carried over and not yet
+/// confirmed or edited (`{"from": "<id>", "sections": ["real_estate", …]}`). It lives in the
+/// draft only: [`submittable`] strips it before validation and submission.
+pub const CARRIED: &str = "carried_over";
+
+/// The sections a change report names (its draft's `change.sections`).
+fn change_sections(report: &Value) -> Vec<String> {
+    report
+        .get("change")
+        .and_then(|c| c.get("sections"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The sections still marked as carried over.
+pub fn carried_sections(report: &Value) -> Vec<String> {
+    report
+        .get(CARRIED)
+        .and_then(|c| c.get("sections"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The report as it is validated and filed: the draft without its carried-over marks.
+pub fn submittable(report: &Value) -> Value {
+    let mut out = report.clone();
+    if let Value::Object(m) = &mut out {
+        m.remove(CARRIED);
+    }
+    out
 }
 
 /// A field on the page.
@@ -608,6 +694,8 @@ pub struct SectionView {
     pub can_be_empty: bool,
     /// Whether it is ticked.
     pub nothing: bool,
+    /// Whether it was carried over from the last report and is not yet confirmed or edited.
+    pub carried: bool,
     /// Rows.
     pub rows: Vec<RowView>,
     /// Messages about the section as a whole.
@@ -648,6 +736,23 @@ fn place(path: &str, report: &Value) -> Place {
     let p = path.strip_prefix("$.").unwrap_or("");
     if ["filed_on", "other_matters", "commitment"].contains(&p) {
         return form(p);
+    }
+    if p == "change.on" {
+        return form("change.on");
+    }
+    if p == "change" || p.starts_with("change.") {
+        return form("change");
+    }
+    if let Some(key) = p.strip_prefix("carried_over.") {
+        return match section(key) {
+            Some(s) => Place {
+                anchor: format!("carried.{}", s.key),
+                section: Some(s),
+                row: None,
+                field: None,
+            },
+            None => form("report-form"),
+        };
     }
     if let Some(rest) = p.strip_prefix("nothing_to_report[") {
         let named = rest
@@ -726,10 +831,39 @@ fn place(path: &str, report: &Value) -> Place {
     form("report-form")
 }
 
-/// The issues as the page shows them, in the reader's language.
+/// Where an issue at `path` comes on the form, top to bottom: the report date, what changed,
+/// then each section's rows and fields in the form's order, then other matters and the
+/// commitment. Issues are listed in this order so that one pass down the form fixes them all.
+fn form_order(path: &str, report: &Value) -> (usize, usize, usize) {
+    let at = place(path, report);
+    let last = SECTIONS.len() + 2;
+    match at.section {
+        Some(s) => {
+            let section = SECTIONS.iter().position(|x| x.key == s.key).unwrap_or(0) + 2;
+            let row = at.row.map_or(0, |r| r + 1);
+            let field = at
+                .field
+                .and_then(|f| s.fields.iter().position(|x| x.name == f.name))
+                .map_or(0, |i| i + 1);
+            (section, row, field)
+        }
+        None => match at.anchor.as_str() {
+            "filed_on" => (0, 0, 0),
+            "change.on" => (1, 0, 0),
+            "change" => (1, 0, 1),
+            "other_matters" => (last, 0, 0),
+            "commitment" => (last + 1, 0, 0),
+            _ => (0, 0, 0),
+        },
+    }
+}
+
+/// The issues as the page shows them, in the reader's language, in form order.
 pub(crate) fn issue_views(t: Tr, report: &Value, issues: &[Issue]) -> Vec<IssueView> {
-    issues
-        .iter()
+    let mut ordered: Vec<&Issue> = issues.iter().collect();
+    ordered.sort_by_key(|i| form_order(&i.path, report));
+    ordered
+        .into_iter()
         .map(|i| shown_issue(t, report, &i.path, t.issue(i)))
         .collect()
 }
@@ -750,6 +884,8 @@ fn shown_issue(t: Tr, report: &Value, path: &str, message: String) -> IssueView 
     } else if at.section.is_none() {
         let key = match at.anchor.as_str() {
             "filed_on" => "filed-on",
+            "change.on" => "change-on",
+            "change" => "change-matters",
             "other_matters" => "other-matters",
             "commitment" => "commitment-short",
             _ => "the-report",
@@ -819,8 +955,16 @@ fn views(t: Tr, report: &Value, issues: &[IssueView]) -> Vec<SectionView> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    let named = (report.get("kind").and_then(Value::as_str) == Some("change"))
+        .then(|| change_sections(report));
+    let carried = carried_sections(report);
     SECTIONS
         .iter()
+        .filter(|s| {
+            named
+                .as_ref()
+                .is_none_or(|n| s.key == "persons" || n.iter().any(|k| k == s.key))
+        })
         .map(|s| {
             let row_values: Vec<Value> = if s.list {
                 report
@@ -892,16 +1036,42 @@ fn views(t: Tr, report: &Value, issues: &[IssueView]) -> Vec<SectionView> {
                 .collect();
             let mut errors = errors_at(s.key);
             errors.extend(errors_at(&format!("nothing.{}", s.key)));
+            errors.extend(errors_at(&format!("carried.{}", s.key)));
             SectionView {
                 key: s.key,
                 list: s.list,
-                can_be_empty: s.can_be_empty,
+                can_be_empty: s.can_be_empty && named.is_none(),
+                carried: carried.iter().any(|c| c == s.key),
                 nothing: nothing.contains(&s.key),
                 rows,
                 errors,
             }
         })
         .collect()
+}
+
+/// A filed report the page names: the one a correction corrects, or the one in force that a
+/// second report of its kind and year would stand beside.
+pub struct NamedReport {
+    /// Its id.
+    pub id: String,
+    /// `annual`, `change`, `initial`.
+    pub kind: String,
+    /// The year it reports on.
+    pub year: i64,
+    /// Its report date.
+    pub filed_on: String,
+}
+
+impl From<&ReportSummary> for NamedReport {
+    fn from(s: &ReportSummary) -> Self {
+        NamedReport {
+            id: s.declaration_id.clone(),
+            kind: s.kind.clone(),
+            year: s.year,
+            filed_on: s.filed_on.clone(),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -913,6 +1083,20 @@ struct FilePage {
     year: i32,
     kind: String,
     filed_on: String,
+    /// Where the form posts (`/file?year=2025&kind=annual`, `/file?correct=ID`).
+    action: String,
+    /// A change report: the date of the change.
+    change_on: String,
+    /// A change report: the matters a change report may carry, each with whether it is named.
+    change_matters: Vec<(&'static str, bool)>,
+    /// The report a correction corrects.
+    corrects: Option<NamedReport>,
+    /// The report in force that this one would stand beside (a refused duplicate).
+    in_force: Option<NamedReport>,
+    /// The report the carried-over sections come from.
+    carried_from: String,
+    /// Whether the form may offer to start from the last report (a new annual or initial one).
+    can_start_from_last: bool,
     sections: Vec<SectionView>,
     other_matters: String,
     issues: Vec<IssueView>,
@@ -921,6 +1105,12 @@ struct FilePage {
 }
 
 impl FilePage {
+    /// The mark of a carried-over section: where it comes from, and what to do.
+    fn carried_mark(&self) -> String {
+        self.t
+            .with_text("carried-from", &[("id", self.carried_from.clone())])
+    }
+
     /// Messages about one of the form's own fields (report date, other matters, commitment).
     fn errors_at(&self, anchor: &str) -> Vec<String> {
         self.issues
@@ -931,16 +1121,162 @@ impl FilePage {
     }
 }
 
+/// The page that says a report of this kind and year is in force, or that a correction is not
+/// yet started, and offers to start the correction (a POST: no GET changes anything).
+#[derive(Template, WebTemplate)]
+#[template(path = "file_notice.html")]
+struct NoticePage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    heading: String,
+    message: String,
+    report: NamedReport,
+}
+
 #[derive(Deserialize)]
 pub(crate) struct FileQuery {
     year: Option<i32>,
     kind: Option<String>,
-    /// A filed report of one's own to correct: the form starts from its content, as a new
-    /// version that supersedes it.
+    /// A filed report of one's own to correct: the form holds the correction's own draft.
     correct: Option<String>,
 }
 
-/// The draft of the signed-in declarant, or a new report with the header filled in.
+/// What the form is writing: a new report of a kind and year, or a correction of a report.
+/// Each has its own draft slot (the drafts table's `kind` column): `annual`, `initial`, `change`
+/// for new reports, `correction:<id>` for the correction of report `<id>`, so that a correction
+/// never replaces another draft and "File" never opens a correction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// A new report.
+    New { year: i32, kind: String },
+    /// A correction of the report with this id.
+    Correction { id: String },
+}
+
+/// The draft slot of a correction of report `id`.
+pub fn correction_slot(id: &str) -> String {
+    format!("correction:{id}")
+}
+
+impl Target {
+    fn of(q: &FileQuery) -> Target {
+        if let Some(id) = q.correct.clone().filter(|id| !id.is_empty()) {
+            return Target::Correction { id };
+        }
+        let kind = q
+            .kind
+            .clone()
+            .filter(|k| ["annual", "change", "initial"].contains(&k.as_str()))
+            .unwrap_or_else(|| "annual".into());
+        let this_year = chrono::Datelike::year(&crate::now());
+        // An initial report's income is that of the calendar year before its report date; a
+        // change report is of the year it is filed in.
+        let year = match kind.as_str() {
+            "initial" => this_year - 1,
+            "change" => q.year.unwrap_or(this_year),
+            _ => q.year.unwrap_or(this_year - 1),
+        };
+        Target::New { year, kind }
+    }
+
+    fn action(&self) -> String {
+        match self {
+            Target::New { year, kind } => format!("/file?year={year}&kind={kind}"),
+            Target::Correction { id } => format!("/file?correct={}", url_part(id)),
+        }
+    }
+}
+
+/// A report id as a URL query value (ids are ASCII letters, digits and `-`; anything else is
+/// escaped).
+fn url_part(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The reports of a person in force: those no other of their reports supersedes (FORMATS.md).
+fn in_force(reports: &[ReportSummary]) -> Vec<&ReportSummary> {
+    reports
+        .iter()
+        .filter(|r| {
+            !reports
+                .iter()
+                .any(|o| o.supersedes.as_deref() == Some(r.declaration_id.as_str()))
+        })
+        .collect()
+}
+
+/// The person's report in force of this kind and year, if any.
+async fn in_force_of(
+    app: &App,
+    ctx: &Ctx,
+    person_key: &str,
+    year: i32,
+    kind: &str,
+) -> Result<Option<ReportSummary>, WebError> {
+    let reports = app
+        .store
+        .reports_of(person_key)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    Ok(in_force(&reports)
+        .into_iter()
+        .find(|r| r.kind == kind && r.year == i64::from(year))
+        .cloned())
+}
+
+/// The person's last annual or initial report in force for a year before `year`.
+fn last_before(reports: &[ReportSummary], year: i32) -> Option<ReportSummary> {
+    in_force(reports)
+        .into_iter()
+        .filter(|r| r.kind != "change" && r.year < i64::from(year))
+        .max_by(|a, b| (a.year, &a.filed_on).cmp(&(b.year, &b.filed_on)))
+        .cloned()
+}
+
+/// The id of [`last_before`], from the store.
+async fn last_id(
+    app: &App,
+    ctx: &Ctx,
+    person_key: &str,
+    year: i32,
+) -> Result<Option<String>, WebError> {
+    let reports = app
+        .store
+        .reports_of(person_key)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    Ok(last_before(&reports, year).map(|r| r.declaration_id))
+}
+
+/// The stored draft in a slot, if it is a JSON object.
+async fn stored_draft(
+    app: &App,
+    ctx: &Ctx,
+    person_key: &str,
+    year: i32,
+    slot: &str,
+) -> Result<Option<Value>, WebError> {
+    Ok(app
+        .store
+        .draft(person_key, year, slot)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .filter(Value::is_object))
+}
+
+/// The draft of the signed-in declarant, or a new report with the header filled in, in the
+/// shape of its kind (FORMATS.md): an annual or initial report with marriage, salary and
+/// "nothing to report"; a change report with `change` and neither of those.
 async fn draft_or_new(
     app: &App,
     ctx: &Ctx,
@@ -948,14 +1284,7 @@ async fn draft_or_new(
     year: i32,
     kind: &str,
 ) -> Result<Value, WebError> {
-    if let Some(text) = app
-        .store
-        .draft(person_key, year, kind)
-        .await
-        .map_err(|e| WebError::internal(ctx.t, e))?
-        && let Ok(v) = serde_json::from_str::<Value>(&text)
-        && v.is_object()
-    {
+    if let Some(v) = stored_draft(app, ctx, person_key, year, kind).await? {
         return Ok(v);
     }
     let ids = app
@@ -972,26 +1301,64 @@ async fn draft_or_new(
         .map(|(name, _)| name)
         .unwrap_or_default();
     let stamp = crate::now().format("%Y%m%d%H%M%S").to_string();
-    Ok(json!({
+    let mut report = json!({
         "format": "probity.declaration/1",
         "profile": "cn",
-        "declaration_id": format!("{}{year}-{}-{stamp}", kind[..1].to_uppercase(), &person_key[..8]),
+        "declaration_id": format!(
+            "{}{year}-{}-{stamp}",
+            kind.get(..1).unwrap_or("A").to_uppercase(),
+            person_key.get(..8).unwrap_or(person_key)
+        ),
         "declarant_id": id,
         "kind": kind,
         "year": year,
         "filed_on": crate::now().format("%Y-%m-%d").to_string(),
         "persons": [{"ref": "self", "relation": "self", "name": name, "id": id}],
-        "marriage": {},
-        "salary": {},
-        "nothing_to_report": [],
-    }))
+    });
+    if let Value::Object(m) = &mut report {
+        if kind == "change" {
+            m.insert("change".into(), json!({"on": "", "sections": []}));
+        } else {
+            m.insert("marriage".into(), json!({}));
+            m.insert("salary".into(), json!({}));
+            m.insert("nothing_to_report".into(), json!([]));
+        }
+    }
+    Ok(report)
 }
 
-fn render(ctx: &Ctx, report: &Value, issues: Vec<IssueView>, ready: bool, saved: bool) -> Response {
-    let status = if issues.is_empty() {
+/// What the page shows beside the form.
+#[derive(Default)]
+struct Extras {
+    corrects: Option<NamedReport>,
+    in_force: Option<NamedReport>,
+    /// The person's last annual or initial report in force before this year, if any.
+    last: Option<String>,
+}
+
+fn render(
+    ctx: &Ctx,
+    target: &Target,
+    report: &Value,
+    issues: Vec<IssueView>,
+    ready: bool,
+    saved: bool,
+    extras: Extras,
+) -> Response {
+    let status = if issues.is_empty() && extras.in_force.is_none() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let kind = shown(report.get("kind"));
+    let named = change_sections(report);
+    let change_matters = if kind == "change" {
+        change_matter_keys()
+            .into_iter()
+            .map(|k| (k, named.iter().any(|n| n == k)))
+            .collect()
+    } else {
+        Vec::new()
     };
     let page = FilePage {
         t: ctx.t,
@@ -1001,8 +1368,18 @@ fn render(ctx: &Ctx, report: &Value, issues: Vec<IssueView>, ready: bool, saved:
             .get("year")
             .and_then(Value::as_i64)
             .unwrap_or_default() as i32,
-        kind: shown(report.get("kind")),
+        can_start_from_last: matches!(target, Target::New { .. })
+            && (kind == "annual" || kind == "initial")
+            && extras.last.is_some()
+            && report.get(CARRIED).is_none(),
+        kind,
         filed_on: shown(report.get("filed_on")),
+        action: target.action(),
+        change_on: shown(get_path(report, "change.on")),
+        change_matters,
+        corrects: extras.corrects,
+        in_force: extras.in_force,
+        carried_from: shown(get_path(report, "carried_over.from")),
         sections: views(ctx.t, report, &issues),
         other_matters: shown(report.get("other_matters")),
         issues,
@@ -1012,16 +1389,59 @@ fn render(ctx: &Ctx, report: &Value, issues: Vec<IssueView>, ready: bool, saved:
     (status, page).into_response()
 }
 
-fn year_kind(q: &FileQuery) -> (i32, String) {
-    let year = q
-        .year
-        .unwrap_or_else(|| chrono::Datelike::year(&crate::now()) - 1);
-    let kind = q
-        .kind
-        .clone()
-        .filter(|k| ["annual", "change", "initial"].contains(&k.as_str()))
-        .unwrap_or_else(|| "annual".into());
-    (year, kind)
+/// The section keys of the matters a change report may carry, as the built-in profile says
+/// (`cn`: matters 1–8).
+fn change_matter_keys() -> Vec<&'static str> {
+    let Ok(profile) = probity_model::Profile::builtin("cn") else {
+        return Vec::new();
+    };
+    profile
+        .change_categories()
+        .into_iter()
+        .filter_map(|c| section(c.as_str()).map(|s| s.key))
+        .collect()
+}
+
+/// The report a correction of `id` corrects, if it is the signed-in declarant's.
+async fn corrected(
+    app: &App,
+    ctx: &Ctx,
+    person: &str,
+    id: &str,
+) -> Result<(ReportSummary, String), WebError> {
+    let (summary, content) = crate::readable_report(app, ctx, id).await?;
+    if summary.person_key != person {
+        return Err(WebError::Forbidden(ctx.t));
+    }
+    Ok((summary, content))
+}
+
+fn notice(ctx: &Ctx, heading: &str, message: String, report: &ReportSummary) -> Response {
+    (
+        StatusCode::CONFLICT,
+        NoticePage {
+            t: ctx.t,
+            user: ctx.user.clone(),
+            csrf: ctx.csrf.clone(),
+            heading: ctx.t.get(heading),
+            message,
+            report: report.into(),
+        },
+    )
+        .into_response()
+}
+
+/// The message that a report of this kind and year is in force.
+fn in_force_message(t: Tr, r: &ReportSummary) -> String {
+    t.with_text(
+        "report-in-force",
+        &[
+            ("id", r.declaration_id.clone()),
+            ("kind", t.kind(&r.kind)),
+            ("year", r.year.to_string()),
+            ("filed_on", r.filed_on.clone()),
+        ],
+    )
 }
 
 pub(crate) async fn file_page(
@@ -1032,34 +1452,249 @@ pub(crate) async fn file_page(
     let ctx = Ctx::of(&app, &headers).await?;
     let user = ctx.with_role(&[Role::Declarant])?;
     let person = user.person_key.clone().unwrap_or_default();
-    if let Some(id) = &q.correct {
-        let (summary, content) = crate::readable_report(&app, &ctx, id).await?;
-        if summary.person_key != person {
-            return Err(WebError::Forbidden(ctx.t));
+    let target = Target::of(&q);
+    match &target {
+        Target::Correction { id } => {
+            let (summary, _) = corrected(&app, &ctx, &person, id).await?;
+            let slot = correction_slot(id);
+            match stored_draft(&app, &ctx, &person, summary.year as i32, &slot).await? {
+                Some(report) => {
+                    let extras = Extras {
+                        corrects: Some((&summary).into()),
+                        ..Extras::default()
+                    };
+                    Ok(render(
+                        &ctx,
+                        &target,
+                        &report,
+                        Vec::new(),
+                        false,
+                        false,
+                        extras,
+                    ))
+                }
+                // Nothing started: say so and offer to start it (a POST).
+                None => Ok(notice(
+                    &ctx,
+                    "correction-not-started",
+                    ctx.t.with_text(
+                        "correction-offer",
+                        &[("id", summary.declaration_id.clone())],
+                    ),
+                    &summary,
+                )),
+            }
         }
+        Target::New { year, kind } => {
+            if kind != "change"
+                && let Some(r) = in_force_of(&app, &ctx, &person, *year, kind).await?
+            {
+                return Ok(notice(
+                    &ctx,
+                    "report-in-force-heading",
+                    in_force_message(ctx.t, &r),
+                    &r,
+                ));
+            }
+            let report = draft_or_new(&app, &ctx, &person, *year, kind).await?;
+            let extras = Extras {
+                last: last_id(&app, &ctx, &person, *year).await?,
+                ..Extras::default()
+            };
+            Ok(render(
+                &ctx,
+                &target,
+                &report,
+                Vec::new(),
+                false,
+                false,
+                extras,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StartCorrection {
+    csrf: String,
+    /// The report to correct.
+    id: String,
+}
+
+/// Starts the correction of one of the declarant's reports: its own draft slot, from the
+/// report's content, superseding it. A correction already started is kept as it is.
+pub(crate) async fn start_correction(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<StartCorrection>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let user = ctx.with_role(&[Role::Declarant])?.clone();
+    ctx.check_form(&headers, &form.csrf)?;
+    let person = user.person_key.clone().unwrap_or_default();
+    let (summary, content) = corrected(&app, &ctx, &person, &form.id).await?;
+    let year = summary.year as i32;
+    let slot = correction_slot(&form.id);
+    if stored_draft(&app, &ctx, &person, year, &slot)
+        .await?
+        .is_none()
+    {
         let mut report: Value =
             serde_json::from_str(&content).map_err(|e| WebError::internal(ctx.t, e))?;
         let stamp = crate::now().format("%Y%m%d%H%M%S").to_string();
-        report["declaration_id"] = Value::String(format!("{id}-c{stamp}"));
-        report["supersedes"] = Value::String(id.clone());
-        let year = summary.year as i32;
+        report["declaration_id"] = Value::String(format!("{}-c{stamp}", form.id));
+        report["supersedes"] = Value::String(form.id.clone());
         app.store
-            .save_draft(
-                &ctx.stamp(),
-                &person,
-                year,
-                &summary.kind,
-                &report.to_string(),
-            )
+            .save_draft(&ctx.stamp(), &person, year, &slot, &report.to_string())
             .await
             .map_err(|e| WebError::internal(ctx.t, e))?;
-        return Ok(
-            Redirect::to(&format!("/file?year={year}&kind={}", summary.kind)).into_response(),
-        );
     }
-    let (year, kind) = year_kind(&q);
-    let report = draft_or_new(&app, &ctx, &person, year, &kind).await?;
-    Ok(render(&ctx, &report, Vec::new(), false, false))
+    Ok(Redirect::to(&format!("/file?correct={}", url_part(&form.id))).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StartFromLast {
+    csrf: String,
+    year: i32,
+    kind: String,
+}
+
+/// Sections carried over from the last report in force (each marked until confirmed or
+/// edited), and the values in them that change every year, which are left empty.
+const CARRIED_SECTIONS: &[(&str, &[&str])] = &[
+    ("persons", &[]),
+    ("marriage", &[]),
+    ("travel_documents", &[]),
+    ("child_marriages", &[]),
+    ("residence_abroad", &[]),
+    ("employment", &[]),
+    ("real_estate", &[]),
+    ("stocks", &["market_value"]),
+    ("funds", &["net_value", "market_value"]),
+    ("insurance", &[]),
+    ("businesses", &[]),
+    ("overseas_deposits", &[]),
+    ("overseas_investments", &[]),
+];
+
+/// The new report's draft started from `last` (the person's last report in force): its
+/// carried-over sections, values that change every year emptied, each section marked.
+pub fn carried_over(new: &Value, last: &Value, last_id: &str) -> Value {
+    let mut out = new.clone();
+    let mut marked = Vec::new();
+    if let Value::Object(m) = &mut out {
+        for (key, yearly) in CARRIED_SECTIONS {
+            let Some(mut value) = last.get(*key).cloned() else {
+                continue;
+            };
+            if let Value::Array(rows) = &mut value {
+                if rows.is_empty() {
+                    continue;
+                }
+                for row in rows.iter_mut() {
+                    if let Value::Object(r) = row {
+                        for field in *yearly {
+                            r.remove(*field);
+                        }
+                    }
+                }
+            }
+            m.insert((*key).to_owned(), value);
+            marked.push(Value::String((*key).to_owned()));
+        }
+        if !marked.is_empty() {
+            m.insert(CARRIED.into(), json!({"from": last_id, "sections": marked}));
+        }
+    }
+    out
+}
+
+/// Starts a new annual or initial report from the person's last report in force (a POST).
+pub(crate) async fn start_from_last(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<StartFromLast>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx::of(&app, &headers).await?;
+    let user = ctx.with_role(&[Role::Declarant])?.clone();
+    ctx.check_form(&headers, &form.csrf)?;
+    let person = user.person_key.clone().unwrap_or_default();
+    let target = Target::of(&FileQuery {
+        year: Some(form.year),
+        kind: Some(form.kind.clone()),
+        correct: None,
+    });
+    let Target::New { year, kind } = &target else {
+        return Err(WebError::Forbidden(ctx.t));
+    };
+    if kind == "change" {
+        return Err(WebError::Forbidden(ctx.t));
+    }
+    let reports = app
+        .store
+        .reports_of(&person)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    let last = last_before(&reports, *year);
+    let draft = draft_or_new(&app, &ctx, &person, *year, kind).await?;
+    let report = match last {
+        Some(last) => {
+            let (_, content) = crate::readable_report(&app, &ctx, &last.declaration_id).await?;
+            let last_report: Value =
+                serde_json::from_str(&content).map_err(|e| WebError::internal(ctx.t, e))?;
+            let carried = carried_over(&draft, &last_report, &last.declaration_id);
+            // As the form holds it, so that a section is "edited" only when the declarant
+            // changed it, not because the form writes amounts or empty fields otherwise.
+            let (mut normal, _) = report_from_form(&carried, &form_pairs(&carried));
+            if let (Value::Object(m), Some(mark)) = (&mut normal, carried.get(CARRIED)) {
+                m.insert(CARRIED.into(), mark.clone());
+            }
+            normal
+        }
+        None => draft,
+    };
+    app.store
+        .save_draft(&ctx.stamp(), &person, *year, kind, &report.to_string())
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    Ok(Redirect::to(&target.action()).into_response())
+}
+
+/// What a browser posts for the form as the page shows `report`, without pressing a button.
+pub fn form_pairs(report: &Value) -> Vec<(String, String)> {
+    let t = Tr {
+        lang: crate::i18n::Lang::Zh,
+    };
+    let mut pairs = vec![("filed_on".to_owned(), shown(report.get("filed_on")))];
+    if report.get("change").is_some() {
+        pairs.push(("change.on".into(), shown(get_path(report, "change.on"))));
+        for key in change_sections(report) {
+            pairs.push(("change.sections".into(), key));
+        }
+    }
+    for s in views(t, report, &[]) {
+        if s.list {
+            pairs.push((format!("{}.rows", s.key), s.rows.len().to_string()));
+        }
+        if s.nothing {
+            pairs.push((format!("nothing.{}", s.key), "1".into()));
+        }
+        for row in s.rows {
+            for f in row.fields {
+                if f.kind == "checkbox" {
+                    if f.value == "true" {
+                        pairs.push((f.name, "1".into()));
+                    }
+                } else {
+                    pairs.push((f.name, f.value));
+                }
+            }
+        }
+    }
+    if let Some(o) = report.get("other_matters") {
+        pairs.push(("other_matters".into(), shown(Some(o))));
+    }
+    pairs
 }
 
 /// The report parsed and validated by the domain rules, or every issue.
@@ -1092,6 +1727,183 @@ fn with_unit_issues(report_issues: Vec<Issue>, unit_issues: Vec<Issue>) -> Vec<I
     out
 }
 
+/// Every issue of a report at once, form and rule issues together: the issues of the report as
+/// it is, then those the rules find once the values the form refused are set aside (removed; a
+/// required one given a neutral value; failing that, its row left out), round after round until
+/// nothing new is found. So one round of corrections suffices for any mix of mistakes.
+pub fn every_issue(report: &Value) -> Vec<Issue> {
+    let Err(mut issues) = parse_report(report) else {
+        return Vec::new();
+    };
+    let mut repaired = report.clone();
+    let mut tried: Vec<(String, u8)> = Vec::new();
+    let mut round: Vec<String> = issues.iter().map(|i| i.path.clone()).collect();
+    for _ in 0..12 {
+        let mut changed = false;
+        for path in &round {
+            let attempt = match tried.iter_mut().find(|(p, _)| p == path) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    tried.push((path.clone(), 0));
+                    0
+                }
+            };
+            changed |= set_aside(&mut repaired, path, attempt);
+        }
+        if !changed {
+            break;
+        }
+        let Err(more) = parse_report(&repaired) else {
+            break;
+        };
+        // A new place to set aside; or one set aside (removed) that turns out to be required.
+        round = more
+            .iter()
+            .filter(|m| {
+                if tried.iter().any(|(p, _)| p == &m.path) {
+                    m.code == IssueCode::MissingField
+                } else {
+                    !issues.iter().any(|i| i.path == m.path)
+                }
+            })
+            .map(|m| m.path.clone())
+            .collect();
+        for m in more {
+            if !issues.iter().any(|i| i.path == m.path) {
+                issues.push(m);
+            }
+        }
+    }
+    issues
+}
+
+/// [`every_issue`], in the order the form shows the places they are about.
+pub fn every_issue_in_form_order(report: &Value) -> Vec<Issue> {
+    let mut issues = every_issue(report);
+    issues.sort_by_key(|i| form_order(&i.path, report));
+    issues
+}
+
+/// A neutral value of the kind the form's field at `path` holds, in place of a required one
+/// the form refused, so that the rest of its row can be checked.
+fn placeholder(path: &str, filed_on: Option<&str>) -> Value {
+    let input = place(path, &Value::Null).field.map(|f| f.input);
+    // The report date: a date no rule finds too late, and not one a reader would make up.
+    let day = filed_on
+        .filter(|d| probity_model::Date::parse(d).is_ok())
+        .unwrap_or("2000-01-01");
+    Value::String(
+        match input {
+            Some(Input::Date) => day,
+            Some(Input::Month) => day.get(..7).unwrap_or("2000-01"),
+            Some(Input::Choice(options)) => options.first().copied().unwrap_or("0"),
+            Some(Input::Text) => "-",
+            Some(Input::List) => return Value::Array(Vec::new()),
+            Some(Input::Bool) => return Value::Bool(false),
+            _ => "0",
+        }
+        .to_owned(),
+    )
+}
+
+/// Sets aside the value at a JSON path (`$.real_estate[0].price`) so the rest can be checked:
+/// first removed, then (a required one) given a [`placeholder`]. Whether it changed anything.
+fn set_aside(report: &mut Value, path: &str, attempt: u8) -> bool {
+    let Some(p) = path.strip_prefix("$.") else {
+        return false;
+    };
+    let filed_on = report
+        .get("filed_on")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    // Only a field's value is set aside, never a section as a whole.
+    if place(path, &Value::Null).field.is_none() {
+        return false;
+    }
+    // Path parts: `real_estate[0].owners[1]` → real_estate, 0, owners, 1.
+    let mut parts: Vec<Result<usize, &str>> = Vec::new();
+    for piece in p.split('.') {
+        let mut rest = piece;
+        if let Some(i) = rest.find('[') {
+            parts.push(Err(&rest[..i]));
+            rest = &rest[i..];
+            while let Some(close) = rest.find(']') {
+                match rest[1..close].parse::<usize>() {
+                    Ok(n) => parts.push(Ok(n)),
+                    Err(_) => return false,
+                }
+                rest = &rest[close + 1..];
+            }
+        } else {
+            parts.push(Err(rest));
+        }
+    }
+    let (parent_parts, last) = match attempt {
+        0 | 1 => match parts.split_last() {
+            Some((last, parent)) => (parent.to_vec(), *last),
+            None => return false,
+        },
+        // A placeholder the rules still refuse is said as it is: the row is never dropped
+        // (that would hide its other issues, or invent "section empty").
+        _ => return false,
+    };
+    let mut at = &mut *report;
+    for part in &parent_parts {
+        let next = match (part, at) {
+            (Ok(i), Value::Array(items)) => items.get_mut(*i),
+            (Err(k), Value::Object(m)) => m.get_mut(*k),
+            _ => None,
+        };
+        match next {
+            Some(v) => at = v,
+            None => return false,
+        }
+    }
+    match (last, at, attempt) {
+        (Err(k), Value::Object(m), 0) => {
+            if m.remove(k).is_none() {
+                m.insert(k.to_owned(), placeholder(path, filed_on.as_deref()));
+            }
+            true
+        }
+        (Err(k), Value::Object(m), 1) => {
+            m.insert(k.to_owned(), placeholder(path, filed_on.as_deref()));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Every issue of the report at once: the units refused as typed, the form's and the rules'
+/// ([`every_issue`]), and the sections still marked as carried over.
+/// Empty when the report may be filed.
+pub fn all_issues(t: Tr, report: &Value, unit_issues: Vec<Issue>) -> Vec<IssueView> {
+    let issues = every_issue(&submittable(report));
+    let mut issues = if issues.is_empty() {
+        unit_issues
+    } else {
+        with_unit_issues(issues, unit_issues)
+    };
+    for key in carried_sections(report) {
+        issues.push(Issue::new(
+            format!("$.{CARRIED}.{key}"),
+            IssueCode::MissingField,
+            Vec::new(),
+            "carried over and not yet confirmed",
+        ));
+    }
+    let mut views = issue_views(t, report, &issues);
+    for v in &mut views {
+        if v.path.starts_with(&format!("$.{CARRIED}.")) {
+            v.message = t.get("carried-unconfirmed");
+        }
+    }
+    views
+}
+
 pub(crate) async fn file_post(
     State(app): State<Arc<App>>,
     Query(q): Query<FileQuery>,
@@ -1107,8 +1919,37 @@ pub(crate) async fn file_post(
         .unwrap_or("");
     ctx.check_form(&headers, csrf)?;
     let person = user.person_key.clone().unwrap_or_default();
-    let (year, kind) = year_kind(&q);
-    let draft = draft_or_new(&app, &ctx, &person, year, &kind).await?;
+    let target = Target::of(&q);
+    let mut extras = Extras::default();
+    let (year, slot, draft) = match &target {
+        Target::Correction { id } => {
+            let (summary, _) = corrected(&app, &ctx, &person, id).await?;
+            let year = summary.year as i32;
+            let slot = correction_slot(id);
+            extras.corrects = Some((&summary).into());
+            // A correction is started by its own POST; a form posted without one starts nothing.
+            let Some(draft) = stored_draft(&app, &ctx, &person, year, &slot).await? else {
+                return Ok(notice(
+                    &ctx,
+                    "correction-not-started",
+                    ctx.t.with_text(
+                        "correction-offer",
+                        &[("id", summary.declaration_id.clone())],
+                    ),
+                    &summary,
+                ));
+            };
+            (year, slot, draft)
+        }
+        Target::New { year, kind } => {
+            extras.last = last_id(&app, &ctx, &person, *year).await?;
+            (
+                *year,
+                kind.clone(),
+                draft_or_new(&app, &ctx, &person, *year, kind).await?,
+            )
+        }
+    };
     let (mut report, unit_issues) = report_from_form(&draft, &pairs);
     let action = pairs
         .iter()
@@ -1137,55 +1978,126 @@ pub(crate) async fn file_post(
     }
     let text = report.to_string();
     app.store
-        .save_draft(&ctx.stamp(), &person, year, &kind, &text)
+        .save_draft(&ctx.stamp(), &person, year, &slot, &text)
         .await
         .map_err(|e| WebError::internal(ctx.t, e))?;
-    match action.as_str() {
-        "review" | "submit" => {
-            let t = ctx.t;
-            let declaration = match parse_report(&report) {
-                Ok(d) if unit_issues.is_empty() => d,
-                Ok(_) => {
-                    let views = issue_views(t, &report, &unit_issues);
-                    return Ok(render(&ctx, &report, views, false, true));
-                }
-                Err(issues) => {
-                    let issues = with_unit_issues(issues, unit_issues);
-                    let views = issue_views(t, &report, &issues);
-                    return Ok(render(&ctx, &report, views, false, true));
-                }
-            };
-            if action == "review" {
-                return Ok(render(&ctx, &report, Vec::new(), true, true));
-            }
-            if !pairs.iter().any(|(k, v)| k == "commitment" && v == "1") {
-                let issue = shown_issue(t, &report, "$.commitment", t.get("commitment-needed"));
-                return Ok(render(&ctx, &report, vec![issue], true, true));
-            }
-            if user.person_key.as_deref()
-                != Some(app.store.person_key(&declaration.declarant_id).as_str())
-            {
-                return Err(WebError::Forbidden(ctx.t));
-            }
-            match app
-                .store
-                .submit_declaration(&ctx.stamp(), &declaration, &text)
-                .await
-            {
-                Ok(_) => Ok(
-                    Redirect::to(&format!("/reports/{}", declaration.declaration_id))
-                        .into_response(),
-                ),
-                Err(probity_store::StoreError::Rejected { field, message, .. }) => {
-                    // The store's refusals are in English: say so in the reader's language.
-                    let message = t.with_text("issue-store-rejected", &[("detail", message)]);
-                    let issue = shown_issue(t, &report, &field, message);
-                    Ok(render(&ctx, &report, vec![issue], false, true))
-                }
-                Err(e) => Err(WebError::internal(ctx.t, e)),
-            }
+    if action != "review" && action != "submit" {
+        return Ok(render(
+            &ctx,
+            &target,
+            &report,
+            Vec::new(),
+            false,
+            true,
+            extras,
+        ));
+    }
+    let t = ctx.t;
+    // A second annual or initial report beside the one in force is refused: the correction is
+    // the way to change it.
+    if let Target::New { kind, .. } = &target
+        && kind != "change"
+        && let Some(r) = in_force_of(&app, &ctx, &person, year, kind).await?
+    {
+        let issue = shown_issue(t, &report, "$.report", in_force_message(t, &r));
+        extras.in_force = Some((&r).into());
+        return Ok(render(
+            &ctx,
+            &target,
+            &report,
+            vec![issue],
+            false,
+            true,
+            extras,
+        ));
+    }
+    let issues = all_issues(t, &report, unit_issues);
+    if !issues.is_empty() {
+        return Ok(render(&ctx, &target, &report, issues, false, true, extras));
+    }
+    let filed = submittable(&report);
+    let declaration = match parse_report(&filed) {
+        Ok(d) => d,
+        Err(issues) => {
+            let views = issue_views(t, &report, &issues);
+            return Ok(render(&ctx, &target, &report, views, false, true, extras));
         }
-        _ => Ok(render(&ctx, &report, Vec::new(), false, true)),
+    };
+    if action == "review" {
+        return Ok(render(
+            &ctx,
+            &target,
+            &report,
+            Vec::new(),
+            true,
+            true,
+            extras,
+        ));
+    }
+    if !pairs.iter().any(|(k, v)| k == "commitment" && v == "1") {
+        let issue = shown_issue(t, &report, "$.commitment", t.get("commitment-needed"));
+        return Ok(render(
+            &ctx,
+            &target,
+            &report,
+            vec![issue],
+            true,
+            true,
+            extras,
+        ));
+    }
+    if user.person_key.as_deref() != Some(app.store.person_key(&declaration.declarant_id).as_str())
+    {
+        return Err(WebError::Forbidden(ctx.t));
+    }
+    match app
+        .store
+        .submit_declaration(&ctx.stamp(), &declaration, &filed.to_string())
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/reports/{}", declaration.declaration_id)).into_response())
+        }
+        Err(probity_store::StoreError::Rejected { field, message, .. }) => {
+            // The store's refusals are in English: say so in the reader's language.
+            let message = t.with_text("issue-store-rejected", &[("detail", message)]);
+            let issue = shown_issue(t, &report, &field, message);
+            Ok(render(
+                &ctx,
+                &target,
+                &report,
+                vec![issue],
+                false,
+                true,
+                extras,
+            ))
+        }
+        Err(
+            e @ (probity_store::StoreError::Database(_)
+            | probity_store::StoreError::Io { .. }
+            | probity_store::StoreError::KeyFile { .. }
+            | probity_store::StoreError::UnknownKey(_)
+            | probity_store::StoreError::Crypto(_)
+            | probity_store::StoreError::UnsupportedUrl(_)
+            | probity_store::StoreError::NotCommitted(_)
+            | probity_store::StoreError::Corrupt(_)),
+        ) => Err(WebError::internal(ctx.t, e)),
+        // Any other refusal (a cycle not open, a report already in force): said at the top of
+        // the form, in the reader's language around the store's words (which name reports by
+        // id, never a person).
+        Err(refusal) => {
+            let message = t.with_text("issue-store-rejected", &[("detail", refusal.to_string())]);
+            let issue = shown_issue(t, &report, "$", message);
+            Ok(render(
+                &ctx,
+                &target,
+                &report,
+                vec![issue],
+                false,
+                true,
+                extras,
+            ))
+        }
     }
 }
 

@@ -75,6 +75,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/lang/{code}", get(switch_lang))
         .route("/me", get(me::page))
         .route("/file", get(filing::file_page).post(filing::file_post))
+        .route("/file/correct", post(filing::start_correction))
+        .route("/file/start-from-last", post(filing::start_from_last))
         .route("/reports/{id}", get(report_page))
         .route("/progress", get(progress_page))
         .route("/progress.csv", get(progress_csv))
@@ -108,6 +110,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/key-checks", get(workbench::key_checks_page))
         .route("/audit", get(audit::audit_page))
         .route("/static/probity.css", get(stylesheet))
+        .route("/static/file.js", get(filing_script))
         .merge(api::routes())
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(app)
@@ -143,6 +146,13 @@ async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         include_str!("../static/probity.css"),
+    )
+}
+
+async fn filing_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../static/file.js"),
     )
 }
 

@@ -48,8 +48,44 @@ pub fn report_view(t: Tr, report: &Value) -> Vec<ShownSection> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    SECTIONS
+    // A change report: when it changed and which matters, first; then only those matters.
+    let change = report.get("change");
+    let named: Option<Vec<&str>> = change.map(|c| {
+        c.get("sections")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    });
+    let head = change.map(|c| ShownSection {
+        key: "change",
+        title: t.get("change-matters"),
+        nothing: false,
+        rows: vec![ShownRow {
+            caption: t.get("kind-change"),
+            cells: vec![
+                (
+                    t.get("change-on"),
+                    c.get("on").and_then(Value::as_str).unwrap_or("").to_owned(),
+                ),
+                (
+                    t.get("change-matters"),
+                    named
+                        .iter()
+                        .flatten()
+                        .map(|k| t.get(&format!("s-{k}")))
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                ),
+            ],
+        }],
+    });
+    let body = SECTIONS
         .iter()
+        .filter(|s| {
+            named
+                .as_ref()
+                .is_none_or(|n| s.key == "persons" || n.contains(&s.key))
+        })
         .map(|s| {
             let rows: Vec<Value> = if s.list {
                 report
@@ -103,8 +139,8 @@ pub fn report_view(t: Tr, report: &Value) -> Vec<ShownSection> {
                     .collect(),
                 title,
             }
-        })
-        .collect()
+        });
+    head.into_iter().chain(body).collect()
 }
 
 fn shown_currency(row: &Value) -> String {

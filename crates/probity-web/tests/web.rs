@@ -16,6 +16,7 @@ use tower::ServiceExt;
 mod browser;
 mod cycles;
 mod me;
+mod lifecycle;
 mod statistics;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
@@ -596,6 +597,22 @@ fn multipart(
         .unwrap()
 }
 
+/// Starts the correction of report `id` as the form's button does (a POST with the token);
+/// returns where it leads.
+async fn start_correction(app: &Arc<App>, cookie: &str, id: &str) -> String {
+    let csrf = csrf_of(app, cookie).await;
+    let response = probity_web::router(Arc::clone(app))
+        .oneshot(form_post(
+            "/file/correct",
+            cookie,
+            format!("csrf={csrf}&id={id}"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
 async fn csrf_of(app: &Arc<App>, cookie: &str) -> String {
     let (_, _, session) = send(app, get("/api/session", cookie)).await;
     serde_json::from_str::<serde_json::Value>(&session).unwrap()["csrf"]
@@ -1046,21 +1063,38 @@ async fn a_correction_starts_from_the_report_and_supersedes_it() {
         send(&app, get("/file?correct=D2025-000002", &chen)).await.0,
         StatusCode::FORBIDDEN
     );
-    let (status, _, _) = send(&app, get("/file?correct=D2025-000001", &chen)).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _, page) = send(&app, get("/file?year=2025&kind=annual", &chen)).await;
+    let person = app
+        .store
+        .person_key(&probity_model::ResidentId::parse(DECLARANT).unwrap());
+    // A GET starts nothing: it offers to start the correction, and no draft is written.
+    let (status, _, page) = send(&app, get("/file?correct=D2025-000001", &chen)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("id=\"start-correction\""), "{page}");
+    assert!(
+        app.store
+            .draft(&person, 2025, "correction:D2025-000001")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        start_correction(&app, &chen, "D2025-000001").await,
+        "/file?correct=D2025-000001"
+    );
+    let (status, _, page) = send(&app, get("/file?correct=D2025-000001", &chen)).await;
     assert_eq!(status, StatusCode::OK);
     // The form holds the filed content (here, its first property's address).
     assert!(
         page.contains("三盛名邸"),
         "the report's content is in the form"
     );
-    let person = app
-        .store
-        .person_key(&probity_model::ResidentId::parse(DECLARANT).unwrap());
+    assert!(
+        page.contains("id=\"corrects\""),
+        "the form names the report it corrects"
+    );
     let draft: serde_json::Value = serde_json::from_str(
         &app.store
-            .draft(&person, 2025, "annual")
+            .draft(&person, 2025, "correction:D2025-000001")
             .await
             .unwrap()
             .unwrap(),
@@ -1958,11 +1992,8 @@ async fn amounts_typed_in_wan_are_stored_in_exact_yuan() {
     let (_dir, app) = app().await;
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     // A correction of the filed report starts as a draft holding its content.
-    assert_eq!(
-        send(&app, get("/file?correct=D2025-000001", &chen)).await.0,
-        StatusCode::SEE_OTHER
-    );
-    let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &chen)).await;
+    start_correction(&app, &chen, "D2025-000001").await;
+    let (_, _, page) = send(&app, get("/file?correct=D2025-000001", &chen)).await;
     // The price is shown in 万元, with the unit beside it and the yuan under it.
     let filed: serde_json::Value = serde_json::from_str(
         std::fs::read_to_string(fixtures().join("declarations.jsonl"))
@@ -2000,7 +2031,7 @@ async fn amounts_typed_in_wan_are_stored_in_exact_yuan() {
     set_field(&mut pairs, "action", "review");
     let (status, _, page) = send(
         &app,
-        form_post("/file?year=2025&kind=annual", &chen, urlencoded(&pairs)),
+        form_post("/file?correct=D2025-000001", &chen, urlencoded(&pairs)),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -2010,7 +2041,7 @@ async fn amounts_typed_in_wan_are_stored_in_exact_yuan() {
         page.split("id=\"errors\"").nth(1).unwrap_or(&page)
     );
     // The draft kept what was typed.
-    let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &chen)).await;
+    let (_, _, page) = send(&app, get("/file?correct=D2025-000001", &chen)).await;
     assert!(page.contains("value=\"123.4567891\""));
 
     // Exact to the fen: filed, and the stored report holds the yuan.
@@ -2019,7 +2050,7 @@ async fn amounts_typed_in_wan_are_stored_in_exact_yuan() {
     set_field(&mut pairs, "commitment", "1");
     let (status, _, page) = send(
         &app,
-        form_post("/file?year=2025&kind=annual", &chen, urlencoded(&pairs)),
+        form_post("/file?correct=D2025-000001", &chen, urlencoded(&pairs)),
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
@@ -2285,7 +2316,13 @@ async fn issues_are_in_the_readers_language_on_pages_and_in_the_api() {
         let (status, _, body) = send(&app, request).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         let issues: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let issue = &issues["issues"][0];
+        // Every issue at once (the change report's rule issues too): the one about the area.
+        let issue = issues["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"] == "$.real_estate[0].area_m2")
+            .unwrap();
         assert_eq!(issue["path"], "$.real_estate[0].area_m2");
         assert_eq!(issue["code"], "too-many-decimals");
         assert_eq!(
@@ -2446,13 +2483,13 @@ async fn every_page_labels_its_controls_and_holds_together() {
     .await;
     assert!(page.contains("id=\"errors\""));
     pages.push(("file (errors)".into(), page));
-    send(&app, get("/file?correct=D2025-000001", &chen)).await;
-    let (_, _, page) = send(&app, get("/file?year=2025&kind=annual", &chen)).await;
+    start_correction(&app, &chen, "D2025-000001").await;
+    let (_, _, page) = send(&app, get("/file?correct=D2025-000001", &chen)).await;
     let mut pairs = form_fields(&page, "report-form");
     set_field(&mut pairs, "action", "review");
     let (status, _, page) = send(
         &app,
-        form_post("/file?year=2025&kind=annual", &chen, urlencoded(&pairs)),
+        form_post("/file?correct=D2025-000001", &chen, urlencoded(&pairs)),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "the correction as filed is ready");
@@ -2760,6 +2797,20 @@ async fn every_page_passes_axe_in_a_real_browser() {
     shot(&client, "report-readable").await;
     client
         .goto(&format!("{base}/file?correct=D2025-000001"))
+        .await
+        .unwrap();
+    check("/file (a correction not started)").await;
+    client
+        .find(Locator::Id("start-correction"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Only the correction's form names the report it corrects.
+    client
+        .wait()
+        .for_element(Locator::Id("corrects"))
         .await
         .unwrap();
     check("/file (a correction, every matter)").await;

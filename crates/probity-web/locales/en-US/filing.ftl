@@ -191,3 +191,18 @@ report-content = What the report says
 report-json = The report as filed (JSON)
 nothing-reported = Nothing to report
 not-given = (not given)
+
+# The report lifecycle on the form: kinds, corrections, reports in force, carried-over sections.
+start-correction = Correct that report instead
+corrects-report = Corrects report:
+correction-not-started = Correction not started
+correction-offer = The correction of report { $id } has not been started. Once started, the form begins from that report's content and, when submitted, supersedes it.
+report-in-force-heading = A report is already in force
+report-in-force = A { $kind } for { $year } is already in force: { $id } (filed on { $filed_on }). A second one cannot be filed; to change it, correct that report.
+start-from-last = Start from the last report
+carried-from = Carried over from { $id } — confirm or edit
+confirm-carried = Checked: this is still right
+carried-unconfirmed = This section was carried over from the last report and is not yet confirmed or edited.
+change-on = Date of the change
+change-matters = Matters that changed
+show-matters = Show the chosen matters

@@ -191,3 +191,18 @@ report-content = 报告内容
 report-json = 报告原文（JSON）
 nothing-reported = 无此类情况
 not-given = （未填）
+
+# The report lifecycle on the form: kinds, corrections, reports in force, carried-over sections.
+start-correction = 改为更正此报告
+corrects-report = 更正的报告：
+correction-not-started = 尚未开始更正
+correction-offer = 报告 { $id } 的更正尚未开始。开始后，表单以该报告的内容为起点，提交后取代该报告。
+report-in-force-heading = 已有报告在有效状态
+report-in-force = { $year } 年的{ $kind }已有一份有效报告：{ $id }（填报日期 { $filed_on }）。不能再填报第二份；如需修改，请更正该报告。
+start-from-last = 以上一份报告为起点
+carried-from = 沿用自 { $id } — 请确认或修改
+confirm-carried = 已核对，内容无误
+carried-unconfirmed = 此部分沿用自上一份报告，尚未确认或修改。
+change-on = 变化发生日期
+change-matters = 发生变化的事项
+show-matters = 显示所选事项
