@@ -266,7 +266,7 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
             }
             Err(probity_store::StoreError::NotInForce { in_force, .. }) => {
                 let message = ctx.t.with_text(
-                    "report-in-force",
+                    "report-in-force-api",
                     &[
                         ("id", in_force.declaration_id.clone()),
                         ("year", in_force.year.to_string()),

@@ -1091,6 +1091,8 @@ struct FilePage {
     change_matters: Vec<(&'static str, bool)>,
     /// The report a correction corrects.
     corrects: Option<NamedReport>,
+    /// The cycle is closed: the report will be recorded as a late filing.
+    closed: bool,
     /// The report in force that this one would stand beside (a refused duplicate).
     in_force: Option<NamedReport>,
     /// The report the carried-over sections come from.
@@ -1334,6 +1336,23 @@ struct Extras {
     in_force: Option<NamedReport>,
     /// The person's last annual or initial report in force before this year, if any.
     last: Option<String>,
+    /// An annual report of a cycle already closed: it is filed as a late filing.
+    closed: bool,
+}
+
+/// Whether a new report of `kind` on `year` is an annual report of a closed cycle, which the
+/// store takes only as a late filing ([`probity_store::Filing::Late`]).
+async fn cycle_closed(app: &App, ctx: &Ctx, year: i32, kind: &str) -> Result<bool, WebError> {
+    if kind != "annual" {
+        return Ok(false);
+    }
+    Ok(app
+        .store
+        .cycle_list()
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?
+        .iter()
+        .any(|c| c.year == year && !c.is_open()))
 }
 
 fn render(
@@ -1379,6 +1398,7 @@ fn render(
         change_matters,
         corrects: extras.corrects,
         in_force: extras.in_force,
+        closed: extras.closed,
         carried_from: shown(get_path(report, "carried_over.from")),
         sections: views(ctx.t, report, &issues),
         other_matters: shown(report.get("other_matters")),
@@ -1499,6 +1519,7 @@ pub(crate) async fn file_page(
             let report = draft_or_new(&app, &ctx, &person, *year, kind).await?;
             let extras = Extras {
                 last: last_id(&app, &ctx, &person, *year).await?,
+                closed: cycle_closed(&app, &ctx, *year, kind).await?,
                 ..Extras::default()
             };
             Ok(render(
@@ -1943,6 +1964,7 @@ pub(crate) async fn file_post(
         }
         Target::New { year, kind } => {
             extras.last = last_id(&app, &ctx, &person, *year).await?;
+            extras.closed = cycle_closed(&app, &ctx, *year, kind).await?;
             (
                 *year,
                 kind.clone(),
@@ -2050,9 +2072,14 @@ pub(crate) async fn file_post(
     {
         return Err(WebError::Forbidden(ctx.t));
     }
+    let filing = if extras.closed {
+        probity_store::Filing::Late
+    } else {
+        probity_store::Filing::Regular
+    };
     match app
         .store
-        .submit_declaration(&ctx.stamp(), &declaration, &filed.to_string())
+        .submit_filing(&ctx.stamp(), &declaration, &filed.to_string(), filing)
         .await
     {
         Ok(_) => {
@@ -2062,6 +2089,28 @@ pub(crate) async fn file_post(
             // The store's refusals are in English: say so in the reader's language.
             let message = t.with_text("issue-store-rejected", &[("detail", message)]);
             let issue = shown_issue(t, &report, &field, message);
+            Ok(render(
+                &ctx,
+                &target,
+                &report,
+                vec![issue],
+                false,
+                true,
+                extras,
+            ))
+        }
+        // Another report of this kind and year came into force meanwhile: offer its correction.
+        Err(probity_store::StoreError::NotInForce { in_force, .. }) => {
+            let message = t.with_text(
+                "report-in-force",
+                &[
+                    ("kind", t.kind(&in_force.kind)),
+                    ("year", in_force.year.to_string()),
+                    ("id", in_force.declaration_id.clone()),
+                    ("filed_on", in_force.filed_on.clone()),
+                ],
+            );
+            let issue = shown_issue(t, &report, "$", message);
             Ok(render(
                 &ctx,
                 &target,

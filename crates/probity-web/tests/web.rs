@@ -15,8 +15,8 @@ use tower::ServiceExt;
 
 mod browser;
 mod cycles;
-mod me;
 mod lifecycle;
+mod me;
 mod statistics;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example

@@ -206,3 +206,4 @@ carried-unconfirmed = This section was carried over from the last report and is 
 change-on = Date of the change
 change-matters = Matters that changed
 show-matters = Show the chosen matters
+cycle-closed-late-filing = This year's cycle is closed: your report will be recorded as a late filing.

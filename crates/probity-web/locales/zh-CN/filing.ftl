@@ -206,3 +206,4 @@ carried-unconfirmed = 此部分沿用自上一份报告，尚未确认或修改�
 change-on = 变化发生日期
 change-matters = 发生变化的事项
 show-matters = 显示所选事项
+cycle-closed-late-filing = 本年度报告工作已结束：您的报告将记录为逾期补报。

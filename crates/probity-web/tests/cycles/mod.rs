@@ -160,6 +160,16 @@ async fn closing_a_cycle_asks_first_and_is_audited() {
         page.contains("D2025-000001") && page.contains("已结束"),
         "{page}"
     );
+    // A declarant who has not filed yet is told the report will be a late filing.
+    let newbie = sign_in(&app, "newbie", PASSWORD).await.unwrap();
+    let (status, _, page) = send(&app, get("/file?year=2025&kind=annual", &newbie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("id=\"closed-cycle\"") && page.contains("逾期补报"),
+        "{page}"
+    );
+    let (_, _, page) = send(&app, get("/file?year=2026&kind=annual", &newbie)).await;
+    assert!(!page.contains("id=\"closed-cycle\""), "{page}");
     assert!(app.store.verify_audit(None).await.unwrap().is_ok());
 }
 
