@@ -975,4 +975,18 @@ fn a_marriage_event_after_the_declared_change_is_one_unreported_finding() {
     assert_eq!(found[0].declared, "2013-07-15");
     assert_eq!(found[0].registry, "2013-09-15");
     assert_eq!(found[0].declared_path, "$.marriage");
+
+    // The latest event is the declared change, of another kind.
+    let other_kind = edited_registries("marriages.csv", |t| {
+        t.replace(
+            "林碧玉,CN,marriage,2013-07-15",
+            "林碧玉,CN,divorce,2013-07-15",
+        )
+    });
+    let found = own(&run(other_kind.path()));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].kind, FindingKind::Differs);
+    assert_eq!(found[0].field, "last_change.kind");
+    assert_eq!(found[0].declared, "marriage");
+    assert_eq!(found[0].registry, "divorce");
 }
