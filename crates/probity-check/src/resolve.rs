@@ -416,7 +416,7 @@ impl RegistryIndex {
     }
 
     /// Rows whose ID is the valid resident ID `id`.
-    fn with_id<'a>(&'a self, id: &str) -> impl Iterator<Item = RowRef> + use<'a> {
+    pub(crate) fn with_id<'a>(&'a self, id: &str) -> impl Iterator<Item = RowRef> + use<'a> {
         self.by_id.get(id_key(id))
     }
 

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use probity_check::{RegistryExtracts, check_all};
-use probity_model::{Declaration, Discrepancy, Profile};
+use probity_model::finding::FindingKind;
+use probity_model::{Category, Declaration, Discrepancy, Profile};
 
 fn small() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small")
@@ -1029,4 +1030,60 @@ fn timeliness_finds_exactly_what_the_synthetic_change_reports_hide() {
     }
     assert!(found.iter().any(|f| f.kind == FindingKind::Late));
     assert!(found.iter().any(|f| f.declaration_id.is_empty()));
+}
+
+/// FORMATS.md, Marriage: a divorce after the declared marriage is one `unreported` finding naming
+/// the event and both its rows (the spouse's mirror too), not also a `differs` on the status; a
+/// declared marriage registered on another date is `differs` at `last_change.on`.
+#[test]
+fn a_marriage_event_after_the_declared_change_is_one_unreported_finding() {
+    let own = |found: &[Discrepancy]| -> Vec<Discrepancy> {
+        found
+            .iter()
+            .filter(|d| d.declaration_id == "D2025-000001" && d.category == Category::Marriage)
+            .cloned()
+            .collect()
+    };
+    assert!(own(&run(&small().join("registries"))).is_empty());
+
+    let divorced = edited_registries("marriages.csv", |t| {
+        format!(
+            "{t}MRX1,350111199006074875,陈良生,350102199012163640,林碧玉,CN,divorce,2025-06-01\n\
+             MRX2,350102199012163640,林碧玉,350111199006074875,陈良生,CN,divorce,2025-06-01\n"
+        )
+    });
+    let found = own(&run(divorced.path()));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].kind, FindingKind::Unreported);
+    assert_eq!(found[0].registry, "divorce 2025-06-01");
+    assert_eq!(found[0].registry_record_ids, ["MRX1", "MRX2"]);
+    assert_eq!(found[0].declared_path, "");
+
+    let moved = edited_registries("marriages.csv", |t| {
+        t.replace(
+            "林碧玉,CN,marriage,2013-07-15",
+            "林碧玉,CN,marriage,2013-09-15",
+        )
+    });
+    let found = own(&run(moved.path()));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].kind, FindingKind::Differs);
+    assert_eq!(found[0].field, "last_change.on");
+    assert_eq!(found[0].declared, "2013-07-15");
+    assert_eq!(found[0].registry, "2013-09-15");
+    assert_eq!(found[0].declared_path, "$.marriage");
+
+    // The latest event is the declared change, of another kind.
+    let other_kind = edited_registries("marriages.csv", |t| {
+        t.replace(
+            "林碧玉,CN,marriage,2013-07-15",
+            "林碧玉,CN,divorce,2013-07-15",
+        )
+    });
+    let found = own(&run(other_kind.path()));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].kind, FindingKind::Differs);
+    assert_eq!(found[0].field, "last_change.kind");
+    assert_eq!(found[0].declared, "marriage");
+    assert_eq!(found[0].registry, "divorce");
 }

@@ -484,13 +484,26 @@ fn check(d: &Data) -> HashMap<String, Vec<Found>> {
         own.sort_by_key(|r| (r.date, r.event == MarriageEvent::Divorce));
         if let Some(last) = own.last() {
             match &decl.marriage.as_ref().and_then(|m| m.last_change.clone()) {
+                // The event's rows: the declarant's and the spouse's mirror, where there is one.
                 None => push(
                     Category::Marriage,
                     FindingKind::Unreported,
                     &[],
                     String::new(),
                     "",
-                    vec![last.record_id.clone()],
+                    std::iter::once(last.record_id.clone())
+                        .chain(
+                            d.marriages
+                                .iter()
+                                .filter(|m| {
+                                    m.person_id == last.spouse_id
+                                        && m.spouse_id == last.person_id
+                                        && m.event == last.event
+                                        && m.date == last.date
+                                })
+                                .map(|m| m.record_id.clone()),
+                        )
+                        .collect(),
                 ),
                 Some(c) if c.on != last.date => push(
                     Category::Marriage,
