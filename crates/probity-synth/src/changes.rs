@@ -9,7 +9,7 @@
 //!
 //! It reads the annual reports [`crate::generate`] wrote (the families it follows) and draws from
 //! its own stream per subject, so every other file is unchanged but for the registry rows it adds,
-//! which are dated after every annual report and so change nothing the annual reports are
+//! each dated after its subject's annual report and so changing nothing the annual reports are
 //! compared on. The rows carry the person's exact ID and name: no noise, so the truth is exact.
 
 use std::io::Write;
@@ -87,9 +87,12 @@ pub fn generate_change_reports(
         if !rng.random_bool(0.12) {
             continue;
         }
-        // After every annual report (filed in January) and with its deadline passed by October.
-        let on = start
-            .add_days(rng.random_range(45..230))
+        // After the subject's annual report (filed in January, or late), so that it changes
+        // nothing that report is compared on, and with its deadline passed by November.
+        let on = d
+            .filed_on
+            .max(start)
+            .add_days(rng.random_range(15..200))
             .ok_or_else(|| SynthError::Internal("an event date out of range".into()))?;
         let fate = match rng.random_range(0..100) {
             0..60 => Fate::OnTime,
