@@ -90,14 +90,16 @@ pub async fn verify_cycle(
         })
         .collect::<Result<_, _>>()?;
     let previous = previous_reports(store, stamp, cycle, &stored, &declarations).await?;
-    let families = family_reports(store, stamp, cycle, &stored, drawn.as_ref()).await?;
-    progress
-        .total
-        .store(declarations.len() as u64, Ordering::Relaxed);
-    // The profile whose determinations decide a case's status: the reports'.
+    // The profile whose due dates and determinations apply: the reports'.
     let profile_id = declarations
         .first()
         .map_or_else(|| "cn".to_owned(), |d| d.profile.clone());
+    let profile = Profile::builtin(&profile_id)
+        .map_err(|e| VerifyError::Unfit(format!("the reports' profile: {e}")))?;
+    let families = family_reports(store, stamp, &profile, cycle, &stored, drawn.as_ref()).await?;
+    progress
+        .total
+        .store(declarations.len() as u64, Ordering::Relaxed);
     let files = store.latest_registry_files(stamp).await?;
     if files.is_empty() {
         return Err(VerifyError::Unfit(
@@ -172,8 +174,6 @@ pub async fn verify_cycle(
             kind: s.kind.clone(),
         })
         .collect();
-    let profile = Profile::builtin(&profile_id)
-        .map_err(|e| VerifyError::Unfit(format!("the reports' profile: {e}")))?;
     let recorded = store
         .record_verification(
             stamp,
@@ -236,6 +236,7 @@ fn missing_change_reports(
 async fn family_reports(
     store: &Store,
     stamp: &Stamp,
+    profile: &Profile,
     cycle: i32,
     stored: &[probity_store::StoredDeclaration],
     drawn: Option<&std::collections::HashSet<String>>,
@@ -247,10 +248,8 @@ async fn family_reports(
         .collect();
     let mut keys: std::collections::BTreeSet<String> =
         stored.iter().map(|s| s.person_key.clone()).collect();
-    let profile =
-        Profile::builtin("cn").map_err(|e| VerifyError::Unfit(format!("the profile: {e}")))?;
     let today = stamp.at.get(..10).unwrap_or_default();
-    if let Some(progress) = store.progress(&profile, cycle, today).await? {
+    if let Some(progress) = store.progress(profile, cycle, today).await? {
         keys.extend(progress.rows.into_iter().map(|r| r.person_key));
     }
     let keys: Vec<String> = keys
