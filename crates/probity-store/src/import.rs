@@ -243,7 +243,39 @@ impl Store {
         file: &str,
         bytes: &[u8],
     ) -> Result<Imported, StoreError> {
+        self.import_roster_in(&crate::UnitScope::Department, stamp, file, bytes)
+            .await
+    }
+
+    /// [`Store::import_roster`] by an account limited to `scope`: the file is the whole roster
+    /// of the units in scope. A line of a unit outside it refuses the file (naming the lines),
+    /// and subjects of other units are left as they are, never taken off.
+    pub async fn import_roster_in(
+        &self,
+        scope: &crate::UnitScope,
+        stamp: &Stamp,
+        file: &str,
+        bytes: &[u8],
+    ) -> Result<Imported, StoreError> {
         let entries = read_roster(file, bytes)?;
+        let outside: Vec<usize> = entries
+            .iter()
+            .filter(|(_, e)| !scope.covers(&e.unit))
+            .map(|(line, _)| *line)
+            .collect();
+        if let Some(first) = outside.first() {
+            let lines: Vec<String> = outside.iter().take(20).map(usize::to_string).collect();
+            let more = if outside.len() > 20 { ", …" } else { "" };
+            return Err(rejected(
+                file,
+                *first,
+                "unit",
+                format!(
+                    "outside the units this account manages (lines {}{more})",
+                    lines.join(", ")
+                ),
+            ));
+        }
         let file_sha256 = sha256_hex(bytes);
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
@@ -338,7 +370,8 @@ impl Store {
             listed.insert(person_key);
         }
         for (person_key, old) in &current {
-            if listed.contains(person_key) || old[10] != Value::Int(1) {
+            let in_scope = old[3].as_text().is_some_and(|u| scope.covers(u));
+            if listed.contains(person_key) || old[10] != Value::Int(1) || !in_scope {
                 continue;
             }
             let mut row = old.clone();

@@ -993,7 +993,12 @@ async fn reminders_case(db: &Fresh) {
     // The same answer as the progress view, subject by subject.
     let progress = db
         .store
-        .progress(&cn, 2025, "2026-02-05")
+        .progress(
+            &probity_store::UnitScope::Department,
+            &cn,
+            2025,
+            "2026-02-05",
+        )
         .await
         .unwrap()
         .unwrap();

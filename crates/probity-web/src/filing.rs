@@ -8,15 +8,16 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use probity_model::issue::{Issue, IssueCode, decimal_code};
 use probity_model::unit::MoneyUnit;
-use probity_store::{ReportSummary, Role, User};
+use probity_store::{ReportSummary, User};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::i18n::Tr;
+use crate::kernel::Declarant;
 use crate::{App, Ctx, WebError};
 
 /// How a field is entered.
@@ -1467,11 +1468,12 @@ fn in_force_message(t: Tr, r: &ReportSummary) -> String {
 pub(crate) async fn file_page(
     State(app): State<Arc<App>>,
     Query(q): Query<FileQuery>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?;
-    let person = user.person_key.clone().unwrap_or_default();
     let target = Target::of(&q);
     match &target {
         Target::Correction { id } => {
@@ -1537,7 +1539,6 @@ pub(crate) async fn file_page(
 
 #[derive(Deserialize)]
 pub(crate) struct StartCorrection {
-    csrf: String,
     /// The report to correct.
     id: String,
 }
@@ -1546,13 +1547,13 @@ pub(crate) struct StartCorrection {
 /// report's content, superseding it. A correction already started is kept as it is.
 pub(crate) async fn start_correction(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
     Form(form): Form<StartCorrection>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?.clone();
-    ctx.check_form(&headers, &form.csrf)?;
-    let person = user.person_key.clone().unwrap_or_default();
     let (summary, content) = corrected(&app, &ctx, &person, &form.id).await?;
     let year = summary.year as i32;
     let slot = correction_slot(&form.id);
@@ -1575,7 +1576,6 @@ pub(crate) async fn start_correction(
 
 #[derive(Deserialize)]
 pub(crate) struct StartFromLast {
-    csrf: String,
     year: i32,
     kind: String,
 }
@@ -1633,13 +1633,13 @@ pub fn carried_over(new: &Value, last: &Value, last_id: &str) -> Value {
 /// Starts a new annual or initial report from the person's last report in force (a POST).
 pub(crate) async fn start_from_last(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
     Form(form): Form<StartFromLast>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?.clone();
-    ctx.check_form(&headers, &form.csrf)?;
-    let person = user.person_key.clone().unwrap_or_default();
     let target = Target::of(&FileQuery {
         year: Some(form.year),
         kind: Some(form.kind.clone()),
@@ -1928,18 +1928,13 @@ pub fn all_issues(t: Tr, report: &Value, unit_issues: Vec<Issue>) -> Vec<IssueVi
 pub(crate) async fn file_post(
     State(app): State<Arc<App>>,
     Query(q): Query<FileQuery>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?.clone();
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    ctx.check_form(&headers, csrf)?;
-    let person = user.person_key.clone().unwrap_or_default();
     let target = Target::of(&q);
     let mut extras = Extras::default();
     let (year, slot, draft) = match &target {
@@ -2068,8 +2063,7 @@ pub(crate) async fn file_post(
             extras,
         ));
     }
-    if user.person_key.as_deref() != Some(app.store.person_key(&declaration.declarant_id).as_str())
-    {
+    if person != app.store.person_key(&declaration.declarant_id) {
         return Err(WebError::Forbidden(ctx.t));
     }
     let filing = if extras.closed {

@@ -1,10 +1,12 @@
 //! Probity's web application: pages rendered on the server (they work without JavaScript) and a
 //! JSON API over the same actions, on top of `probity-store`.
 //!
-//! Every handler starts from [`Ctx`]: the language, the signed-in account if any, and its CSRF
-//! token. Role and scope are checked in the handler that serves the data, next to the query, so
-//! no route can forget them: a declarant reaches only reports whose `person_key` is theirs; staff
-//! reads of a report go through `Store::read_declaration`, which records them in the audit log.
+//! Every route is declared once in the `routes!` table below, behind the request kernel
+//! ([`kernel`]): it resolves who is asking once, refuses a state-changing request without its
+//! CSRF token, and handlers name who may call them by the extractor they take
+//! ([`kernel::Declarant`], [`kernel::Staff`] with its unit scope, …). A declarant reaches only
+//! reports whose `person_key` is theirs; staff reach the units they manage, and their reads of a
+//! report go through `Store::read_declaration`, which records them in the audit log.
 
 use std::sync::Arc;
 
@@ -13,7 +15,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use probity_store::{Progress, ProgressRow, ReportSummary, Role, Stamp, Standing, Store, User};
 use serde::Deserialize;
@@ -27,6 +28,7 @@ pub mod charts;
 pub(crate) mod cycles;
 pub mod filing;
 pub mod i18n;
+pub mod kernel;
 pub mod me;
 pub mod reminders;
 pub mod report_view;
@@ -37,6 +39,8 @@ pub mod workbench;
 
 use auth::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE};
 use i18n::{Lang, Tr};
+use kernel::{Account, AnyAccount, Officers, Staff};
+use probity_store::UnitScope;
 
 /// The running application.
 #[derive(Debug)]
@@ -65,53 +69,79 @@ impl App {
 
 type Shared = Arc<App>;
 
-/// The router of every page and API endpoint.
+/// Declares every route once: the router is built from this table, and [`ROUTES`] lists it for
+/// the rights test, which must hold a row for each (a route added without one fails it).
+macro_rules! routes {
+    ($( $path:literal => $($method:ident $handler:expr),+ ;)*) => {
+        /// Every route the router serves: (method, path).
+        pub const ROUTES: &[(&str, &str)] = &[ $( $( (stringify!($method), $path) ),+ ),* ];
+
+        fn routes() -> Router<Shared> {
+            Router::new() $( .route($path, routes!(@chain $($method $handler),+)) )*
+        }
+    };
+    (@chain $m:ident $h:expr) => { axum::routing::$m($h) };
+    (@chain $m:ident $h:expr, $($rm:ident $rh:expr),+) => { routes!(@chain $($rm $rh),+).$m($h) };
+}
+
+routes! {
+    "/" => get home;
+    "/login" => get login_page, post login;
+    "/logout" => post logout;
+    "/password" => get password_page, post change_password;
+    "/lang/{code}" => get switch_lang;
+    "/me" => get me::page;
+    "/file" => get filing::file_page, post filing::file_post;
+    "/file/correct" => post filing::start_correction;
+    "/file/start-from-last" => post filing::start_from_last;
+    "/reports/{id}" => get report_page;
+    "/progress" => get progress_page;
+    "/progress.csv" => get progress_csv;
+    "/reminders" => get reminders::reminder_page, post reminders::issue;
+    "/statistics" => get statistics::statistics_page;
+    "/statistics.csv" => get statistics::statistics_csv;
+    "/admin" => get admin::admin_page;
+    "/admin/roster" => post admin::upload_roster;
+    "/admin/cycle" => post admin::open_cycle;
+    "/admin/cycles/close" => post cycles::close_cycle;
+    "/admin/registry" => post admin::upload_registry;
+    "/admin/verify" => post admin::start_run;
+    "/admin/accounts" => post admin::create_accounts;
+    "/admin/sample/draw" => post admin::sample_draw;
+    "/admin/sample/reveal" => post admin::sample_reveal;
+    "/cases" => get workbench::cases_page;
+    "/cases/{id}" => get workbench::case_page;
+    "/cases/{id}/explanation" => post workbench::request_explanation;
+    "/cases/{id}/determinations" => post workbench::determine;
+    "/cases/{id}/determinations/{determination}/confirm" => post workbench::confirm;
+    "/explanations/{id}" => post workbench::answer;
+    "/key-checks" => get workbench::key_checks_page;
+    "/audit" => get audit::audit_page;
+    "/static/probity.css" => get stylesheet;
+    "/static/file.js" => get filing_script;
+    "/api/openapi.json" => get api::openapi_json;
+    "/api/session" => get api::session;
+    "/api/reports" => get api::my_reports, post api::submit_report;
+    "/api/reports/{id}" => get api::report;
+    "/api/drafts/{year}/{kind}" => get api::get_draft, put api::put_draft;
+    "/api/progress" => get api::progress;
+    "/api/cases" => get api::workbench::cases;
+    "/api/cases/{id}" => get api::workbench::case;
+    "/api/cases/{id}/explanations" => post api::workbench::request_explanation;
+    "/api/cases/{id}/determinations" => post api::workbench::determine;
+    "/api/cases/{id}/determinations/{determination}/confirm" => post api::workbench::confirm;
+    "/api/explanations" => get api::workbench::my_explanations;
+    "/api/explanations/{id}" => post api::workbench::answer;
+    "/api/key-checks" => get api::workbench::key_checks;
+}
+
+/// The router of every page and API endpoint, behind the request kernel ([`kernel::resolve`]).
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/password", get(password_page).post(change_password))
-        .route("/lang/{code}", get(switch_lang))
-        .route("/me", get(me::page))
-        .route("/file", get(filing::file_page).post(filing::file_post))
-        .route("/file/correct", post(filing::start_correction))
-        .route("/file/start-from-last", post(filing::start_from_last))
-        .route("/reports/{id}", get(report_page))
-        .route("/progress", get(progress_page))
-        .route("/progress.csv", get(progress_csv))
-        .route(
-            "/reminders",
-            get(reminders::reminder_page).post(reminders::issue),
-        )
-        .route("/statistics", get(statistics::statistics_page))
-        .route("/statistics.csv", get(statistics::statistics_csv))
-        .route("/admin", get(admin::admin_page))
-        .route("/admin/roster", post(admin::upload_roster))
-        .route("/admin/cycle", post(admin::open_cycle))
-        .route("/admin/cycles/close", post(cycles::close_cycle))
-        .route("/admin/registry", post(admin::upload_registry))
-        .route("/admin/verify", post(admin::start_run))
-        .route("/admin/accounts", post(admin::create_accounts))
-        .route("/admin/sample/draw", post(admin::sample_draw))
-        .route("/admin/sample/reveal", post(admin::sample_reveal))
-        .route("/cases", get(workbench::cases_page))
-        .route("/cases/{id}", get(workbench::case_page))
-        .route(
-            "/cases/{id}/explanation",
-            post(workbench::request_explanation),
-        )
-        .route("/cases/{id}/determinations", post(workbench::determine))
-        .route(
-            "/cases/{id}/determinations/{determination}/confirm",
-            post(workbench::confirm),
-        )
-        .route("/explanations/{id}", post(workbench::answer))
-        .route("/key-checks", get(workbench::key_checks_page))
-        .route("/audit", get(audit::audit_page))
-        .route("/static/probity.css", get(stylesheet))
-        .route("/static/file.js", get(filing_script))
-        .merge(api::routes())
+    routes()
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            kernel::resolve,
+        ))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(app)
 }
@@ -165,7 +195,10 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Who is asking, in which language.
+/// Who is asking, in which language: resolved once per request by the kernel
+/// ([`kernel::resolve`]) and taken by handlers as an extractor, alone or inside [`kernel::Staff`],
+/// [`kernel::Declarant`] and the others.
+#[derive(Clone)]
 pub struct Ctx {
     /// Messages.
     pub t: Tr,
@@ -173,8 +206,8 @@ pub struct Ctx {
     pub user: Option<User>,
     /// The session's CSRF token (empty without a session).
     pub csrf: String,
-    /// For staff: the units they manage (`None`: every unit).
-    pub units: Option<Vec<String>>,
+    /// For staff: the units they act on (`None` for declarants, auditors and the anonymous).
+    pub scope: Option<probity_store::UnitScope>,
     /// Whether the account still has its initial password: nothing but changing it (or signing
     /// out) is allowed until it does.
     pub must_change_password: bool,
@@ -191,7 +224,7 @@ impl Ctx {
             t,
             user: None,
             csrf: String::new(),
-            units: None,
+            scope: None,
             must_change_password: false,
             token_hash: None,
         };
@@ -203,13 +236,13 @@ impl Ctx {
                 .await
                 .map_err(|e| WebError::internal(t, e))?
             {
-                if session.user.role != Role::Declarant {
+                if matches!(session.user.role, Role::Administrator | Role::Verifier) {
                     let units = app
                         .store
                         .user_units(&session.user.username)
                         .await
                         .map_err(|e| WebError::internal(t, e))?;
-                    ctx.units = (!units.is_empty()).then_some(units);
+                    ctx.scope = Some(probity_store::UnitScope::of_units(units));
                 }
                 ctx.user = Some(session.user);
                 ctx.must_change_password = session.must_change_password;
@@ -259,17 +292,6 @@ impl Ctx {
         } else {
             Err(WebError::Forbidden(self.t))
         }
-    }
-
-    /// Checks a form's CSRF token and origin.
-    pub(crate) fn check_form(&self, headers: &HeaderMap, token: &str) -> Result<(), WebError> {
-        if self.csrf.is_empty()
-            || !auth::equal_secrets(&self.csrf, token)
-            || !auth::same_origin(headers)
-        {
-            return Err(WebError::Forbidden(self.t));
-        }
-        Ok(())
     }
 
     pub(crate) fn stamp(&self) -> Stamp {
@@ -343,9 +365,7 @@ impl IntoResponse for WebError {
     }
 }
 
-async fn home(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.signed_in()?;
+async fn home(Account { user, .. }: Account) -> Result<Response, WebError> {
     Ok(match user.role {
         Role::Declarant => Redirect::to("/me"),
         Role::Auditor => Redirect::to("/audit"),
@@ -364,8 +384,7 @@ struct LoginPage {
     username: String,
 }
 
-async fn login_page(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
+async fn login_page(State(app): State<Shared>, ctx: Ctx) -> Result<Response, WebError> {
     Ok(login_form(&app, ctx.t, None, String::new()))
 }
 
@@ -393,25 +412,17 @@ fn login_form(app: &App, t: Tr, error: Option<String>, username: String) -> Resp
 
 #[derive(Deserialize)]
 struct LoginForm {
-    csrf: String,
     username: String,
     password: String,
 }
 
+/// Signs in. The kernel has checked the sign-in form's token against its cookie.
 async fn login(
     State(app): State<Shared>,
-    headers: HeaderMap,
+    ctx: Ctx,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
     let t = ctx.t;
-    let expected = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
-    if expected.is_empty()
-        || !auth::equal_secrets(&expected, &form.csrf)
-        || !auth::same_origin(&headers)
-    {
-        return Err(WebError::Forbidden(t));
-    }
     let username = form.username.trim().to_owned();
     let at = now();
     if app
@@ -482,19 +493,10 @@ async fn login(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn logout(
     State(app): State<Shared>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    AnyAccount { ctx, .. }: AnyAccount,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.signed_in_any()?;
-    ctx.check_form(&headers, &form.csrf)?;
     if let Some(hash) = &ctx.token_hash {
         app.store
             .close_session(&ctx.stamp(), hash)
@@ -540,12 +542,7 @@ struct PasswordPage {
     must_change: bool,
 }
 
-async fn password_page(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-) -> Result<PasswordPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.signed_in_any()?;
+async fn password_page(AnyAccount { ctx, .. }: AnyAccount) -> Result<PasswordPage, WebError> {
     Ok(PasswordPage {
         t: ctx.t,
         user: ctx.user.clone(),
@@ -558,19 +555,15 @@ async fn password_page(
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    csrf: String,
     current: String,
     new: String,
 }
 
 async fn change_password(
     State(app): State<Shared>,
-    headers: HeaderMap,
+    AnyAccount { ctx, user }: AnyAccount,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.signed_in_any()?.clone();
-    ctx.check_form(&headers, &form.csrf)?;
     let t = ctx.t;
     let page = |error: Option<String>, done: bool| PasswordPage {
         t,
@@ -626,7 +619,8 @@ struct ReportPage {
     other_matters: Option<String>,
 }
 
-/// A report, for its declarant or for staff (whose read is audited by the store).
+/// A report, for its declarant or for staff of its subject's unit (whose read is audited by the
+/// store).
 pub(crate) async fn readable_report(
     app: &App,
     ctx: &Ctx,
@@ -652,14 +646,14 @@ pub(crate) async fn readable_report(
         return Err(WebError::Forbidden(ctx.t));
     }
     // Staff see the reports of the units they manage.
-    if let Some(units) = &ctx.units {
+    if let Some(scope) = &ctx.scope {
         let unit = app
             .store
             .subject(&summary.person_key)
             .await
             .map_err(|e| WebError::internal(ctx.t, e))?
             .map(|(_, unit)| unit);
-        if !unit.is_some_and(|u| units.contains(&u)) {
+        if !unit.is_some_and(|u| scope.covers(&u)) {
             return Err(WebError::Forbidden(ctx.t));
         }
     }
@@ -678,9 +672,8 @@ pub(crate) async fn readable_report(
 async fn report_page(
     State(app): State<Shared>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    Account { ctx, .. }: Account,
 ) -> Result<ReportPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
     let (summary, pretty) = readable_report(&app, &ctx, &id).await?;
     let value: serde_json::Value = serde_json::from_str(&pretty).unwrap_or_default();
     Ok(ReportPage {
@@ -721,43 +714,39 @@ struct ProgressPage {
 pub(crate) async fn load_progress(
     app: &App,
     ctx: &Ctx,
+    scope: &UnitScope,
     cycle: Option<i32>,
 ) -> Result<Option<Progress>, WebError> {
-    Ok(load_progress_with_choices(app, ctx, cycle).await?.0)
+    Ok(load_progress_with_choices(app, ctx, scope, cycle).await?.0)
 }
 
 /// [`load_progress`] with the choices of the page's cycle selector.
 pub(crate) async fn load_progress_with_choices(
     app: &App,
     ctx: &Ctx,
+    scope: &UnitScope,
     cycle: Option<i32>,
 ) -> Result<(Option<Progress>, Vec<cycles::CycleChoice>), WebError> {
-    ctx.with_role(&[Role::Administrator, Role::Verifier])?;
     let (year, choices) = cycles::choose(app, ctx, cycle).await?;
     let Some(year) = year else {
         return Ok((None, choices));
     };
     let profile = workbench::profile(ctx.t)?;
     let today = now().format("%Y-%m-%d").to_string();
-    let mut progress = app
+    let progress = app
         .store
-        .progress(profile, year, &today)
+        .progress(scope, profile, year, &today)
         .await
         .map_err(|e| WebError::internal(ctx.t, e))?;
-    // Staff see the units they manage.
-    if let (Some(p), Some(units)) = (&mut progress, &ctx.units) {
-        p.rows.retain(|r| units.contains(&r.unit));
-    }
     Ok((progress, choices))
 }
 
 async fn progress_page(
     State(app): State<Shared>,
     Query(q): Query<ProgressQuery>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<ProgressPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let (progress, cycles) = load_progress_with_choices(&app, &ctx, q.cycle).await?;
+    let (progress, cycles) = load_progress_with_choices(&app, &ctx, &scope, q.cycle).await?;
     let mut rows = progress
         .as_ref()
         .map(|p| p.rows.clone())
@@ -797,10 +786,9 @@ async fn progress_page(
 async fn progress_csv(
     State(app): State<Shared>,
     Query(q): Query<ProgressQuery>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let progress = load_progress(&app, &ctx, q.cycle)
+    let progress = load_progress(&app, &ctx, &scope, q.cycle)
         .await?
         .ok_or(WebError::NotFound(ctx.t))?;
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -17,6 +17,7 @@ mod browser;
 mod cycles;
 mod lifecycle;
 mod me;
+mod rights;
 mod statistics;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
@@ -1042,6 +1043,7 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
     let progress = app
         .store
         .progress(
+            &probity_store::UnitScope::Department,
             &probity_model::Profile::builtin("cn").unwrap(),
             2025,
             "2026-11-24",
@@ -1277,7 +1279,10 @@ async fn app_with_cases() -> (tempfile::TempDir, Arc<App>) {
 
 async fn case_of(app: &Arc<App>, declaration_id: &str) -> probity_store::CaseSummary {
     app.store
-        .cases(&probity_store::CaseFilter::default())
+        .cases(
+            &probity_store::UnitScope::Department,
+            &probity_store::CaseFilter::default(),
+        )
         .await
         .unwrap()
         .into_iter()
@@ -2857,7 +2862,10 @@ async fn the_workbench_pages_hold_together_too() {
     let lin = sign_in(&app, "lin", PASSWORD).await.unwrap();
     let cases = app
         .store
-        .cases(&probity_store::CaseFilter::default())
+        .cases(
+            &probity_store::UnitScope::Department,
+            &probity_store::CaseFilter::default(),
+        )
         .await
         .unwrap();
     assert!(!cases.is_empty());

@@ -436,7 +436,12 @@ async fn known_case(db: &Fresh) {
     let profile = Profile::builtin("cn").unwrap();
     let stats = db
         .store
-        .statistics(2025, "2026-03-01", &profile, None)
+        .statistics(
+            2025,
+            "2026-03-01",
+            &profile,
+            &probity_store::UnitScope::Department,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -536,17 +541,22 @@ async fn known_case(db: &Fresh) {
     // Before the deadline nobody is missing yet: they have not started.
     let early = db
         .store
-        .statistics(2025, "2026-01-15", &profile, None)
+        .statistics(
+            2025,
+            "2026-01-15",
+            &profile,
+            &probity_store::UnitScope::Department,
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(early.total.standing, [4, 2, 1, 3, 0]);
 
     // Scoped to B and C: their rows only, and a total of theirs.
-    let scope = [B.to_owned(), C.to_owned()];
+    let scope = probity_store::UnitScope::of_units([B.to_owned(), C.to_owned()]);
     let scoped = db
         .store
-        .statistics(2025, "2026-03-01", &profile, Some(&scope))
+        .statistics(2025, "2026-03-01", &profile, &scope)
         .await
         .unwrap()
         .unwrap();
@@ -565,7 +575,12 @@ async fn known_case(db: &Fresh) {
     // A cycle not open has no statistics.
     assert!(
         db.store
-            .statistics(2019, "2026-03-01", &profile, None)
+            .statistics(
+                2019,
+                "2026-03-01",
+                &profile,
+                &probity_store::UnitScope::Department
+            )
             .await
             .unwrap()
             .is_none()
