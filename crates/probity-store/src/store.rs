@@ -215,6 +215,12 @@ impl Store {
         &self.keys
     }
 
+    /// Whether the database answers (a `SELECT 1` on a pooled connection): readiness.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;

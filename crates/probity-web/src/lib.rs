@@ -117,6 +117,8 @@ routes! {
     "/explanations/{id}" => post workbench::answer;
     "/key-checks" => get workbench::key_checks_page;
     "/audit" => get audit::audit_page;
+    "/healthz" => get healthz;
+    "/readyz" => get readyz;
     "/static/probity.css" => get stylesheet;
     "/static/file.js" => get filing_script;
     "/api/openapi.json" => get api::openapi_json;
@@ -146,9 +148,93 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Serves until the process ends.
+/// Serves until the process ends (tests, embedding).
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, router(app)).await
+}
+
+/// Serves until SIGTERM or Ctrl-C, then shuts down gracefully (see [`serve_until`]) within
+/// `grace`: `probity serve`.
+pub async fn serve_gracefully(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
+    serve_until(app, listener, shutdown_signal(), grace).await
+}
+
+/// Serves until `stop` completes; then stops accepting connections, lets the requests in flight
+/// finish and answer (each write is committed and answered, or not stored), and returns — after
+/// at most `grace` more, whatever is still running then. The caller closes the store after.
+pub async fn serve_until(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
+    let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
+        stop.await;
+        let _ = stopping.send(true);
+    });
+    let deadline = async move {
+        while !*stopped.borrow() {
+            if stopped.changed().await.is_err() {
+                // The server ended before any stop: no deadline to keep.
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server => served,
+        () = deadline => {
+            eprintln!(
+                "probity serve: requests still running {}s after the stop were abandoned",
+                grace.as_secs()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// SIGTERM (a service manager, a container runtime) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// `GET /healthz`: the process answers.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// `GET /readyz`: the database answers (503 when it does not: take this server out of the
+/// load balancer until it does).
+async fn readyz(State(app): State<Shared>) -> Response {
+    match app.store.ready().await {
+        Ok(()) => "ready\n".into_response(),
+        Err(e) => {
+            eprintln!("probity serve: not ready: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not answering\n").into_response()
+        }
+    }
 }
 
 async fn security_headers(

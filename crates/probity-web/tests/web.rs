@@ -18,6 +18,7 @@ mod cycles;
 mod lifecycle;
 mod me;
 mod rights;
+mod service;
 mod statistics;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example

@@ -1376,3 +1376,50 @@ fn one_report_in_force_findings_in_force_and_a_closed_cycle() {
     );
     ok(probity_db(d, &["audit", "verify"]));
 }
+
+#[test]
+fn serve_stops_on_sigterm_and_exits_0() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    // The database and key file exist first (created by any verb that opens them).
+    ok(probity_db(dir.path(), &["init"]));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", "20"])
+        .env(
+            "PROBITY_DB",
+            format!("sqlite://{}", dir.path().join("probity.db").display()),
+        )
+        .env("PROBITY_KEY_FILE", dir.path().join("probity.keys"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GET /readyz HTTP/1.1\r\nHost: probity\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "exit {status:?}, stdout {rest}");
+    assert!(rest.contains("Probity stopped"), "{rest}");
+    assert!(std::net::TcpStream::connect(&addr).is_err());
+}

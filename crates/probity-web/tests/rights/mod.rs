@@ -70,6 +70,8 @@ const RIGHTS: &[(&str, &str, &str)] = &[
     ("POST", "/explanations/{id}", "SADDDDDD"),
     ("GET", "/key-checks", "SDDAAAAD"),
     ("GET", "/audit", "SDDDDDDA"),
+    ("GET", "/healthz", "AAAAAAAA"),
+    ("GET", "/readyz", "AAAAAAAA"),
     ("GET", "/static/probity.css", "AAAAAAAA"),
     ("GET", "/static/file.js", "AAAAAAAA"),
     ("GET", "/api/openapi.json", "AAAAAAAA"),

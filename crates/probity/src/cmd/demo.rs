@@ -363,7 +363,13 @@ fn serve(args: &Args, out: &Output) -> Result<()> {
             listener.local_addr()?
         );
         let app = std::sync::Arc::new(App::new(store, false, Lang::Zh));
-        probity_web::serve(app, listener).await?;
+        probity_web::serve_gracefully(
+            std::sync::Arc::clone(&app),
+            listener,
+            std::time::Duration::from_secs(10),
+        )
+        .await?;
+        app.store.close().await;
         anyhow::Ok(())
     })
 }

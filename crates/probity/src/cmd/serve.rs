@@ -17,6 +17,10 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
+    /// On SIGTERM or Ctrl-C, how many seconds the requests in flight may take to finish
+    /// before the server exits anyway.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub shutdown_grace: u64,
     /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
     #[arg(long)]
     secure_cookies: bool,
@@ -53,7 +57,17 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         if !quiet {
             crate::outln!("Probity at http://{}/", listener.local_addr()?);
         }
-        probity_web::serve(app, listener).await?;
+        probity_web::serve_gracefully(
+            Arc::clone(&app),
+            listener,
+            std::time::Duration::from_secs(args.shutdown_grace),
+        )
+        .await?;
+        // Every request has been answered: close the pool, then exit 0.
+        app.store.close().await;
+        if !quiet {
+            crate::outln!("Probity stopped");
+        }
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
