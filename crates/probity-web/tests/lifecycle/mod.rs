@@ -531,15 +531,17 @@ mod browser {
 
     use fantoccini::{Client, Locator};
 
+    use super::super::db::{Db, TestDb};
     use super::super::{PASSWORD, axe, browser, shot};
 
-    /// The app served on a free port, and its address.
-    async fn served() -> (tempfile::TempDir, Arc<probity_web::App>, String) {
-        let (dir, app) = super::super::app().await;
+    /// The app served on a free port, and its address; `None` when PostgreSQL is asked for and
+    /// no server answers outside CI.
+    async fn served(db: Db) -> Option<(TestDb, Arc<probity_web::App>, String)> {
+        let (dir, app) = super::super::app_on(db).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(probity_web::serve(Arc::clone(&app), listener));
-        (dir, app, base)
+        Some((dir, app, base))
     }
 
     async fn sign_in(client: &Client, base: &str, user: &str) {
@@ -617,12 +619,19 @@ mod browser {
         assert!(found.is_empty(), "{name}: {}", found.join("\n"));
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese() {
+    on_both!(
+        a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese,
+        a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese_on_sqlite,
+        a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese_on_postgresql
+    );
+
+    async fn a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese(db: Db) {
+        let Some((_dir, _app, base)) = served(db).await else {
+            return;
+        };
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, _app, base) = served().await;
         sign_in(&client, &base, "chen").await;
         client
             .goto(&format!("{base}/file?kind=change"))
@@ -680,12 +689,19 @@ mod browser {
         client.close().await.unwrap();
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_second_annual_report_is_refused_in_english_and_the_correction_started() {
+    on_both!(
+        a_second_annual_report_is_refused_in_english_and_the_correction_started,
+        a_second_annual_report_is_refused_in_english_and_the_correction_started_on_sqlite,
+        a_second_annual_report_is_refused_in_english_and_the_correction_started_on_postgresql
+    );
+
+    async fn a_second_annual_report_is_refused_in_english_and_the_correction_started(db: Db) {
+        let Some((_dir, _app, base)) = served(db).await else {
+            return;
+        };
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, _app, base) = served().await;
         sign_in(&client, &base, "chen").await;
         client.goto(&format!("{base}/lang/en")).await.unwrap();
         client
@@ -715,12 +731,19 @@ mod browser {
         client.close().await.unwrap();
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_correction_with_a_draft_in_progress_and_a_report_from_last_years() {
+    on_both!(
+        a_correction_with_a_draft_in_progress_and_a_report_from_last_years,
+        a_correction_with_a_draft_in_progress_and_a_report_from_last_years_on_sqlite,
+        a_correction_with_a_draft_in_progress_and_a_report_from_last_years_on_postgresql
+    );
+
+    async fn a_correction_with_a_draft_in_progress_and_a_report_from_last_years(db: Db) {
+        let Some((_dir, _app, base)) = served(db).await else {
+            return;
+        };
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, _app, base) = served().await;
         sign_in(&client, &base, "chen").await;
         // Next year's report, started from last year's: every carried section says so.
         client
@@ -774,12 +797,19 @@ mod browser {
         client.close().await.unwrap();
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_initial_report_of_a_new_subject() {
+    on_both!(
+        an_initial_report_of_a_new_subject,
+        an_initial_report_of_a_new_subject_on_sqlite,
+        an_initial_report_of_a_new_subject_on_postgresql
+    );
+
+    async fn an_initial_report_of_a_new_subject(db: Db) {
+        let Some((_dir, app, base)) = served(db).await else {
+            return;
+        };
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, app, base) = served().await;
         sign_in(&client, &base, "newbie").await;
         client
             .goto(&format!("{base}/file?kind=initial"))
@@ -828,7 +858,9 @@ mod browser {
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, app, base) = served().await;
+        let Some((_dir, app, base)) = served(Db::Sqlite).await else {
+            return;
+        };
         sign_in(&client, &base, "newbie").await;
         client
             .goto(&format!("{base}/file?year=2025&kind=annual"))
