@@ -355,6 +355,49 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     );
     assert!(late > 0, "the demo shows late change reports");
     assert_eq!(next, lines("truth_changes.jsonl"));
+    // Each cycle's run, as `probity findings` exports it, is exactly its truth: 2025's the
+    // cross-check's, the year over year's and the changes of 2025 the annual reports carried
+    // late; 2026's the late and missing change reports.
+    let late_2025 = count_where(
+        &d,
+        "SELECT COUNT(*) FROM findings f JOIN cases c ON c.id = f.case_id \
+         WHERE c.cycle = 2025 AND f.kind = 'late'",
+    );
+    assert!(
+        late_2025 > 0,
+        "the demo shows changes reported late in 2025"
+    );
+    assert_eq!(late_2025, lines("truth_timeliness.jsonl"));
+    let run_truth = d.join("truth_2025.jsonl");
+    let mut all = String::new();
+    for f in [
+        "truth.jsonl",
+        "truth_year_over_year.jsonl",
+        "truth_timeliness.jsonl",
+    ] {
+        all.push_str(&std::fs::read_to_string(d.join(f)).unwrap());
+    }
+    std::fs::write(&run_truth, all).unwrap();
+    for (cycle, truth) in [("2025", run_truth), ("2026", d.join("truth_changes.jsonl"))] {
+        let found = d.join(format!("found_{cycle}.jsonl"));
+        let export = ok(probity_db(
+            &d,
+            &["findings", "--cycle", cycle, "--format", "jsonl"],
+        ));
+        std::fs::write(&found, export).unwrap();
+        let score = ok(probity(&[
+            "score",
+            "--truth",
+            truth.to_str().unwrap(),
+            "--found",
+            found.to_str().unwrap(),
+            "--format",
+            "json",
+        ]));
+        let score: serde_json::Value = serde_json::from_str(&score).unwrap();
+        assert_eq!(score["overall"]["precision"], 1.0, "{cycle}: {score}");
+        assert_eq!(score["overall"]["recall"], 1.0, "{cycle}: {score}");
+    }
     // The rows the next year's events add change nothing the annual reports are compared on:
     // the stateless check still finds exactly the annual truth.
     let found = d.join("found.jsonl");
