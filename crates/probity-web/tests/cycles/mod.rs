@@ -33,9 +33,16 @@ fn selector_has(page: &str, year: i32, selected: bool) -> bool {
     page.contains("id=\"cycle-choice\"") && page.contains(&format!("{option}>"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_previous_cycle_is_worked_after_the_next_opens() {
-    let (_dir, app) = app_with_cases().await;
+on_both!(
+    the_previous_cycle_is_worked_after_the_next_opens,
+    the_previous_cycle_is_worked_after_the_next_opens_on_sqlite,
+    the_previous_cycle_is_worked_after_the_next_opens_on_postgresql
+);
+
+async fn the_previous_cycle_is_worked_after_the_next_opens(db: Db) {
+    let Some((_dir, app)) = app_with_cases_on(db).await else {
+        return;
+    };
     open_2026(&app).await;
     let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use probity_web::App;
 
+use super::db::Db;
 use super::{
     DECLARANT, NEWBIE, PASSWORD, csrf_of, form_fields, form_post, get, send, set_field, sign_in,
     start_correction, urlencoded,
@@ -53,9 +54,16 @@ fn set_rows(pairs: &mut Vec<(String, String)>, section: &str, rows: &[&[(&str, &
     }
 }
 
-#[tokio::test]
-async fn a_change_report_asks_what_changed_and_carries_only_that() {
-    let (_dir, app) = super::app().await;
+on_both!(
+    a_change_report_asks_what_changed_and_carries_only_that,
+    a_change_report_asks_what_changed_and_carries_only_that_on_sqlite,
+    a_change_report_asks_what_changed_and_carries_only_that_on_postgresql
+);
+
+async fn a_change_report_asks_what_changed_and_carries_only_that(db: Db) {
+    let Some((_dir, app)) = super::app_on(db).await else {
+        return;
+    };
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let (status, _, page) = send(&app, get("/file?kind=change", &chen)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -152,9 +160,16 @@ async fn a_change_report_asks_what_changed_and_carries_only_that() {
     assert!(page.contains("id=\"v-child_marriages\"") && !page.contains("id=\"v-real_estate\""));
 }
 
-#[tokio::test]
-async fn a_second_annual_report_is_refused_and_the_correction_offered() {
-    let (_dir, app) = super::app().await;
+on_both!(
+    a_second_annual_report_is_refused_and_the_correction_offered,
+    a_second_annual_report_is_refused_and_the_correction_offered_on_sqlite,
+    a_second_annual_report_is_refused_and_the_correction_offered_on_postgresql
+);
+
+async fn a_second_annual_report_is_refused_and_the_correction_offered(db: Db) {
+    let Some((_dir, app)) = super::app_on(db).await else {
+        return;
+    };
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let person = person_of(&app, DECLARANT);
     // A draft for 2025 written before the report was in force (as from another tab).
@@ -203,9 +218,16 @@ async fn a_second_annual_report_is_refused_and_the_correction_offered() {
     assert!(page.contains("is already in force: D2025-000001"), "{page}");
 }
 
-#[tokio::test]
-async fn a_correction_has_its_own_draft_and_names_the_report_it_corrects() {
-    let (_dir, app) = super::app().await;
+on_both!(
+    a_correction_has_its_own_draft_and_names_the_report_it_corrects,
+    a_correction_has_its_own_draft_and_names_the_report_it_corrects_on_sqlite,
+    a_correction_has_its_own_draft_and_names_the_report_it_corrects_on_postgresql
+);
+
+async fn a_correction_has_its_own_draft_and_names_the_report_it_corrects(db: Db) {
+    let Some((_dir, app)) = super::app_on(db).await else {
+        return;
+    };
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let person = person_of(&app, DECLARANT);
     // An annual draft in progress.
@@ -273,9 +295,16 @@ async fn a_correction_has_its_own_draft_and_names_the_report_it_corrects() {
     );
 }
 
-#[tokio::test]
-async fn an_annual_report_starts_from_the_last_one_marked_until_confirmed() {
-    let (_dir, app) = super::app().await;
+on_both!(
+    an_annual_report_starts_from_the_last_one_marked_until_confirmed,
+    an_annual_report_starts_from_the_last_one_marked_until_confirmed_on_sqlite,
+    an_annual_report_starts_from_the_last_one_marked_until_confirmed_on_postgresql
+);
+
+async fn an_annual_report_starts_from_the_last_one_marked_until_confirmed(db: Db) {
+    let Some((_dir, app)) = super::app_on(db).await else {
+        return;
+    };
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let person = person_of(&app, DECLARANT);
     let (_, _, page) = send(&app, get("/file?year=2026&kind=annual", &chen)).await;
