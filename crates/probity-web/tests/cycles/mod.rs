@@ -11,8 +11,8 @@ use probity_web::App;
 
 use super::db::Db;
 use super::{
-    DECLARANT, PASSWORD, app, app_with_cases, app_with_cases_on, csrf_of, fixtures, form_post, get,
-    send, send_json, sign_in,
+    DECLARANT, PASSWORD, app, app_with_cases_on, csrf_of, fixtures, form_post, get, send,
+    send_json, sign_in,
 };
 
 /// Opens the next cycle (2026) beside 2025.
