@@ -200,16 +200,10 @@ pub(crate) async fn submit_report(
                 ));
             }
         };
-        let profiles: Vec<probity_model::Profile> = probity_model::Profile::builtin_ids()
-            .filter_map(|id| probity_model::Profile::builtin(id).ok())
-            .collect();
-        let declaration = match probity_model::validation::parse_and_validate(&value, |id| {
-            profiles.iter().find(|p| p.id == id)
-        }) {
+        let declaration = match crate::filing::parse_report(&value) {
             Ok(d) => d,
-            Err(_) => {
+            Err(list) => {
                 // Every issue at once, form and rule issues together, in form order.
-                let list = crate::filing::every_issue_in_form_order(&value);
                 return Ok(issues(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     list.iter().map(|i| FieldIssue::of(ctx.t, i)).collect(),

@@ -81,6 +81,59 @@ fn every_error_is_printed_as_file_line_path_message() {
 }
 
 #[test]
+fn six_mistakes_of_every_kind_come_out_at_once_in_form_order() {
+    // Form errors (a date that does not exist, a month 13, an amount that is not a number) and
+    // rule errors (refs to nobody) in one report, some in the same row: one run says them all,
+    // top to bottom as the form lists them, so one round of corrections suffices.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let mut report: Value = serde_json::from_str(&example_lines()[1]).unwrap();
+    report["stocks"][0]["holder"] = "nobody".into();
+    report["real_estate"][0]["price"] = "12x".into();
+    report["real_estate"][0]["acquired_on"] = "2002-13".into();
+    report["real_estate"][0]["owners"][1] = "nobody".into();
+    report["employment"][0]["person"] = "ghost".into();
+    report["marriage"]["last_change"]["on"] = "2008-02-30".into();
+    let text = serde_json::to_string_pretty(&report).unwrap();
+    std::fs::write(&file, &text).unwrap();
+
+    let o = probity(&["declaration", "validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let paths: Vec<&str> = out
+        .lines()
+        .map(|l| l.split(": ").nth(1).unwrap_or(""))
+        .collect();
+    let expected = [
+        "$.marriage.last_change.on",
+        "$.employment[0].person",
+        "$.real_estate[0].owners",
+        "$.real_estate[0].acquired_on",
+        "$.real_estate[0].price",
+        "$.stocks[0].holder",
+    ];
+    assert_eq!(paths.len(), expected.len(), "{out}");
+    for (path, want) in paths.iter().zip(expected) {
+        assert!(path.starts_with(want), "{want} where {path} is: {out}");
+    }
+    // Each at its line in the file.
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        out.contains(&format!(
+            "{}:{}: $.real_estate[0].price",
+            file.display(),
+            line_of("\"12x\"")
+        )),
+        "{out}"
+    );
+    assert!(
+        stderr(&o).contains("1 of 1 declarations have errors (6 in all)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn a_pretty_json_file_points_at_the_line_of_the_fault() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.json");
@@ -302,6 +355,49 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     );
     assert!(late > 0, "the demo shows late change reports");
     assert_eq!(next, lines("truth_changes.jsonl"));
+    // Each cycle's run, as `probity findings` exports it, is exactly its truth: 2025's the
+    // cross-check's, the year over year's and the changes of 2025 the annual reports carried
+    // late; 2026's the late and missing change reports.
+    let late_2025 = count_where(
+        &d,
+        "SELECT COUNT(*) FROM findings f JOIN cases c ON c.id = f.case_id \
+         WHERE c.cycle = 2025 AND f.kind = 'late'",
+    );
+    assert!(
+        late_2025 > 0,
+        "the demo shows changes reported late in 2025"
+    );
+    assert_eq!(late_2025, lines("truth_timeliness.jsonl"));
+    let run_truth = d.join("truth_2025.jsonl");
+    let mut all = String::new();
+    for f in [
+        "truth.jsonl",
+        "truth_year_over_year.jsonl",
+        "truth_timeliness.jsonl",
+    ] {
+        all.push_str(&std::fs::read_to_string(d.join(f)).unwrap());
+    }
+    std::fs::write(&run_truth, all).unwrap();
+    for (cycle, truth) in [("2025", run_truth), ("2026", d.join("truth_changes.jsonl"))] {
+        let found = d.join(format!("found_{cycle}.jsonl"));
+        let export = ok(probity_db(
+            &d,
+            &["findings", "--cycle", cycle, "--format", "jsonl"],
+        ));
+        std::fs::write(&found, export).unwrap();
+        let score = ok(probity(&[
+            "score",
+            "--truth",
+            truth.to_str().unwrap(),
+            "--found",
+            found.to_str().unwrap(),
+            "--format",
+            "json",
+        ]));
+        let score: serde_json::Value = serde_json::from_str(&score).unwrap();
+        assert_eq!(score["overall"]["precision"], 1.0, "{cycle}: {score}");
+        assert_eq!(score["overall"]["recall"], 1.0, "{cycle}: {score}");
+    }
     // The rows the next year's events add change nothing the annual reports are compared on:
     // the stateless check still finds exactly the annual truth.
     let found = d.join("found.jsonl");
