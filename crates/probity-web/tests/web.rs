@@ -13,6 +13,7 @@ use probity_web::i18n::Lang;
 use sha2::Digest;
 use tower::ServiceExt;
 
+mod accounts;
 mod browser;
 mod cycles;
 mod lifecycle;
