@@ -20,6 +20,10 @@ pub struct Args {
     /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
     #[arg(long)]
     secure_cookies: bool,
+    /// Require a second factor (a TOTP code, enrolled by QR code at the next sign-in) from
+    /// staff accounts: administrators, verifiers and auditors.
+    #[arg(long, env = "PROBITY_REQUIRE_TOTP_FOR_STAFF")]
+    require_totp_for_staff: bool,
 }
 
 /// Arguments of `probity user add`.
@@ -49,7 +53,10 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
-        let app = Arc::new(App::new(store, args.secure_cookies, Lang::Zh));
+        let app = Arc::new(
+            App::new(store, args.secure_cookies, Lang::Zh)
+                .with_totp_for_staff(args.require_totp_for_staff),
+        );
         if !quiet {
             crate::outln!("Probity at http://{}/", listener.local_addr()?);
         }
