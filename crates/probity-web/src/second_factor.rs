@@ -38,9 +38,11 @@ struct Pending {
     wrong: i64,
 }
 
-/// Sign-ins whose password was right, waiting for their code.
+/// Sign-ins whose password was right, waiting for their code; and the last time step whose code
+/// each account gave, since a code is accepted once (RFC 6238, 5.2): one seen over a shoulder
+/// or in a log does not sign in again.
 #[derive(Default)]
-pub struct PendingSignIns(Mutex<HashMap<String, Pending>>);
+pub struct PendingSignIns(Mutex<HashMap<String, Pending>>, Mutex<HashMap<String, u64>>);
 
 impl std::fmt::Debug for PendingSignIns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -193,10 +195,19 @@ pub(crate) async fn code_post(
         if !auth::equal_secrets(&p.csrf, &form.csrf) || !auth::same_origin(&headers) {
             return Err(WebError::Forbidden(t));
         }
-        let right = totp(&p.secret, &p.username)
+        let step = totp(&p.secret, &p.username)
             .map_err(|e| WebError::internal(t, e))?
-            .check_current(form.code.trim())
-            .is_some();
+            .check_current(form.code.trim());
+        let right = match (step, app.pending.1.lock()) {
+            (Some(step), Ok(mut used)) => {
+                let fresh = used.get(&p.username).is_none_or(|last| step > *last);
+                if fresh {
+                    used.insert(p.username.clone(), step);
+                }
+                fresh
+            }
+            _ => false,
+        };
         if right {
             pending
                 .remove(&token)

@@ -1398,31 +1398,37 @@ fn operators_reset_and_unlock_an_account() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(probity_db(d, &["init"]));
-    let mut add = Command::new(env!("CARGO_BIN_EXE_probity"))
-        .args([
-            "user",
-            "add",
-            "admin",
-            "--role",
-            "administrator",
-            "--password-stdin",
-        ])
-        .env(
-            "PROBITY_DB",
-            format!("sqlite://{}", d.join("probity.db").display()),
-        )
-        .env("PROBITY_KEY_FILE", d.join("probity.keys"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = add.stdin.take().unwrap();
-        stdin.write_all(b"a long enough password\n").unwrap();
-    }
-    ok(add.wait_with_output().unwrap());
+    let add_user = |password: &[u8]| {
+        let mut add = Command::new(env!("CARGO_BIN_EXE_probity"))
+            .args([
+                "user",
+                "add",
+                "admin",
+                "--role",
+                "administrator",
+                "--password-stdin",
+            ])
+            .env(
+                "PROBITY_DB",
+                format!("sqlite://{}", d.join("probity.db").display()),
+            )
+            .env("PROBITY_KEY_FILE", d.join("probity.keys"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            add.stdin.take().unwrap().write_all(password).unwrap();
+        }
+        add.wait_with_output().unwrap()
+    };
+    // A long but guessable password is refused here too.
+    let o = add_user(b"aaaaaaaaaaaa\n");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("too easy to guess"), "{}", stderr(&o));
+    ok(add_user(b"a long enough password\n"));
     // Locked by failed sign-ins (as the web counts them).
     let stamp = probity_store::Stamp::new("2026-02-01T08:00:00.000Z", "test");
     with_store(d, async |s| {

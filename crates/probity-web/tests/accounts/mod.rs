@@ -508,7 +508,22 @@ async fn staff_enrol_a_second_factor_and_give_its_code_at_every_sign_in() {
     );
     let (status, session, _) = code_step(&app, &cookie, &wrong).await;
     assert_eq!((status, session), (StatusCode::UNAUTHORIZED, None));
-    let (_, session, _) = code_step(&app, &cookie, &code_of(&secret, "admin")).await;
+    // A code already used does not sign in again (it would if the step had moved on since:
+    // then a new code is right, and the old one is refused all the same).
+    let used = right;
+    let (status, session, _) = code_step(&app, &cookie, &used).await;
+    assert_eq!((status, session), (StatusCode::UNAUTHORIZED, None));
+    // The next step's code, as the authenticator shows it 30 seconds on.
+    let next = {
+        let s = totp_rs::Secret::try_from_base32(&secret).unwrap();
+        let t = probity_web::second_factor::totp(&s, "admin").unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        t.generate(now + 30).to_string()
+    };
+    let (_, session, _) = code_step(&app, &cookie, &next).await;
     assert!(session.is_some());
     // Too many wrong codes end the waiting sign-in: the password is asked again.
     let (cookie, _) = password_step(&app, "admin").await;

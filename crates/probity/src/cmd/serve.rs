@@ -87,6 +87,11 @@ pub fn add_user(args: UserArgs, database: &Database, quiet: bool) -> Result<Exit
             probity_web::auth::MIN_PASSWORD
         );
     }
+    if !probity_web::auth::strong_enough(&password, std::slice::from_ref(&args.username)) {
+        bail!(
+            "the password is too easy to guess (common, a pattern, or the username): choose a longer one, several unrelated words for example"
+        );
+    }
     let hash = probity_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
     db::runtime()?.block_on(async {
         let store = db::open(database).await?;
