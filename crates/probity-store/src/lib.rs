@@ -47,7 +47,7 @@ pub use reminders::{REMINDER_ISSUED, ReminderIssued};
 pub use rotate::Rotated;
 pub use sample::Sample;
 pub use scope::{UnitScope, WholeDepartment};
-pub use sessions::Session;
+pub use sessions::{Attempt, Session};
 pub use statistics::{Counts, Statistics, UnitCounts};
 pub use store::{Backend, Stamp, Store};
 pub use verification::{Checked, FindingInForce, RunRecorded, StoredRegistryFile};

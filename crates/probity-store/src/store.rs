@@ -47,6 +47,7 @@ impl Backend {
                     6,
                     include_str!("../migrations/sqlite/0006_cases_per_subject.sql"),
                 ),
+                (7, include_str!("../migrations/sqlite/0007_user_totp.sql")),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -64,6 +65,7 @@ impl Backend {
                     6,
                     include_str!("../migrations/postgres/0006_cases_per_subject.sql"),
                 ),
+                (7, include_str!("../migrations/postgres/0007_user_totp.sql")),
             ],
         }
     }

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The store, on SQLite and on PostgreSQL alike: every case runs on both.
 
+mod accounts;
 mod common;
 mod cycles;
 mod declarant;

@@ -101,6 +101,111 @@ pub(crate) async fn create_accounts(
         .into_response())
 }
 
+#[derive(Deserialize)]
+pub(crate) struct AccountForm {
+    username: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account_reset.html")]
+struct ResetPage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    message: String,
+    password: String,
+}
+
+/// The account an administrator names, if it exists (`Ok(None)`: no such account); refused if
+/// it is outside the units they manage: a declarant of another unit (or off the roster), staff
+/// managing any unit beyond theirs or every unit.
+async fn account_in_scope(
+    app: &App,
+    ctx: &Ctx,
+    scope: &probity_store::UnitScope,
+    username: &str,
+) -> Result<Option<()>, WebError> {
+    let Some(units) = app
+        .store
+        .account_units(username)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?
+    else {
+        return Ok(None);
+    };
+    let whole = scope.department().is_some();
+    if !whole && (units.is_empty() || !units.iter().all(|u| scope.covers(u))) {
+        return Err(WebError::Forbidden(ctx.t));
+    }
+    Ok(Some(()))
+}
+
+/// Gives an account a new initial password, shown this once; it must be changed at the next
+/// sign-in, and the account's sessions end (audited as `user.reset`).
+pub(crate) async fn reset_password(
+    State(app): State<Arc<App>>,
+    Staff { ctx, scope, .. }: Staff<Administrators>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, WebError> {
+    let username = form.username.trim().to_owned();
+    if account_in_scope(&app, &ctx, &scope, &username)
+        .await?
+        .is_none()
+    {
+        let m = ctx
+            .t
+            .with_text("no-such-account", &[("username", username)]);
+        return Ok(page(&app, &ctx, Some(m), None).await);
+    }
+    let password = crate::accounts::initial_password();
+    let hash =
+        crate::accounts::hash_initial(&password).map_err(|e| WebError::internal(ctx.t, e))?;
+    app.store
+        .reset_password(&ctx.stamp(), &username, &hash)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    Ok(ResetPage {
+        t: ctx.t,
+        user: ctx.user.clone(),
+        csrf: ctx.csrf.clone(),
+        message: ctx
+            .t
+            .with_text("password-reset-done", &[("username", username)]),
+        password,
+    }
+    .into_response())
+}
+
+/// Lifts an account's sign-in lock (audited as `user.unlock`).
+pub(crate) async fn unlock_account(
+    State(app): State<Arc<App>>,
+    Staff { ctx, scope, .. }: Staff<Administrators>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, WebError> {
+    let username = form.username.trim().to_owned();
+    if account_in_scope(&app, &ctx, &scope, &username)
+        .await?
+        .is_none()
+    {
+        let m = ctx
+            .t
+            .with_text("no-such-account", &[("username", username)]);
+        return Ok(page(&app, &ctx, Some(m), None).await);
+    }
+    let was_locked = app
+        .store
+        .unlock_user(&ctx.stamp(), &username)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    let key = if was_locked {
+        "account-unlocked"
+    } else {
+        "account-not-locked"
+    };
+    let m = ctx.t.with_text(key, &[("username", username)]);
+    Ok(page(&app, &ctx, None, Some(m)).await)
+}
+
 async fn page_with(
     app: &App,
     ctx: &Ctx,

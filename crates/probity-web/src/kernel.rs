@@ -4,8 +4,9 @@
 //!   and puts the [`Ctx`] in the request, then refuses any state-changing request (every method
 //!   but `GET`, `HEAD` and `OPTIONS`) from a signed-in session whose CSRF token is missing or
 //!   foreign, or that comes from another origin. The token travels in the `x-csrf-token` header
-//!   (the API, scripts) or in the form's `csrf` field (URL-encoded or multipart). The sign-in form
-//!   carries the token of its own cookie. Handlers never check it themselves.
+//!   (the API, scripts) or in the form's `csrf` field (URL-encoded or multipart). The sign-in
+//!   forms (password, then second factor) carry the token of their own cookie. Handlers never
+//!   check it themselves.
 //! - Handlers name who may call them by the extractor they take: [`AnyAccount`], [`Account`],
 //!   [`Declarant`], [`Staff`] of a role set with its [`UnitScope`], [`DepartmentStaff`] for what
 //!   concerns every unit at once, [`Auditor`]. An extractor that does not fit answers for the
@@ -74,14 +75,19 @@ pub async fn resolve(
     };
     let mut request = request;
     if changes_state(request.method()) {
-        let expected = if request.uri().path() == "/login" {
-            auth::cookie(request.headers(), LOGIN_COOKIE).unwrap_or_default()
-        } else {
-            ctx.csrf.clone()
+        let path = request.uri().path();
+        let signing_in = path == "/login" || path == "/login/code";
+        let expected = match path {
+            "/login" => auth::cookie(request.headers(), LOGIN_COOKIE).unwrap_or_default(),
+            "/login/code" => {
+                crate::second_factor::pending_csrf(&app, request.headers()).unwrap_or_default()
+            }
+            _ => ctx.csrf.clone(),
         };
-        // Without a session (and outside the sign-in form) nothing can change: the handler's
-        // extractor sends the reader to sign in. With one, the token must be the session's.
-        if !expected.is_empty() || request.uri().path() == "/login" {
+        // Without a session (and outside the sign-in forms) nothing can change: the handler's
+        // extractor sends the reader to sign in. With one, the token must be the session's; the
+        // sign-in forms carry the token of their own cookie.
+        if !expected.is_empty() || signing_in {
             let (given, rebuilt) = match csrf_token(request).await {
                 Ok(found) => found,
                 Err(status) => return status.into_response(),

@@ -16,7 +16,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Json, Router};
-use probity_store::{Progress, ProgressRow, ReportSummary, Role, Stamp, Standing, Store, User};
+use probity_store::{
+    Attempt, Progress, ProgressRow, ReportSummary, Role, Stamp, Standing, Store, User,
+};
 use serde::Deserialize;
 
 pub mod accounts;
@@ -32,6 +34,7 @@ pub mod kernel;
 pub mod me;
 pub mod reminders;
 pub mod report_view;
+pub mod second_factor;
 pub mod statistics;
 pub mod uploads;
 pub mod verification;
@@ -53,6 +56,11 @@ pub struct App {
     pub default_lang: Lang,
     /// The verification run started from the administrators' page.
     pub runs: std::sync::Mutex<admin::RunState>,
+    /// Whether staff accounts (administrators, verifiers, auditors) must give a TOTP code after
+    /// their password (enrolling at their next sign-in if they have not).
+    pub require_totp_for_staff: bool,
+    /// Sign-ins waiting for their second factor.
+    pub pending: second_factor::PendingSignIns,
 }
 
 impl App {
@@ -63,7 +71,15 @@ impl App {
             secure_cookies,
             default_lang,
             runs: Default::default(),
+            require_totp_for_staff: false,
+            pending: Default::default(),
         }
+    }
+
+    /// The same, requiring (or not) a second factor from staff accounts.
+    pub fn with_totp_for_staff(mut self, required: bool) -> App {
+        self.require_totp_for_staff = required;
+        self
     }
 }
 
@@ -87,6 +103,7 @@ macro_rules! routes {
 routes! {
     "/" => get home;
     "/login" => get login_page, post login;
+    "/login/code" => get second_factor::code_page, post second_factor::code_post;
     "/logout" => post logout;
     "/password" => get password_page, post change_password;
     "/lang/{code}" => get switch_lang;
@@ -107,6 +124,8 @@ routes! {
     "/admin/registry" => post admin::upload_registry;
     "/admin/verify" => post admin::start_run;
     "/admin/accounts" => post admin::create_accounts;
+    "/admin/accounts/reset" => post admin::reset_password;
+    "/admin/accounts/unlock" => post admin::unlock_account;
     "/admin/sample/draw" => post admin::sample_draw;
     "/admin/sample/reveal" => post admin::sample_reveal;
     "/cases" => get workbench::cases_page;
@@ -511,14 +530,18 @@ async fn login(
     let t = ctx.t;
     let username = form.username.trim().to_owned();
     let at = now();
-    if app
+    // The attempt is counted before the password is checked, in one write: attempts sent at
+    // once cannot outrun the lock. Names that are no account are counted alike, so the answers
+    // do not tell which names exist.
+    let stamp = Stamp::new(rfc3339(at), "web:anonymous");
+    let lock_until = rfc3339(at + chrono::Duration::minutes(auth::LOCK_MINUTES));
+    let attempt = app
         .store
-        .locked_until(&username, &rfc3339(at))
+        .begin_sign_in(&stamp, &username, auth::MAX_FAILURES, &lock_until)
         .await
-        .map_err(|e| WebError::internal(t, e))?
-        .is_some()
-    {
-        return Ok(login_form(&app, t, Some(t.get("locked")), username));
+        .map_err(|e| WebError::internal(t, e))?;
+    if let Attempt::Locked { until } = &attempt {
+        return Ok(login_form(&app, t, Some(locked(t, at, until)), username));
     }
     let user = app
         .store
@@ -534,27 +557,45 @@ async fn login(
         .await
         .unwrap_or(false);
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
-        let stamp = Stamp::new(rfc3339(at), "web:anonymous");
-        let lock_until = rfc3339(at + chrono::Duration::minutes(auth::LOCK_MINUTES));
-        let locked = app
-            .store
-            .login_failed(&stamp, &username, auth::MAX_FAILURES, &lock_until)
+        app.store
+            .sign_in_refused(&stamp, &username, &attempt)
             .await
             .map_err(|e| WebError::internal(t, e))?;
-        let message = if locked.is_some() {
-            t.get("locked")
-        } else {
-            t.get("bad-login")
+        let message = match &attempt {
+            Attempt::Check {
+                locks_until: Some(until),
+                ..
+            } => locked(t, at, until),
+            _ => t.get("bad-login"),
         };
         return Ok(login_form(&app, t, Some(message), username));
     };
+    if let Some((secret, enrolled)) = second_factor::needed(&app, t, &user).await? {
+        // The password was right: the attempts are forgotten only once the code is too.
+        return Ok(second_factor::wait_for_code(
+            &app,
+            &user.username,
+            secret,
+            enrolled,
+        ));
+    }
+    open_session(&app, t, &user.username, at).await
+}
+
+/// Opens a session for an account whose sign-in succeeded; to the home page, with its cookie.
+pub(crate) async fn open_session(
+    app: &App,
+    t: Tr,
+    username: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Response, WebError> {
     let token = auth::random_token();
     let expires = at + chrono::Duration::hours(auth::SESSION_HOURS);
-    let stamp = Stamp::new(rfc3339(at), format!("web:{}", user.username));
+    let stamp = Stamp::new(rfc3339(at), format!("web:{username}"));
     app.store
         .open_session(
             &stamp,
-            &user.username,
+            username,
             &auth::token_hash(&token),
             &auth::random_token(),
             &rfc3339(expires),
@@ -577,6 +618,15 @@ async fn login(
         }
     }
     Ok(response)
+}
+
+/// The lockout message, with the minutes left (rounded up).
+fn locked(t: Tr, now: chrono::DateTime<chrono::Utc>, until: &str) -> String {
+    let minutes = chrono::DateTime::parse_from_rfc3339(until)
+        .map(|u| (u.with_timezone(&chrono::Utc) - now).num_seconds())
+        .map_or(auth::LOCK_MINUTES, |s| (s + 59) / 60)
+        .max(1);
+    t.with("locked", &[("minutes", minutes)])
 }
 
 async fn logout(
@@ -667,29 +717,61 @@ async fn change_password(
         )
             .into_response());
     }
+    if form.new == form.current {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            page(Some(t.get("password-same")), false),
+        )
+            .into_response());
+    }
+    // The account's own words are the first a guesser tries: the username and, for a
+    // declarant, their name on the roster.
+    let mut own_words = vec![user.username.clone()];
+    if let Some(key) = &user.person_key
+        && let Some((name, _)) = app
+            .store
+            .subject(key)
+            .await
+            .map_err(|e| WebError::internal(t, e))?
+    {
+        own_words.push(name);
+    }
     let phc = user.password_hash.clone();
     let (current, new) = (form.current, form.new);
-    let hashed = tokio::task::spawn_blocking(move || {
-        auth::verify_password(&current, &phc).then(|| auth::hash_password(&new))
+    let checked = tokio::task::spawn_blocking(move || {
+        if !auth::verify_password(&current, &phc) {
+            return Err("bad-login");
+        }
+        if !auth::strong_enough(&new, &own_words) {
+            return Err("password-weak");
+        }
+        Ok(auth::hash_password(&new))
     })
     .await
     .map_err(|e| WebError::internal(t, e))?;
-    let Some(hashed) = hashed else {
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            page(Some(t.get("bad-login")), false),
-        )
-            .into_response());
+    let hashed = match checked {
+        Ok(hashed) => hashed.map_err(|e| WebError::internal(t, e))?,
+        Err(key) => {
+            return Ok((StatusCode::BAD_REQUEST, page(Some(t.get(key)), false)).into_response());
+        }
     };
-    let hashed = hashed.map_err(|e| WebError::internal(t, e))?;
     let updated = User {
         password_hash: hashed,
         ..user.clone()
     };
+    let stamp = ctx.stamp();
     app.store
-        .update_user(&ctx.stamp(), &updated)
+        .update_user(&stamp, &updated)
         .await
         .map_err(|e| WebError::internal(t, e))?;
+    // Whoever else holds a session of this account (a stolen cookie, a forgotten browser)
+    // loses it with the old password.
+    if let Some(hash) = &ctx.token_hash {
+        app.store
+            .end_other_sessions(&stamp, &user.username, hash)
+            .await
+            .map_err(|e| WebError::internal(t, e))?;
+    }
     Ok(page(None, true).into_response())
 }
 

@@ -1519,3 +1519,120 @@ fn serve_stops_on_sigterm_and_exits_0() {
     assert!(rest.contains("Probity stopped"), "{rest}");
     assert!(std::net::TcpStream::connect(&addr).is_err());
 }
+
+/// Runs `f` on the store of `dir` (its database and key file).
+fn with_store<T>(dir: &Path, f: impl AsyncFnOnce(&probity_store::Store) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let keys = probity_store::Keyring::load(&dir.join("probity.keys")).unwrap();
+        let url = format!("sqlite://{}", dir.join("probity.db").display());
+        let store = probity_store::Store::open(&url, keys).await.unwrap();
+        let out = f(&store).await;
+        store.close().await;
+        out
+    })
+}
+
+#[test]
+fn operators_reset_and_unlock_an_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(probity_db(d, &["init"]));
+    let add_user = |password: &[u8]| {
+        let mut add = Command::new(env!("CARGO_BIN_EXE_probity"))
+            .args([
+                "user",
+                "add",
+                "admin",
+                "--role",
+                "administrator",
+                "--password-stdin",
+            ])
+            .env(
+                "PROBITY_DB",
+                format!("sqlite://{}", d.join("probity.db").display()),
+            )
+            .env("PROBITY_KEY_FILE", d.join("probity.keys"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            add.stdin.take().unwrap().write_all(password).unwrap();
+        }
+        add.wait_with_output().unwrap()
+    };
+    // A long but guessable password is refused here too.
+    let o = add_user(b"aaaaaaaaaaaa\n");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("too easy to guess"), "{}", stderr(&o));
+    ok(add_user(b"a long enough password\n"));
+    // Locked by failed sign-ins (as the web counts them).
+    let stamp = probity_store::Stamp::new("2026-02-01T08:00:00.000Z", "test");
+    with_store(d, async |s| {
+        for _ in 0..5 {
+            s.begin_sign_in(&stamp, "admin", 5, "2999-01-01T00:00:00.000Z")
+                .await
+                .unwrap();
+        }
+    });
+    let locked = |d: &Path| {
+        with_store(d, async |s| {
+            s.locked_until("admin", "2026-02-01T09:00:00.000Z")
+                .await
+                .unwrap()
+        })
+    };
+    assert!(locked(d).is_some());
+    let said = ok(probity_db(d, &["user", "unlock", "admin"]));
+    assert!(said.contains("admin unlocked"), "{said}");
+    assert!(locked(d).is_none());
+    // An unknown name is an error, not a silent success.
+    let o = probity_db(d, &["user", "unlock", "nobody"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no account \"nobody\""),
+        "{}",
+        stderr(&o)
+    );
+    // Reset: a new initial password, printed once, that signs in and must be changed.
+    let password = ok(probity_db(d, &["--quiet", "user", "reset", "admin"]));
+    let password = password.trim();
+    assert_eq!(
+        password.chars().count(),
+        probity_web::accounts::INITIAL_PASSWORD_LEN
+    );
+    let user = with_store(d, async |s| s.user("admin").await.unwrap().unwrap());
+    assert!(probity_web::auth::verify_password(
+        password,
+        &user.password_hash
+    ));
+    assert!(!probity_web::auth::verify_password(
+        "a long enough password",
+        &user.password_hash
+    ));
+    assert!(with_store(d, async |s| s
+        .must_change_password("admin")
+        .await
+        .unwrap()));
+    let json = ok(probity_db(
+        d,
+        &["user", "reset", "admin", "--format", "json"],
+    ));
+    let v: Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["username"], "admin");
+    // Each is in the audit log, which still verifies.
+    assert_eq!(
+        count_where(
+            d,
+            "SELECT COUNT(*) FROM audit_events WHERE action IN ('user.reset', 'user.unlock')"
+        ),
+        3
+    );
+    ok(probity_db(d, &["audit", "verify"]));
+}

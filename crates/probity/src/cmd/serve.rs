@@ -24,6 +24,10 @@ pub struct Args {
     /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
     #[arg(long)]
     secure_cookies: bool,
+    /// Require a second factor (a TOTP code, enrolled by QR code at the next sign-in) from
+    /// staff accounts: administrators, verifiers and auditors.
+    #[arg(long, env = "PROBITY_REQUIRE_TOTP_FOR_STAFF")]
+    require_totp_for_staff: bool,
 }
 
 /// Arguments of `probity user add`.
@@ -53,7 +57,10 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
-        let app = Arc::new(App::new(store, args.secure_cookies, Lang::Zh));
+        let app = Arc::new(
+            App::new(store, args.secure_cookies, Lang::Zh)
+                .with_totp_for_staff(args.require_totp_for_staff),
+        );
         if !quiet {
             crate::outln!("Probity at http://{}/", listener.local_addr()?);
         }
@@ -92,6 +99,11 @@ pub fn add_user(args: UserArgs, database: &Database, quiet: bool) -> Result<Exit
         bail!(
             "the password must have at least {} characters",
             probity_web::auth::MIN_PASSWORD
+        );
+    }
+    if !probity_web::auth::strong_enough(&password, std::slice::from_ref(&args.username)) {
+        bail!(
+            "the password is too easy to guess (common, a pattern, or the username): choose a longer one, several unrelated words for example"
         );
     }
     let hash = probity_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
