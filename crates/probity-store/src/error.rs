@@ -59,6 +59,15 @@ pub enum StoreError {
         /// The report in force.
         in_force: crate::in_force::InForce,
     },
+    /// A roster file names subjects of units outside the importing account's scope; nothing of
+    /// it was stored.
+    #[error("{file}:{}: unit: outside the units this account manages (lines {})", lines.first().copied().unwrap_or(0), lines.iter().take(20).map(usize::to_string).collect::<Vec<_>>().join(", "))]
+    OutsideScope {
+        /// The file.
+        file: String,
+        /// The lines (1-based) of other units.
+        lines: Vec<usize>,
+    },
     /// The request does not fit the stored state (a cycle not open, a database not empty, …).
     #[error("{0}")]
     Conflict(String),

@@ -263,18 +263,11 @@ impl Store {
             .filter(|(_, e)| !scope.covers(&e.unit))
             .map(|(line, _)| *line)
             .collect();
-        if let Some(first) = outside.first() {
-            let lines: Vec<String> = outside.iter().take(20).map(usize::to_string).collect();
-            let more = if outside.len() > 20 { ", …" } else { "" };
-            return Err(rejected(
-                file,
-                *first,
-                "unit",
-                format!(
-                    "outside the units this account manages (lines {}{more})",
-                    lines.join(", ")
-                ),
-            ));
+        if !outside.is_empty() {
+            return Err(StoreError::OutsideScope {
+                file: file_name_of(file),
+                lines: outside,
+            });
         }
         let file_sha256 = sha256_hex(bytes);
         let mut w = self.writer(stamp).await?;

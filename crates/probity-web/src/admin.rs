@@ -441,6 +441,17 @@ pub(crate) async fn upload_roster(
             Err(e @ probity_store::StoreError::Rejected { .. }) => {
                 page(&app, &ctx, Some(e.to_string()), None).await
             }
+            Err(probity_store::StoreError::OutsideScope { file, lines }) => {
+                let mut shown: Vec<String> = lines.iter().take(20).map(usize::to_string).collect();
+                if lines.len() > 20 {
+                    shown.push("…".into());
+                }
+                let m = ctx.t.with_text(
+                    "roster-outside-scope",
+                    &[("file", file), ("lines", shown.join(", "))],
+                );
+                page(&app, &ctx, Some(m), None).await
+            }
             Err(e) => return Err(WebError::internal(ctx.t, e)),
         },
     )

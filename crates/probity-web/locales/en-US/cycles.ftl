@@ -21,3 +21,6 @@ finding-on-report = On report
 finding-no-report = no report (a change report due and not filed)
 remind-initial = Initial report: due by { $deadline } (within the prescribed days of becoming a subject).
 department-only = Opening and closing cycles, registry extracts, the sample and verification runs concern every unit: they are for an administrator of the whole department. This account manages some units only.
+roster-file-units = Roster of the units this account manages (CSV, their whole list; other units' lines are refused)
+all-my-units = All the units I manage
+roster-outside-scope = { $file }: lines { $lines } are of units this account does not manage; nothing was imported. Upload the list of your own units only.

@@ -21,3 +21,6 @@ finding-on-report = 所在报告
 finding-no-report = 无报告（应报未报的变化报告）
 remind-initial = 首次报告：应于 { $deadline } 前填报（成为报告对象后按规定期限内填报）。
 department-only = 开启和关闭填报周期、上传登记机关数据、抽查和核查运行涉及全部单位，须由负责全部单位的管理员操作。本账户只管理部分单位。
+roster-file-units = 本账户所管单位的名单（CSV，这些单位的完整名单；含其他单位的行将被拒绝）
+all-my-units = 我管理的全部单位
+roster-outside-scope = { $file }：第 { $lines } 行属于本账户不管理的单位，未导入任何内容。请只上传所管单位的名单。

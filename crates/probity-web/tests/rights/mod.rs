@@ -540,8 +540,17 @@ async fn an_administrator_of_one_unit_acts_on_that_unit_only() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
-    assert!(page.contains("roster.csv:"), "{page}");
-    assert!(page.contains("unit"), "{page}");
+    // Named in the reader's language, with every line of another unit.
+    let others: Vec<String> = String::from_utf8_lossy(&full)
+        .lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| !l.contains(OTHER_UNIT))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    assert!(!others.is_empty());
+    assert!(page.contains("roster.csv"), "{page}");
+    assert!(page.contains(&others.join(", ")), "{others:?} in {page}");
     assert_eq!(roster_units(app).await, before);
 
     // The unit's own lines only: the other units keep every subject.
