@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use sha2::Digest;
+
 use crate::kernel::{Account, Declarant, Officers, Staff};
 use crate::{App, api_error, load_progress, readable_report};
 
@@ -214,9 +216,10 @@ pub(crate) async fn submit_report(
         if person_key != app.store.person_key(&declaration.declarant_id) {
             return Err(crate::WebError::Forbidden(ctx.t));
         }
+        let stamp = ctx.stamp();
         match app
             .store
-            .submit_declaration(&ctx.stamp(), &declaration, &body)
+            .submit_declaration(&stamp, &declaration, &body)
             .await
         {
             Ok(_) => {}
@@ -255,13 +258,26 @@ pub(crate) async fn submit_report(
             }
             Err(e) => return Err(crate::WebError::internal(ctx.t, e)),
         }
-        let summary = app
-            .store
-            .report_summary(&declaration.declaration_id)
-            .await
-            .map_err(|e| crate::WebError::internal(ctx.t, e))?
-            .ok_or(crate::WebError::NotFound(ctx.t))?;
-        Ok((StatusCode::CREATED, Json(receipt(summary))).into_response())
+        // Stored: the receipt as read back. Should that read fail (a connection lost after the
+        // commit), the receipt of what was stored — never an error for a report that is in.
+        let stored = match app.store.report_summary(&declaration.declaration_id).await {
+            Ok(Some(summary)) => receipt(summary),
+            other => {
+                if let Err(e) = other {
+                    eprintln!("probity serve: a receipt read after the commit failed: {e}");
+                }
+                ReportReceipt {
+                    declaration_id: declaration.declaration_id.clone(),
+                    year: i64::from(declaration.year),
+                    kind: crate::kind_name(&declaration.kind).to_owned(),
+                    filed_on: declaration.filed_on.to_string(),
+                    supersedes: declaration.supersedes.clone(),
+                    content_sha256: hex::encode(sha2::Sha256::digest(body.as_bytes())),
+                    stored_at: stamp.at.clone(),
+                }
+            }
+        };
+        Ok((StatusCode::CREATED, Json(stored)).into_response())
     };
     match run.await {
         Ok(r) => r,
