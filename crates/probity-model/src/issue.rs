@@ -144,6 +144,9 @@ issue_codes! {
     // The form: every value has its type.
     /// The text is not JSON. Args: `detail` (the parser's English words).
     NotJson = "not-json",
+    /// A key appears twice in one object (`serde_json` would keep the last without a word).
+    /// Args: `key`. The path is the object's.
+    DuplicateKey = "duplicate-key",
     /// The report is not a JSON object.
     NotAnObject = "not-an-object",
     /// A required field is absent.

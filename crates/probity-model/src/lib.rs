@@ -26,6 +26,7 @@ pub mod declaration;
 pub mod finding;
 pub mod ids;
 pub mod issue;
+pub mod json;
 pub mod locate;
 pub mod obligation;
 pub mod profile;

@@ -1,5 +1,6 @@
 # The filing form: issues by code (probity_model::issue::IssueCode), units, places.
 issue-not-json = This is not JSON: { $detail }
+issue-duplicate-key = The key “{ $key }” appears twice here: keep one.
 issue-not-an-object = A report is a JSON object.
 issue-missing-field = Required.
 issue-unknown-field = The form has no such field.
