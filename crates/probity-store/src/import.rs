@@ -221,6 +221,32 @@ fn enum_name<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     }
 }
 
+/// A roster import that would take off more than this share (per cent) of a unit's subjects on
+/// the roster is refused unless the removals are confirmed ([`Removals::Allowed`]).
+pub const REMOVAL_SHARE_PERCENT: usize = 20;
+
+/// Whether a roster import may take many subjects off at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Removals {
+    /// Refuse a file that would take more than [`REMOVAL_SHARE_PERCENT`] per cent of a unit's
+    /// subjects off the roster ([`StoreError::TooManyRemovals`]).
+    #[default]
+    Guarded,
+    /// Take off whoever the file leaves out (confirmed by the person importing).
+    Allowed,
+}
+
+/// How many of a unit's subjects a roster file would take off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRemovals {
+    /// The unit.
+    pub unit: String,
+    /// Subjects the file would take off.
+    pub removed: usize,
+    /// Subjects of the unit on the roster before the file.
+    pub of: usize,
+}
+
 /// Columns of `subjects` compared to tell a change, by name and position in the row.
 const SUBJECT_FIELDS: [(&str, usize); 8] = [
     ("name", 2),
@@ -236,46 +262,35 @@ const SUBJECT_FIELDS: [(&str, usize); 8] = [
 impl Store {
     /// `probity roster import`: the file is the whole roster. New people are added, changed ones
     /// updated, people missing from it taken off (kept, with `on_roster = 0`); each change is a
-    /// line of the roster's history.
+    /// line of the roster's history. A file that would take off more than
+    /// [`REMOVAL_SHARE_PERCENT`] per cent of a unit's subjects is refused
+    /// ([`StoreError::TooManyRemovals`]); [`Store::import_roster_with`] can allow it.
     pub async fn import_roster(
         &self,
         stamp: &Stamp,
         file: &str,
         bytes: &[u8],
     ) -> Result<Imported, StoreError> {
+        self.import_roster_with(stamp, file, bytes, Removals::Guarded)
+            .await
+    }
+
+    /// [`Store::import_roster`], saying whether many removals are confirmed. The file is
+    /// compared with the roster as stored, not with the files imported before: a file that
+    /// changes nothing is `already` (and writes nothing), and importing an earlier file again
+    /// puts the roster back as that file has it.
+    pub async fn import_roster_with(
+        &self,
+        stamp: &Stamp,
+        file: &str,
+        bytes: &[u8],
+        removals: Removals,
+    ) -> Result<Imported, StoreError> {
         let entries = read_roster(file, bytes)?;
         let file_sha256 = sha256_hex(bytes);
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
-        let known = fetch(
-            w.conn(),
-            &keys,
-            &ROSTER_BATCHES,
-            "file_sha256 = $1",
-            &[file_sha256.as_str().into()],
-        )
-        .await?;
-        if !known.is_empty() {
-            w.rollback().await?;
-            return Ok(Imported {
-                already: true,
-                unchanged: entries.len(),
-                ..Imported::default()
-            });
-        }
         let batch = w.next_id(&ROSTER_BATCHES).await?;
-        w.insert(
-            &ROSTER_BATCHES,
-            "roster.import",
-            vec![
-                Value::Int(batch),
-                file_name_of(file).into(),
-                file_sha256.as_str().into(),
-                Value::Int(entries.len() as i64),
-                stamp.at.as_str().into(),
-            ],
-        )
-        .await?;
         let units: BTreeSet<String> = fetch(w.conn(), &keys, &UNITS, "1 = 1", &[])
             .await?
             .into_iter()
@@ -293,13 +308,8 @@ impl Store {
         let mut listed = BTreeSet::new();
         for (_, entry) in &entries {
             let person_key = keys.blind_index(RESIDENT_ID, &entry.id.to_string());
-            if !units.contains(&entry.unit) && new_units.insert(entry.unit.clone()) {
-                w.insert(
-                    &UNITS,
-                    "unit.create",
-                    vec![entry.unit.as_str().into(), Value::Int(batch)],
-                )
-                .await?;
+            if !units.contains(&entry.unit) {
+                new_units.insert(entry.unit.clone());
             }
             let row = roster_row(&person_key, entry, true, batch)?;
             let (change, fields) = match current.get(&person_key) {
@@ -337,6 +347,34 @@ impl Store {
             ]);
             listed.insert(person_key);
         }
+        // Subjects on the roster per unit, and how many the file takes off.
+        let mut per_unit: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for (person_key, old) in &current {
+            if old[10] != Value::Int(1) {
+                continue;
+            }
+            let unit = per_unit.entry(old[3].as_text().unwrap_or("")).or_default();
+            unit.1 += 1;
+            if !listed.contains(person_key) {
+                unit.0 += 1;
+            }
+        }
+        let over: Vec<UnitRemovals> = per_unit
+            .iter()
+            .filter(|(_, (removed, of))| removed * 100 > of * REMOVAL_SHARE_PERCENT)
+            .map(|(unit, (removed, of))| UnitRemovals {
+                unit: (*unit).to_owned(),
+                removed: *removed,
+                of: *of,
+            })
+            .collect();
+        if !over.is_empty() && removals == Removals::Guarded {
+            w.rollback().await?;
+            return Err(StoreError::TooManyRemovals {
+                file: file_name_of(file),
+                units: over,
+            });
+        }
         for (person_key, old) in &current {
             if listed.contains(person_key) || old[10] != Value::Int(1) {
                 continue;
@@ -352,6 +390,33 @@ impl Store {
                 "*".into(),
             ]);
             outcome.removed += 1;
+        }
+        if change_rows.is_empty() {
+            // The roster is as the file has it already: nothing to record.
+            w.rollback().await?;
+            outcome.already = true;
+            return Ok(outcome);
+        }
+        // The batch row first: units, subjects and changes refer to it.
+        w.insert(
+            &ROSTER_BATCHES,
+            "roster.import",
+            vec![
+                Value::Int(batch),
+                file_name_of(file).into(),
+                file_sha256.as_str().into(),
+                Value::Int(entries.len() as i64),
+                stamp.at.as_str().into(),
+            ],
+        )
+        .await?;
+        for unit in &new_units {
+            w.insert(
+                &UNITS,
+                "unit.create",
+                vec![unit.as_str().into(), Value::Int(batch)],
+            )
+            .await?;
         }
         w.upsert_all(&SUBJECTS, "subject.update", subject_rows)
             .await?;
