@@ -1376,3 +1376,86 @@ fn one_report_in_force_findings_in_force_and_a_closed_cycle() {
     );
     ok(probity_db(d, &["audit", "verify"]));
 }
+
+/// The mode bits of a file (owner, group, others).
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn database_key_backup_and_password_files_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(probity_db(d, &["init"]));
+    ok(probity_db(
+        d,
+        &[
+            "roster",
+            "import",
+            small_dir().join("roster.csv").to_str().unwrap(),
+        ],
+    ));
+    let backup = d.join("backup.db");
+    ok(probity_db(d, &["backup", backup.to_str().unwrap()]));
+    let passwords = d.join("passwords.csv");
+    ok(probity_db(
+        d,
+        &["user", "accounts", "--out", passwords.to_str().unwrap()],
+    ));
+    for f in ["probity.db", "probity.keys", "backup.db", "passwords.csv"] {
+        assert_eq!(mode_of(&d.join(f)), 0o600, "{f}");
+    }
+}
+
+#[test]
+fn a_roster_that_empties_units_needs_allow_removals_and_the_old_file_restores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let roster = small_dir().join("roster.csv");
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let header_only = d.join("empty.csv");
+    std::fs::write(&header_only, format!("{}\n", text.lines().next().unwrap())).unwrap();
+    ok(probity_db(d, &["init"]));
+    assert!(
+        ok(probity_db(
+            d,
+            &["roster", "import", roster.to_str().unwrap()]
+        ))
+        .contains("5 subjects added")
+    );
+    // A header-only file: refused, naming the units and counts.
+    let o = probity_db(d, &["roster", "import", header_only.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("probity: empty.csv: would take 1 of the 1 subjects of unit ")
+            && err.contains(", 1 of the 1 subjects of unit 厦门市公安局, ")
+            && err.contains("confirm the removals"),
+        "{err}"
+    );
+    let taken_off = ok(probity_db(
+        d,
+        &[
+            "roster",
+            "import",
+            "--allow-removals",
+            header_only.to_str().unwrap(),
+        ],
+    ));
+    assert!(taken_off.contains("5 removed"), "{taken_off}");
+    // The first file again restores everyone (compared with the roster, not with the hash).
+    let back = ok(probity_db(
+        d,
+        &["roster", "import", roster.to_str().unwrap()],
+    ));
+    assert!(back.contains("5 changed, 0 removed"), "{back}");
+    let again = ok(probity_db(
+        d,
+        &["roster", "import", roster.to_str().unwrap()],
+    ));
+    assert!(again.contains("nothing changed"), "{again}");
+    ok(probity_db(d, &["audit", "verify"]));
+}
