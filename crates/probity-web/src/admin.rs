@@ -66,7 +66,7 @@ pub(crate) async fn create_accounts(
     ctx.with_role(&[Role::Administrator])?;
     ctx.check_form(&headers, &form.csrf)?;
     let unit = form.unit.as_deref().filter(|u| !u.is_empty());
-    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut csv = probity_store::csv_out::Writer::from_writer(Vec::new());
     csv.write_record(["username", "name", "unit", "initial_password"])
         .map_err(|e| WebError::internal(ctx.t, e))?;
     // Hashed on every core, written a chunk a transaction (see `accounts`).
@@ -262,13 +262,15 @@ pub(crate) struct AdminQuery {
     closed: Option<String>,
 }
 
-/// The fields of a multipart form: the CSRF token and the files, by name.
+/// The fields of a multipart form: the CSRF token, the files, by name, and the names of the
+/// checkboxes ticked.
 async fn read_multipart(
     ctx: &Ctx,
     mut form: Multipart,
-) -> Result<(String, Vec<(String, Vec<u8>)>), WebError> {
+) -> Result<(String, Vec<(String, Vec<u8>)>, Vec<String>), WebError> {
     let mut csrf = String::new();
     let mut files = Vec::new();
+    let mut ticked = Vec::new();
     while let Some(field) = form
         .next_field()
         .await
@@ -282,6 +284,8 @@ async fn read_multipart(
             .map_err(|e| WebError::BadRequest(ctx.t, e.to_string()))?;
         if name == "csrf" {
             csrf = String::from_utf8_lossy(&bytes).into_owned();
+        } else if file_name.is_none() && !bytes.is_empty() {
+            ticked.push(name);
         } else if let Some(file_name) = file_name {
             // Only the last part of the name: a browser may send a path.
             let base = file_name
@@ -294,12 +298,12 @@ async fn read_multipart(
             }
         }
     }
-    Ok((csrf, files))
+    Ok((csrf, files, ticked))
 }
 
 fn imported_message(t: Tr, r: &Imported) -> String {
     if r.already {
-        return t.get("nothing-changed");
+        return t.get("roster-unchanged");
     }
     t.with(
         "roster-imported",
@@ -319,14 +323,52 @@ pub(crate) async fn upload_roster(
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     ctx.with_role(&[Role::Administrator])?;
-    let (csrf, files) = read_multipart(&ctx, form).await?;
+    let (csrf, files, ticked) = read_multipart(&ctx, form).await?;
     ctx.check_form(&headers, &csrf)?;
     let Some((name, bytes)) = files.into_iter().next() else {
         return Ok(page(&app, &ctx, Some(ctx.t.get("roster-file")), None).await);
     };
+    let removals = if ticked.iter().any(|n| n == "allow_removals") {
+        probity_store::import::Removals::Allowed
+    } else {
+        probity_store::import::Removals::Guarded
+    };
     Ok(
-        match app.store.import_roster(&ctx.stamp(), &name, &bytes).await {
+        match app
+            .store
+            .import_roster_with(&ctx.stamp(), &name, &bytes, removals)
+            .await
+        {
             Ok(r) => page(&app, &ctx, None, Some(imported_message(ctx.t, &r))).await,
+            Err(probity_store::StoreError::TooManyRemovals { file, units }) => {
+                let sep = ctx.t.lang.list_separator();
+                let units = units
+                    .iter()
+                    .map(|u| {
+                        ctx.t.with_text(
+                            "roster-removals-unit",
+                            &[
+                                ("unit", u.unit.clone()),
+                                ("removed", u.removed.to_string()),
+                                ("of", u.of.to_string()),
+                            ],
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(sep);
+                let message = ctx.t.with_text(
+                    "roster-removals",
+                    &[
+                        ("file", file),
+                        ("units", units),
+                        (
+                            "share",
+                            probity_store::import::REMOVAL_SHARE_PERCENT.to_string(),
+                        ),
+                    ],
+                );
+                page(&app, &ctx, Some(message), None).await
+            }
             Err(e @ probity_store::StoreError::Rejected { .. }) => {
                 page(&app, &ctx, Some(e.to_string()), None).await
             }
@@ -389,7 +431,7 @@ pub(crate) async fn upload_registry(
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     ctx.with_role(&[Role::Administrator])?;
-    let (csrf, files) = read_multipart(&ctx, form).await?;
+    let (csrf, files, _) = read_multipart(&ctx, form).await?;
     ctx.check_form(&headers, &csrf)?;
     if let Some((name, _)) = files
         .iter()

@@ -206,6 +206,18 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
         let ctx = Ctx::api(&app, &headers).await?;
         let user = ctx.with_role(&[Role::Declarant])?.clone();
         check_api_write(&ctx, &headers)?;
+        if let Some(d) = probity_model::json::duplicate_key(&body) {
+            let issue = probity_model::issue::Issue::new(
+                d.path.as_str(),
+                probity_model::issue::IssueCode::DuplicateKey,
+                vec![("key", d.key.as_str().into())],
+                format!("the key {:?} appears twice in this object", d.key),
+            );
+            return Ok(issues(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![FieldIssue::of(ctx.t, &issue)],
+            ));
+        }
         let value: serde_json::Value = match serde_json::from_str(&body) {
             Ok(v) => v,
             Err(e) => {
@@ -354,7 +366,7 @@ async fn put_draft(
         app.store
             .save_draft(&ctx.stamp(), &person, year, &kind, &body)
             .await
-            .map_err(|e| crate::WebError::internal(ctx.t, e))?;
+            .map_err(|e| crate::filing::draft_error(ctx.t, e))?;
         Ok::<_, crate::WebError>(StatusCode::NO_CONTENT.into_response())
     };
     match run.await {

@@ -111,8 +111,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/audit", get(audit::audit_page))
         .route("/static/probity.css", get(stylesheet))
         .route("/static/file.js", get(filing_script))
+        .route("/static/{script}", get(static_script))
         .merge(api::routes())
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            app.secure_cookies,
+            security_headers,
+        ))
         .with_state(app)
 }
 
@@ -121,7 +125,11 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
     axum::serve(listener, router(app)).await
 }
 
+/// The headers every answer carries. Scripts come only from our own files (`/static/…`): no
+/// inline script or event handler runs. Served over TLS (`secure_cookies`), browsers are also
+/// told to use HTTPS only, for a year (`Strict-Transport-Security`).
 async fn security_headers(
+    State(tls): State<bool>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -133,13 +141,38 @@ async fn security_headers(
         ("referrer-policy", "same-origin"),
         (
             "content-security-policy",
-            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; frame-ancestors 'none'",
+            "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
         ),
         ("cache-control", "no-store"),
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
+    if tls {
+        h.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     response
+}
+
+/// The page scripts other than the filing form's, by file name: each page's behaviour lives in
+/// a file so that the Content-Security-Policy can refuse inline script.
+const SCRIPTS: [(&str, &str); 3] = [
+    ("admin.js", include_str!("../static/admin.js")),
+    ("case.js", include_str!("../static/case.js")),
+    ("print.js", include_str!("../static/print.js")),
+];
+
+async fn static_script(Path(name): Path<String>) -> Response {
+    match SCRIPTS.iter().find(|(n, _)| *n == name) {
+        Some((_, text)) => (
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+            *text,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -183,7 +216,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub(crate) async fn of(app: &App, headers: &HeaderMap) -> Result<Ctx, WebError> {
-        let lang = auth::cookie(headers, LANG_COOKIE)
+        let lang = auth::cookie(headers, LANG_COOKIE, app.secure_cookies)
             .and_then(|c| Lang::parse(&c))
             .unwrap_or(app.default_lang);
         let t = Tr { lang };
@@ -195,7 +228,7 @@ impl Ctx {
             must_change_password: false,
             token_hash: None,
         };
-        if let Some(token) = auth::cookie(headers, SESSION_COOKIE) {
+        if let Some(token) = auth::cookie(headers, SESSION_COOKIE, app.secure_cookies) {
             let hash = auth::token_hash(&token);
             if let Some(session) = app
                 .store
@@ -224,7 +257,7 @@ impl Ctx {
     /// `Accept-Language` prefers, if it is one of ours.
     pub(crate) async fn api(app: &App, headers: &HeaderMap) -> Result<Ctx, WebError> {
         let mut ctx = Ctx::of(app, headers).await?;
-        if auth::cookie(headers, LANG_COOKIE).is_none()
+        if auth::cookie(headers, LANG_COOKIE, app.secure_cookies).is_none()
             && let Some(lang) = headers
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())
@@ -405,7 +438,7 @@ async fn login(
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     let t = ctx.t;
-    let expected = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let expected = auth::cookie(&headers, LOGIN_COOKIE, app.secure_cookies).unwrap_or_default();
     if expected.is_empty()
         || !auth::equal_secrets(&expected, &form.csrf)
         || !auth::same_origin(&headers)
@@ -803,7 +836,7 @@ async fn progress_csv(
     let progress = load_progress(&app, &ctx, q.cycle)
         .await?
         .ok_or(WebError::NotFound(ctx.t))?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| WebError::internal(ctx.t, e);
     w.write_record([
         "unit",

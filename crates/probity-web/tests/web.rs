@@ -15,6 +15,7 @@ use tower::ServiceExt;
 
 mod browser;
 mod cycles;
+mod files;
 mod lifecycle;
 mod me;
 mod statistics;
