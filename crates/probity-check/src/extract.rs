@@ -389,6 +389,7 @@ pub fn read_csv<T: DeserializeOwned + Record + Sync, R: std::io::Read>(
             Some(p) => csv.get_mut().line(p),
             None => 0,
         };
+        text_cells(path, line, &record, &trimmed)?;
         let row: T = record
             .deserialize(Some(&trimmed))
             .map_err(|e| row_error(path, &e, line, &record, &trimmed))?;
@@ -399,6 +400,27 @@ pub fn read_csv<T: DeserializeOwned + Record + Sync, R: std::io::Read>(
     // Rows are held for the whole run: give back what the vector's doubling left unused.
     rows.shrink_to_fit();
     Ok(rows)
+}
+
+/// Refuses a row with a cell longer than a field may be or holding a control character
+/// ([`probity_model::text::text_problem`]), naming file, line and column, never the value.
+pub(crate) fn text_cells(
+    path: &Path,
+    line: u64,
+    record: &csv::StringRecord,
+    headers: &csv::StringRecord,
+) -> Result<(), CheckError> {
+    for (i, cell) in record.iter().enumerate() {
+        if let Some(problem) = probity_model::text::text_problem(cell) {
+            return Err(CheckError::Row {
+                path: PathBuf::from(path),
+                line,
+                column: headers.get(i).map(|c| format!("{c}: ")).unwrap_or_default(),
+                message: problem.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn row_error(
@@ -504,6 +526,25 @@ mod tests {
         // CRLF line ends count the same.
         let text = format!("{head}{}{}", row("S1", "100"), row("S2", "x")).replace('\n', "\r\n");
         assert_eq!(line_of_error(&text).0, 3);
+    }
+
+    #[test]
+    fn long_cells_and_control_characters_are_refused_by_column() {
+        let head = "record_id,holder_id,holder_name,account,code,name,shares,close_price,as_of\n";
+        let row = |name: &str| {
+            format!("S1,350111199006074875,陈良生,A1,600519,{name},100,1.5,2025-12-31\n")
+        };
+        let (line, what) = line_of_error(&format!("{head}{}", row("茅\0台")));
+        assert_eq!(
+            (line, what.as_str()),
+            (2, "name: holds the control character U+0000")
+        );
+        let long = "茅".repeat(2000);
+        let (line, what) = line_of_error(&format!("{head}{}", row(&long)));
+        assert_eq!(
+            (line, what.as_str()),
+            (2, "name: 6000 bytes where a field holds at most 4096")
+        );
     }
 
     #[test]

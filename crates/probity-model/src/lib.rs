@@ -34,6 +34,7 @@ pub mod quantity;
 pub mod registry;
 pub mod roster;
 pub mod sample;
+pub mod text;
 pub mod time;
 pub mod unit;
 pub mod validation;

@@ -91,6 +91,13 @@ pub fn read_roster(file: &str, bytes: &[u8]) -> Result<Vec<(usize, RosterEntry)>
             .map_or(0, |p| p.line() as usize)
             .max(last_line + 1);
         last_line = line;
+        // Every cell is text first: no longer than a field may be, no control characters. The
+        // message names the problem, never the value (a cell may be a resident ID).
+        for (column, cell) in headers.iter().zip(record.iter()) {
+            if let Some(problem) = probity_model::text::text_problem(cell) {
+                return Err(rejected(file, line, column, problem.to_string()));
+            }
+        }
         let entry: RosterEntry =
             record.deserialize(Some(&headers)).map_err(|e| {
                 match failing_field(&headers, &record) {

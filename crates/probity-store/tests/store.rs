@@ -1707,3 +1707,36 @@ async fn drafts_only_for_years_due_case(db: &Fresh) {
     assert_eq!(db.store.drafts_of(&person).await.unwrap().len(), 2);
     verify_ok(db).await;
 }
+
+on_both!(roster_text_limits, roster_text_limits_case);
+async fn roster_text_limits_case(db: &Fresh) {
+    let s = stamp();
+    let head = "id,name,unit,position,rank,sector,subject_since,status,flags\n\
+                350111199006074875,陈良生,A局,副主席,vice_division,other,2022-02-23,active,\n";
+    let nul = format!(
+        "{head}350212197810284446,谢琴\0梅,B局,副厅长,vice_department,party_state,2022-12-16,active,\n"
+    );
+    let e = db
+        .store
+        .import_roster(&s, "roster.csv", nul.as_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "roster.csv:3: name: holds the control character U+0000"
+    );
+    let long = format!(
+        "{head}350212197810284446,谢琴梅,B局,{},vice_department,party_state,2022-12-16,active,\n",
+        "长".repeat(2000)
+    );
+    let e = db
+        .store
+        .import_roster(&s, "roster.csv", long.as_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "roster.csv:3: position: 6000 bytes where a field holds at most 4096"
+    );
+    assert_eq!(db.store.count(&schema::SUBJECTS).await.unwrap(), 0);
+}

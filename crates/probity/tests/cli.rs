@@ -1459,3 +1459,31 @@ fn a_roster_that_empties_units_needs_allow_removals_and_the_old_file_restores_it
     assert!(again.contains("nothing changed"), "{again}");
     ok(probity_db(d, &["audit", "verify"]));
 }
+
+#[test]
+fn repeated_keys_long_texts_and_control_characters_are_refused_by_line_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd.jsonl");
+    let lines = example_lines();
+    // Line 1: the declarant's salary twice (the last would win unseen).
+    let twice = lines[0].replacen("{\"format\"", "{\"salary\": {}, \"format\"", 1);
+    assert_ne!(twice, lines[0]);
+    // Line 2: a NUL in a stock's name; line 3: a name of 5000 bytes.
+    let mut nul: Value = serde_json::from_str(&lines[1]).unwrap();
+    nul["stocks"][0]["name"] = "茅\u{0}台".into();
+    let mut long: Value = serde_json::from_str(&lines[2]).unwrap();
+    long["stocks"][0]["name"] = "x".repeat(5000).into();
+    std::fs::write(&file, format!("{twice}\n{nul}\n{long}\n{}\n", lines[3])).unwrap();
+    let o = probity(&["declaration", "validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let f = file.display();
+    for expected in [
+        format!("{f}:1: $: the key \"salary\" appears twice in this object"),
+        format!("{f}:2: $.stocks[0].name: holds the control character U+0000"),
+        format!("{f}:3: $.stocks[0].name: 5000 bytes where a field holds at most 4096"),
+    ] {
+        assert!(out.contains(&expected), "{expected}\n{out}");
+    }
+    assert_eq!(out.lines().count(), 3, "{out}");
+}
