@@ -12,7 +12,7 @@ use probity_web::App;
 use probity_web::i18n::Lang;
 use tower::ServiceExt;
 
-use super::{PASSWORD, app, csrf_of, fixtures, form_post, get, send, sign_in};
+use super::{PASSWORD, app, csrf_of, fixtures, form_post, get, send, send_json, sign_in};
 
 /// A person whose name, unit and position each begin like a formula.
 const FORMULA_LINE: &str = "110101198001010010,=HYPERLINK(\"http://evil.example/\"),+单位,@主任,division,other,2025-03-01,active,\n";
@@ -303,4 +303,83 @@ async fn behind_tls_hsts_and_host_cookies_and_never_inline_script() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_api_refuses_repeated_keys_and_drafts_for_years_not_due() {
+    let (_dir, app) = app().await;
+    let newbie = sign_in(&app, "newbie", PASSWORD).await.unwrap();
+    let csrf = csrf_of(&app, &newbie).await;
+    // A report with `year` twice: refused before anything else, naming the key.
+    let (status, _, body) = send(
+        &app,
+        send_json(
+            "POST",
+            "/api/reports",
+            &newbie,
+            &csrf,
+            "{\"year\": 2025, \"kind\": \"annual\", \"year\": 2024}".into(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let issue = &answer["issues"][0];
+    assert_eq!(issue["code"], "duplicate-key", "{body}");
+    assert_eq!(issue["path"], "$");
+    assert_eq!(issue["args"]["key"], "year");
+    assert!(
+        issue["message"].as_str().unwrap().contains("year"),
+        "{body}"
+    );
+    // A NUL in a report's text: refused at its path.
+    let (status, _, body) = send(
+        &app,
+        send_json(
+            "POST",
+            "/api/reports",
+            &newbie,
+            &csrf,
+            "{\"format\": \"probity.declaration/1\", \"declaration_id\": \"a\\u0000b\"}".into(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("\"path\":\"$.declaration_id\"") && body.contains("control-character"),
+        "{body}"
+    );
+
+    // Drafts: 林新 is a subject since 2025; the years before, and after this one, are refused.
+    let this_year: i32 = chrono::Utc::now().format("%Y").to_string().parse().unwrap();
+    for (year, status) in [
+        (2025, StatusCode::NO_CONTENT),
+        (this_year, StatusCode::NO_CONTENT),
+        (2024, StatusCode::BAD_REQUEST),
+        (this_year + 1, StatusCode::BAD_REQUEST),
+        (i32::MAX, StatusCode::BAD_REQUEST),
+    ] {
+        let (got, _, body) = send(
+            &app,
+            send_json(
+                "PUT",
+                &format!("/api/drafts/{year}/annual"),
+                &newbie,
+                &csrf,
+                "{}".into(),
+            ),
+        )
+        .await;
+        assert_eq!(got, status, "{year}: {body}");
+    }
+    let big = format!(
+        "\"{}\"",
+        "x".repeat(probity_store::accounts::DRAFT_MAX_BYTES)
+    );
+    let (got, _, _) = send(
+        &app,
+        send_json("PUT", "/api/drafts/2025/annual", &newbie, &csrf, big),
+    )
+    .await;
+    assert_eq!(got, StatusCode::BAD_REQUEST);
 }
