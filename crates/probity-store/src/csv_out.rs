@@ -74,7 +74,9 @@ impl<W: io::Write> Writer<W> {
         self.inner.flush()
     }
 
-    /// Flushes and gives back the underlying writer.
+    /// Flushes and gives back the underlying writer. The same signature as
+    /// `csv::Writer::into_inner`, so that a writer swaps for this one unchanged.
+    #[allow(clippy::result_large_err)]
     pub fn into_inner(self) -> Result<W, csv::IntoInnerError<csv::Writer<W>>> {
         self.inner.into_inner()
     }

@@ -17,7 +17,8 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
-    /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
+    /// Served over TLS (directly or behind a proxy): cookies `Secure` and named `__Host-…`,
+    /// and `Strict-Transport-Security` on every answer.
     #[arg(long)]
     secure_cookies: bool,
 }
