@@ -572,7 +572,8 @@ impl Store {
 
     /// `probity registry import`: stores each extract file (already read and checked by the
     /// caller) as one batch: source, file name, hash, row count and the file itself, sealed.
-    /// A file already imported (same source and hash) is skipped.
+    /// A file equal to its source's latest batch (the one runs read) is skipped; an earlier
+    /// file imported again after a newer one becomes the latest again.
     pub async fn import_registry(
         &self,
         stamp: &Stamp,
@@ -582,15 +583,16 @@ impl Store {
         let mut outcome = Imported::default();
         for f in files {
             let file_sha256 = sha256_hex(&f.bytes);
-            let known = sqlx::query(
-                "SELECT COUNT(*) FROM registry_batches WHERE source = $1 AND file_sha256 = $2",
+            let latest: Option<String> = sqlx::query(
+                "SELECT file_sha256 FROM registry_batches WHERE id = \
+                 (SELECT MAX(id) FROM registry_batches WHERE source = $1)",
             )
             .bind(f.source.as_str())
-            .bind(file_sha256.as_str())
-            .fetch_one(w.conn())
-            .await
-            .map(|r| sqlx::Row::try_get::<i64, _>(&r, 0))??;
-            if known > 0 {
+            .fetch_optional(w.conn())
+            .await?
+            .map(|r| sqlx::Row::try_get(&r, 0))
+            .transpose()?;
+            if latest.as_deref() == Some(file_sha256.as_str()) {
                 outcome.unchanged += 1;
                 continue;
             }

@@ -47,10 +47,7 @@ impl Backend {
                     6,
                     include_str!("../migrations/sqlite/0006_cases_per_subject.sql"),
                 ),
-                (
-                    7,
-                    include_str!("../migrations/sqlite/0007_roster_reimport.sql"),
-                ),
+                (7, include_str!("../migrations/sqlite/0007_reimport.sql")),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -68,10 +65,7 @@ impl Backend {
                     6,
                     include_str!("../migrations/postgres/0006_cases_per_subject.sql"),
                 ),
-                (
-                    7,
-                    include_str!("../migrations/postgres/0007_roster_reimport.sql"),
-                ),
+                (7, include_str!("../migrations/postgres/0007_reimport.sql")),
             ],
         }
     }

@@ -1740,3 +1740,55 @@ async fn roster_text_limits_case(db: &Fresh) {
     );
     assert_eq!(db.store.count(&schema::SUBJECTS).await.unwrap(), 0);
 }
+
+async fn latest_stocks(db: &Fresh) -> String {
+    let mut conn = db.store.connection().await.unwrap();
+    sqlx::query(
+        "SELECT file_sha256 FROM registry_batches WHERE id = \
+         (SELECT MAX(id) FROM registry_batches WHERE source = 'stocks')",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+    .get::<String, _>(0)
+}
+
+on_both!(registry_reimport, registry_reimport_case);
+async fn registry_reimport_case(db: &Fresh) {
+    load_small(&db.store).await;
+    let s = stamp();
+    let stocks = |bytes: Vec<u8>| probity_store::RegistryFile {
+        source: "stocks".into(),
+        file_name: "stocks.csv".into(),
+        rows: 1,
+        bytes,
+    };
+    let first = std::fs::read(fixtures().join("registries/stocks.csv")).unwrap();
+    let mut newer = first.clone();
+    newer.extend(b"ST-new,350111199006074875,x,A1,600519,y,1,1,2026-01-31\r\n");
+    let hash = |b: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b));
+    // The same file as the latest: nothing written.
+    let head = db.store.checkpoint().await.unwrap();
+    let r = db
+        .store
+        .import_registry(&s, &[stocks(first.clone())])
+        .await
+        .unwrap();
+    assert!(r.already);
+    assert_eq!(db.store.checkpoint().await.unwrap(), head);
+    // A newer file, then the first again: the first is the latest again, not skipped as seen.
+    let r = db
+        .store
+        .import_registry(&s, &[stocks(newer)])
+        .await
+        .unwrap();
+    assert_eq!(r.added, 1);
+    let r = db
+        .store
+        .import_registry(&s, &[stocks(first.clone())])
+        .await
+        .unwrap();
+    assert_eq!(r.added, 1, "imported again after a newer one");
+    assert_eq!(latest_stocks(db).await, hash(&first));
+    verify_ok(db).await;
+}
