@@ -24,6 +24,7 @@ pub mod country;
 pub mod decimal;
 pub mod declaration;
 pub mod finding;
+pub mod form;
 pub mod ids;
 pub mod issue;
 pub mod json;

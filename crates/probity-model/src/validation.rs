@@ -62,6 +62,167 @@ pub fn parse_and_validate<'p>(
     }
 }
 
+/// Parses and validates one report with every issue at once, form and rule issues together, in
+/// the order of the form ([`crate::form::order`]): the issues of the report as it is, then those
+/// the rules find once the values the form refused are set aside (removed; a required one given a
+/// neutral value), round after round until nothing new is found. So one round of corrections
+/// suffices for any mix of mistakes. `profile_for` finds the profile the report names.
+pub fn parse_and_validate_all<'p>(
+    value: &Value,
+    profile_for: impl Fn(&str) -> Option<&'p Profile>,
+) -> Result<Declaration, Vec<Issue>> {
+    every_issue(value, &profile_for).map_err(|mut issues| {
+        issues.sort_by_key(|i| crate::form::order(&i.path, value));
+        issues
+    })
+}
+
+/// The report, or every issue of it (not yet in form order).
+fn every_issue<'p>(
+    report: &Value,
+    profile_for: &impl Fn(&str) -> Option<&'p Profile>,
+) -> Result<Declaration, Vec<Issue>> {
+    let mut issues = match parse_and_validate(report, profile_for) {
+        Ok(d) => return Ok(d),
+        Err(issues) => issues,
+    };
+    let mut repaired = report.clone();
+    let mut tried: Vec<(String, u8)> = Vec::new();
+    let mut round: Vec<String> = issues.iter().map(|i| i.path.clone()).collect();
+    for _ in 0..12 {
+        let mut changed = false;
+        for path in &round {
+            let attempt = match tried.iter_mut().find(|(p, _)| p == path) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    tried.push((path.clone(), 0));
+                    0
+                }
+            };
+            changed |= set_aside(&mut repaired, path, attempt);
+        }
+        if !changed {
+            break;
+        }
+        let Err(more) = parse_and_validate(&repaired, profile_for) else {
+            break;
+        };
+        // A new place to set aside; or one set aside (removed) that turns out to be required.
+        round = more
+            .iter()
+            .filter(|m| {
+                if tried.iter().any(|(p, _)| p == &m.path) {
+                    m.code == IssueCode::MissingField
+                } else {
+                    !issues.iter().any(|i| i.path == m.path)
+                }
+            })
+            .map(|m| m.path.clone())
+            .collect();
+        for m in more {
+            if !issues.iter().any(|i| i.path == m.path) {
+                issues.push(m);
+            }
+        }
+    }
+    Err(issues)
+}
+
+/// A neutral value of the kind the form's field at `path` holds, in place of a required one
+/// the form refused, so that the rest of its row can be checked.
+fn placeholder(path: &str, filed_on: Option<&str>) -> Value {
+    let input = crate::form::place(path, &Value::Null)
+        .field
+        .map(|f| f.input);
+    // The report date: a date no rule finds too late, and not one a reader would make up.
+    let day = filed_on
+        .filter(|d| Date::parse(d).is_ok())
+        .unwrap_or("2000-01-01");
+    Value::String(
+        match input {
+            Some(crate::form::Input::Date) => day,
+            Some(crate::form::Input::Month) => day.get(..7).unwrap_or("2000-01"),
+            Some(crate::form::Input::Choice(options)) => options.first().copied().unwrap_or("0"),
+            Some(crate::form::Input::Text) => "-",
+            Some(crate::form::Input::List) => return Value::Array(Vec::new()),
+            Some(crate::form::Input::Bool) => return Value::Bool(false),
+            _ => "0",
+        }
+        .to_owned(),
+    )
+}
+
+/// Sets aside the value at a JSON path (`$.real_estate[0].price`) so the rest can be checked:
+/// first removed, then (a required one) given a [`placeholder`]. Whether it changed anything.
+fn set_aside(report: &mut Value, path: &str, attempt: u8) -> bool {
+    let Some(p) = path.strip_prefix("$.") else {
+        return false;
+    };
+    let filed_on = report
+        .get("filed_on")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    // Only a field's value is set aside, never a section as a whole.
+    if crate::form::place(path, &Value::Null).field.is_none() {
+        return false;
+    }
+    // Path parts: `real_estate[0].owners[1]` → real_estate, 0, owners, 1.
+    let mut parts: Vec<Result<usize, &str>> = Vec::new();
+    for piece in p.split('.') {
+        let mut rest = piece;
+        if let Some(i) = rest.find('[') {
+            parts.push(Err(&rest[..i]));
+            rest = &rest[i..];
+            while let Some(close) = rest.find(']') {
+                match rest[1..close].parse::<usize>() {
+                    Ok(n) => parts.push(Ok(n)),
+                    Err(_) => return false,
+                }
+                rest = &rest[close + 1..];
+            }
+        } else {
+            parts.push(Err(rest));
+        }
+    }
+    let (parent_parts, last) = match attempt {
+        0 | 1 => match parts.split_last() {
+            Some((last, parent)) => (parent.to_vec(), *last),
+            None => return false,
+        },
+        // A placeholder the rules still refuse is said as it is: the row is never dropped
+        // (that would hide its other issues, or invent "section empty").
+        _ => return false,
+    };
+    let mut at = &mut *report;
+    for part in &parent_parts {
+        let next = match (part, at) {
+            (Ok(i), Value::Array(items)) => items.get_mut(*i),
+            (Err(k), Value::Object(m)) => m.get_mut(*k),
+            _ => None,
+        };
+        match next {
+            Some(v) => at = v,
+            None => return false,
+        }
+    }
+    match (last, at, attempt) {
+        (Err(k), Value::Object(m), 0) => {
+            if m.remove(k).is_none() {
+                m.insert(k.to_owned(), placeholder(path, filed_on.as_deref()));
+            }
+            true
+        }
+        (Err(k), Value::Object(m), 1) => {
+            m.insert(k.to_owned(), placeholder(path, filed_on.as_deref()));
+            true
+        }
+        _ => false,
+    }
+}
+
 /// A report with its unparseable section items left out, and where the rest stood.
 struct Partial {
     declaration: Declaration,

@@ -302,3 +302,34 @@ fn issues_carry_a_stable_code_and_the_values_they_name() {
         Some(&Arg::Section(probity_model::Section::Stocks))
     );
 }
+
+#[test]
+fn every_issue_at_once_comes_in_form_order_with_what_a_form_error_hid() {
+    let p = cn();
+    let mut v = example(1);
+    // Two form errors in one row (serde stops at the first) and a rule error beside them; a form
+    // error in the marriage, which alone keeps the rules from running at all.
+    v["real_estate"][0]["price"] = "12x".into();
+    v["real_estate"][0]["acquired_on"] = "2002-13".into();
+    v["real_estate"][0]["owners"][1] = "nobody".into();
+    v["marriage"]["last_change"]["on"] = "2008-02-30".into();
+    let all = probity_model::validation::parse_and_validate_all(&v, |_| Some(&p)).unwrap_err();
+    let paths: Vec<&str> = all.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "$.marriage.last_change.on",
+            "$.real_estate[0].owners[1]",
+            "$.real_estate[0].acquired_on",
+            "$.real_estate[0].price",
+        ]
+    );
+    // The two-pass check alone says less.
+    assert!(issues(&v).len() < all.len(), "{:?}", issues(&v));
+    // A valid report is the same report either way.
+    let ok = example(1);
+    assert_eq!(
+        probity_model::validation::parse_and_validate_all(&ok, |_| Some(&p)).unwrap(),
+        parse_and_validate(&ok, |_| Some(&p)).unwrap()
+    );
+}

@@ -13,7 +13,7 @@ use crate::error::StoreError;
 use crate::group::{Done, Op};
 use crate::import::{Imported, RESIDENT_ID};
 use crate::record::{Value, fetch};
-use crate::schema::{DRAFTS, USER_UNITS, USERS};
+use crate::schema::{DRAFTS, USER_TOTP, USER_UNITS, USERS};
 use crate::store::{Stamp, Store};
 
 /// What an account may do.
@@ -223,6 +223,112 @@ impl Store {
         .await?;
         w.commit().await?;
         Ok(())
+    }
+
+    /// Gives an account a new initial password (its hash), to be changed at the next sign-in:
+    /// an administrator's reset, audited as `user.reset`. Ends the account's sessions and lifts
+    /// its lock, in the same transaction.
+    pub async fn reset_password(
+        &self,
+        stamp: &Stamp,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let sign_in_key = self
+            .keys()
+            .blind_index(crate::sessions::SIGN_IN_NAME, username);
+        let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
+        let old = fetch(w.conn(), &keys, &USERS, "username = $1", &[username.into()]).await?;
+        let Some(mut row) = old.into_iter().next() else {
+            w.rollback().await?;
+            return Err(StoreError::Conflict(format!("no account {username:?}")));
+        };
+        row[3] = password_hash.into();
+        row[6] = Value::Int(1);
+        w.upsert(&USERS, "user.reset", row).await?;
+        // A reset is also how an account that lost its second factor gets back in: it enrols
+        // again at the next sign-in.
+        let totp = fetch(
+            w.conn(),
+            &keys,
+            &USER_TOTP,
+            "username = $1",
+            &[username.into()],
+        )
+        .await?;
+        for row in totp {
+            w.delete(&USER_TOTP, "user.totp.remove", row).await?;
+        }
+        sqlx::query("DELETE FROM sessions WHERE username = $1")
+            .bind(username)
+            .execute(w.conn())
+            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(sign_in_key)
+            .execute(w.conn())
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The units an account belongs to, for an administrator's scope: a declarant's unit on
+    /// the roster (none if they are not on it), the units a staff account manages (none: every
+    /// unit). `None` if there is no such account.
+    pub async fn account_units(&self, username: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let Some(user) = self.user(username).await? else {
+            return Ok(None);
+        };
+        Ok(Some(match (&user.role, &user.person_key) {
+            (Role::Declarant, Some(key)) => self
+                .subject(key)
+                .await?
+                .map(|(_, unit)| vec![unit])
+                .unwrap_or_default(),
+            (Role::Declarant, None) => Vec::new(),
+            _ => self.user_units(username).await?,
+        }))
+    }
+
+    /// Records a staff account's TOTP secret (confirmed by a first code), sealed; audited as
+    /// `user.totp.enrol`.
+    pub async fn enrol_totp(
+        &self,
+        stamp: &Stamp,
+        username: &str,
+        secret: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut w = self.writer(stamp).await?;
+        w.upsert(
+            &USER_TOTP,
+            "user.totp.enrol",
+            vec![
+                username.into(),
+                Value::Bytes(secret.to_vec()),
+                stamp.at.as_str().into(),
+            ],
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// An account's TOTP secret, opened, if it has enrolled one.
+    pub async fn totp_secret(&self, username: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut conn = self.connection().await?;
+        let keys = self.keys();
+        let rows = fetch(
+            &mut conn,
+            &keys,
+            &USER_TOTP,
+            "username = $1",
+            &[username.into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|r| r[1].as_bytes().map(<[u8]>::to_vec)))
     }
 
     /// The account of this username.

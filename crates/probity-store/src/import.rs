@@ -278,22 +278,62 @@ impl Store {
         file: &str,
         bytes: &[u8],
     ) -> Result<Imported, StoreError> {
-        self.import_roster_with(stamp, file, bytes, Removals::Guarded)
+        self.import_roster_with(
+            &crate::UnitScope::Department,
+            stamp,
+            file,
+            bytes,
+            Removals::Guarded,
+        )
+        .await
+    }
+
+    /// [`Store::import_roster`] by an account limited to `scope`: the file is the whole roster
+    /// of the units in scope. A line of a unit outside it refuses the file (naming the lines),
+    /// and subjects of other units are left as they are, never taken off. Many removals are
+    /// refused ([`Removals::Guarded`]).
+    pub async fn import_roster_in(
+        &self,
+        scope: &crate::UnitScope,
+        stamp: &Stamp,
+        file: &str,
+        bytes: &[u8],
+    ) -> Result<Imported, StoreError> {
+        self.import_roster_with(scope, stamp, file, bytes, Removals::Guarded)
             .await
     }
 
-    /// [`Store::import_roster`], saying whether many removals are confirmed. The file is
+    /// [`Store::import_roster_in`], saying whether many removals are confirmed. The file is
     /// compared with the roster as stored, not with the files imported before: a file that
     /// changes nothing is `already` (and writes nothing), and importing an earlier file again
     /// puts the roster back as that file has it.
     pub async fn import_roster_with(
         &self,
+        scope: &crate::UnitScope,
         stamp: &Stamp,
         file: &str,
         bytes: &[u8],
         removals: Removals,
     ) -> Result<Imported, StoreError> {
         let entries = read_roster(file, bytes)?;
+        let outside: Vec<usize> = entries
+            .iter()
+            .filter(|(_, e)| !scope.covers(&e.unit))
+            .map(|(line, _)| *line)
+            .collect();
+        if let Some(first) = outside.first() {
+            let lines: Vec<String> = outside.iter().take(20).map(usize::to_string).collect();
+            let more = if outside.len() > 20 { ", …" } else { "" };
+            return Err(rejected(
+                file,
+                *first,
+                "unit",
+                format!(
+                    "outside the units this account manages (lines {}{more})",
+                    lines.join(", ")
+                ),
+            ));
+        }
         let file_sha256 = sha256_hex(bytes);
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
@@ -354,10 +394,11 @@ impl Store {
             ]);
             listed.insert(person_key);
         }
-        // Subjects on the roster per unit, and how many the file takes off.
+        // Subjects on the roster per unit in scope, and how many the file takes off.
         let mut per_unit: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for (person_key, old) in &current {
-            if old[10] != Value::Int(1) {
+            let in_scope = old[3].as_text().is_some_and(|u| scope.covers(u));
+            if old[10] != Value::Int(1) || !in_scope {
                 continue;
             }
             let unit = per_unit.entry(old[3].as_text().unwrap_or("")).or_default();
@@ -383,7 +424,8 @@ impl Store {
             });
         }
         for (person_key, old) in &current {
-            if listed.contains(person_key) || old[10] != Value::Int(1) {
+            let in_scope = old[3].as_text().is_some_and(|u| scope.covers(u));
+            if listed.contains(person_key) || old[10] != Value::Int(1) || !in_scope {
                 continue;
             }
             let mut row = old.clone();

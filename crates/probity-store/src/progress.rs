@@ -10,6 +10,7 @@ use probity_model::{Date, Profile};
 use sqlx::Row;
 
 use crate::error::StoreError;
+use crate::scope::UnitScope;
 use crate::store::Store;
 
 /// Where a subject stands in a cycle.
@@ -190,13 +191,19 @@ impl Store {
     /// (joined in the cycle's year, or later when no later cycle is open), due
     /// `initial_within_days` after joining. Reports counted are those in force
     /// ([`crate::in_force`]); the first filing's date decides lateness.
+    /// Only the subjects of units within `scope` are listed.
     pub async fn progress(
         &self,
+        scope: &UnitScope,
         profile: &Profile,
         year: i32,
         today: &str,
     ) -> Result<Option<Progress>, StoreError> {
-        self.progress_for(profile, year, None, today).await
+        let mut progress = self.progress_for(profile, year, None, today).await?;
+        if let Some(p) = &mut progress {
+            p.rows.retain(|r| scope.covers(&r.unit));
+        }
+        Ok(progress)
     }
 
     /// [`Store::progress`] of one subject: their rows only (none when nothing is due).
@@ -443,9 +450,11 @@ impl Store {
 }
 
 impl Store {
-    /// Subjects on the roster without an account, of one unit or all: (person_key, name, unit).
+    /// Subjects on the roster without an account, of one unit or all within `scope`:
+    /// (person_key, name, unit).
     pub async fn subjects_without_account(
         &self,
+        scope: &UnitScope,
         unit: Option<&str>,
     ) -> Result<Vec<(String, String, String)>, StoreError> {
         let sql = "SELECT s.person_key, s.name, s.unit FROM subjects s \
@@ -458,6 +467,9 @@ impl Store {
             .await?
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .filter(|r: &Result<(String, String, String), StoreError>| {
+                r.as_ref().map_or(true, |(_, _, u)| scope.covers(u))
+            })
             .collect()
     }
 

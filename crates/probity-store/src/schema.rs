@@ -270,6 +270,18 @@ pub const USER_UNITS: Table = Table {
     covered: true,
 };
 
+/// A staff account's second factor: its TOTP secret (RFC 6238), sealed.
+pub const USER_TOTP: Table = Table {
+    name: "user_totp",
+    columns: &[
+        ("username", Text),
+        ("secret", Sealed),
+        ("enrolled_at", Text),
+    ],
+    key_len: 1,
+    covered: true,
+};
+
 /// Verification runs of the cross-check over a cycle.
 pub const VERIFICATION_RUNS: Table = Table {
     name: "verification_runs",
@@ -394,6 +406,7 @@ pub const TABLES: &[&Table] = &[
     &SAMPLE_DRAWS,
     &USERS,
     &USER_UNITS,
+    &USER_TOTP,
     &VERIFICATION_RUNS,
     &CASES,
     &FINDINGS,
@@ -416,7 +429,8 @@ pub const SESSIONS: Table = Table {
     covered: false,
 };
 
-/// Failed sign-ins in a row, and the lockout they caused.
+/// Failed sign-ins in a row, and the lockout they caused, per name typed: `username` holds the
+/// blind index of the name (known or not), never the name.
 pub const LOGIN_FAILURES: Table = Table {
     name: "login_failures",
     columns: &[

@@ -42,7 +42,7 @@ impl Store {
         .execute(w.conn())
         .await?;
         sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(username)
+            .bind(self.sign_in_key(username))
             .execute(w.conn())
             .await?;
         w.event("session.open", &format!("users/{username}"), "signed in")
@@ -146,7 +146,88 @@ impl Store {
         Ok(())
     }
 
-    /// Until when an account is locked, if it is at `now`.
+    /// The key under which sign-in failures of a typed name are counted: a blind index, so that
+    /// names that are no account (a mistyped name may be anything, a resident ID even) are
+    /// counted like real ones without being kept in clear.
+    fn sign_in_key(&self, username: &str) -> String {
+        self.keys().blind_index(SIGN_IN_NAME, username)
+    }
+
+    /// Starts a sign-in attempt for a typed name, known or not, before its password is checked.
+    /// In one write (writers queue), it refuses while a lock is in force, never touching it;
+    /// otherwise it counts the attempt as a failure in advance, and the `max`-th attempt in a row
+    /// sets a lock until `lock_until`. So at most `max` passwords are checked per lock, however
+    /// many attempts run at once; [`Store::open_session`] clears the count when one succeeds.
+    pub async fn begin_sign_in(
+        &self,
+        stamp: &Stamp,
+        username: &str,
+        max: i64,
+        lock_until: &str,
+    ) -> Result<Attempt, StoreError> {
+        let key = self.sign_in_key(username);
+        let mut w = self.writer(stamp).await?;
+        let row =
+            sqlx::query("SELECT failures, locked_until FROM login_failures WHERE username = $1")
+                .bind(&key)
+                .fetch_optional(w.conn())
+                .await?;
+        let (failures, locked): (i64, Option<String>) = match row {
+            Some(r) => (r.try_get(0)?, r.try_get(1)?),
+            None => (0, None),
+        };
+        if let Some(until) = locked.as_ref().filter(|u| u.as_str() > stamp.at.as_str()) {
+            let until = until.clone();
+            w.rollback().await?;
+            return Ok(Attempt::Locked { until });
+        }
+        // A lock that has run out starts a new count.
+        let failures = if locked.is_some() { 1 } else { failures + 1 };
+        let locks = (failures >= max).then(|| lock_until.to_owned());
+        sqlx::query(
+            "INSERT INTO login_failures (username, failures, locked_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+        )
+        .bind(&key)
+        .bind(failures)
+        .bind(locks.clone())
+        .execute(w.conn())
+        .await?;
+        w.commit().await?;
+        Ok(Attempt::Check {
+            failures,
+            locks_until: locks,
+        })
+    }
+
+    /// Records a refused sign-in of a real account in the audit log (a name that is no account
+    /// is not recorded: it may be anything, a resident ID even). `attempt` is what
+    /// [`Store::begin_sign_in`] answered.
+    pub async fn sign_in_refused(
+        &self,
+        stamp: &Stamp,
+        username: &str,
+        attempt: &Attempt,
+    ) -> Result<(), StoreError> {
+        if self.user(username).await?.is_none() {
+            return Ok(());
+        }
+        let note = match attempt {
+            Attempt::Check {
+                failures,
+                locks_until: Some(until),
+            } => format!("failed sign-in {failures}; locked until {until}"),
+            Attempt::Check { failures, .. } => format!("failed sign-in {failures}"),
+            Attempt::Locked { until } => format!("refused: locked until {until}"),
+        };
+        let mut w = self.writer(stamp).await?;
+        w.event("session.refused", &format!("users/{username}"), &note)
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// Until when sign-ins under a name are refused, if they are at `now`.
     pub async fn locked_until(
         &self,
         username: &str,
@@ -155,52 +236,87 @@ impl Store {
         let row = sqlx::query(
             "SELECT locked_until FROM login_failures WHERE username = $1 AND locked_until > $2",
         )
-        .bind(username)
+        .bind(self.sign_in_key(username))
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
-    /// Counts a failed sign-in; after `max` in a row the account is locked until `lock_until`.
-    /// Returns the lock, if this failure caused one. Only names of real accounts are recorded:
-    /// a mistyped name may be anything, a resident ID even.
-    pub async fn login_failed(
-        &self,
-        stamp: &Stamp,
-        username: &str,
-        max: i64,
-        lock_until: &str,
-    ) -> Result<Option<String>, StoreError> {
+    /// Lifts an account's lock and forgets its failed sign-ins (an administrator's act, audited
+    /// as `user.unlock`). Returns whether a lock was in force at the stamp's time.
+    pub async fn unlock_user(&self, stamp: &Stamp, username: &str) -> Result<bool, StoreError> {
         if self.user(username).await?.is_none() {
-            return Ok(None);
+            return Err(StoreError::Conflict(format!("no account {username:?}")));
         }
+        let key = self.sign_in_key(username);
         let mut w = self.writer(stamp).await?;
-        let failures: i64 = sqlx::query("SELECT failures FROM login_failures WHERE username = $1")
-            .bind(username)
-            .fetch_optional(w.conn())
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?
-            .unwrap_or(0)
-            + 1;
-        let locked = (failures >= max).then(|| lock_until.to_owned());
-        sqlx::query(
-            "INSERT INTO login_failures (username, failures, locked_until) VALUES ($1, $2, $3) \
-             ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
-        )
-        .bind(username)
-        .bind(if locked.is_some() { 0 } else { failures })
-        .bind(locked.clone())
-        .execute(w.conn())
-        .await?;
-        let note = match &locked {
-            Some(until) => format!("failed sign-in {failures}; locked until {until}"),
-            None => format!("failed sign-in {failures}"),
+        let locked =
+            sqlx::query("SELECT 1 FROM login_failures WHERE username = $1 AND locked_until > $2")
+                .bind(&key)
+                .bind(stamp.at.as_str())
+                .fetch_optional(w.conn())
+                .await?
+                .is_some();
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(&key)
+            .execute(w.conn())
+            .await?;
+        let note = if locked {
+            "unlocked"
+        } else {
+            "failed sign-ins forgotten"
         };
-        w.event("session.refused", &format!("users/{username}"), &note)
+        w.event("user.unlock", &format!("users/{username}"), note)
             .await?;
         w.commit().await?;
         Ok(locked)
     }
+
+    /// Ends every session of an account but the one whose token hashes to `keep_token_hash`
+    /// (after a password change, the one that changed it). Returns how many ended.
+    pub async fn end_other_sessions(
+        &self,
+        stamp: &Stamp,
+        username: &str,
+        keep_token_hash: &str,
+    ) -> Result<u64, StoreError> {
+        let mut w = self.writer(stamp).await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE username = $1 AND token_sha256 <> $2")
+            .bind(username)
+            .bind(keep_token_hash)
+            .execute(w.conn())
+            .await?
+            .rows_affected();
+        if ended > 0 {
+            w.event(
+                "session.close",
+                &format!("users/{username}"),
+                &format!("{ended} other sessions ended"),
+            )
+            .await?;
+        }
+        w.commit().await?;
+        Ok(ended)
+    }
 }
+
+/// What [`Store::begin_sign_in`] allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// Check the password; the attempt is already counted as a failure.
+    Check {
+        /// Failures in a row, this one included.
+        failures: i64,
+        /// The lock this attempt set, if it was the last allowed before one.
+        locks_until: Option<String>,
+    },
+    /// Refused unchecked: a lock is in force until then.
+    Locked {
+        /// RFC 3339.
+        until: String,
+    },
+}
+
+/// The blind-index kind of names typed at sign-in.
+pub(crate) const SIGN_IN_NAME: &str = "sign_in_name";

@@ -228,7 +228,7 @@ struct Determination {
 
 impl Store {
     /// The statistics of cycle `year` as of `today` (`YYYY-MM-DD`, which decides who is missing
-    /// rather than not started), over the units in `units` (`None`: every unit), or `None` if
+    /// rather than not started), over the units within `scope`, or `None` if
     /// the cycle is not open. `profile` says which outcomes wait for a confirmation and gives
     /// the order of outcomes and measures.
     pub async fn statistics(
@@ -236,9 +236,12 @@ impl Store {
         year: i32,
         today: &str,
         profile: &Profile,
-        units: Option<&[String]>,
+        scope: &crate::UnitScope,
     ) -> Result<Option<Statistics>, StoreError> {
-        let Some(progress) = self.progress(profile, year, today).await? else {
+        let Some(progress) = self
+            .progress(&crate::UnitScope::Department, profile, year, today)
+            .await?
+        else {
             return Ok(None);
         };
         let mut conn = self.connection().await?;
@@ -498,9 +501,7 @@ impl Store {
             }
         }
 
-        if let Some(scope) = units {
-            rows.retain(|r| scope.contains(&r.unit));
-        }
+        rows.retain(|r| scope.covers(&r.unit));
         let mut total = Counts::zero(&axes);
         for r in &rows {
             total.add(&r.counts);

@@ -47,7 +47,8 @@ impl Backend {
                     6,
                     include_str!("../migrations/sqlite/0006_cases_per_subject.sql"),
                 ),
-                (7, include_str!("../migrations/sqlite/0007_reimport.sql")),
+                (7, include_str!("../migrations/sqlite/0007_user_totp.sql")),
+                (8, include_str!("../migrations/sqlite/0008_reimport.sql")),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -65,7 +66,8 @@ impl Backend {
                     6,
                     include_str!("../migrations/postgres/0006_cases_per_subject.sql"),
                 ),
-                (7, include_str!("../migrations/postgres/0007_reimport.sql")),
+                (7, include_str!("../migrations/postgres/0007_user_totp.sql")),
+                (8, include_str!("../migrations/postgres/0008_reimport.sql")),
             ],
         }
     }
@@ -251,6 +253,12 @@ impl Store {
 
     pub(crate) fn key_cell(&self) -> &KeyCell {
         &self.keys
+    }
+
+    /// Whether the database answers (a `SELECT 1` on a pooled connection): readiness.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Closes the pool, waiting for connections to finish.

@@ -66,8 +66,8 @@ impl CaseStatus {
 pub struct CaseFilter {
     /// Cases of this cycle only.
     pub cycle: Option<i32>,
-    /// Cases of subjects in these units only (`None`: every unit).
-    pub units: Option<Vec<String>>,
+    /// Cases of subjects in this unit only (within the scope the list is asked in).
+    pub unit: Option<String>,
     /// Cases in this status only.
     pub status: Option<CaseStatus>,
     /// Cases with at least one finding of this classification (`concealment`, …).
@@ -330,7 +330,12 @@ pub(crate) fn evidence(bytes: &[u8]) -> Result<FindingEvidence, StoreError> {
 
 impl Store {
     /// The cases that fit `filter`, by unit, name and id. Metadata only: no report content.
-    pub async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+    /// Only cases of subjects in units within `scope`.
+    pub async fn cases(
+        &self,
+        scope: &crate::UnitScope,
+        filter: &CaseFilter,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
         let mut conn = self.connection().await?;
         let sql = format!(
             "SELECT {CASE_COLUMNS} {CASE_FROM} WHERE ($1 < 0 OR c.cycle = $1) {CASE_GROUP} \
@@ -343,7 +348,8 @@ impl Store {
         let mut cases = Vec::new();
         for r in &rows {
             let c = summary(r)?;
-            let fits = filter.units.as_ref().is_none_or(|u| u.contains(&c.unit))
+            let fits = scope.covers(&c.unit)
+                && filter.unit.as_ref().is_none_or(|u| *u == c.unit)
                 && filter.status.is_none_or(|s| s == c.status)
                 && match filter.classification.as_deref() {
                     None => true,
@@ -357,6 +363,19 @@ impl Store {
             }
         }
         Ok(cases)
+    }
+
+    /// One case of a subject in a unit within `scope`, without its content: `None` when there
+    /// is none or it lies outside the scope (the same answer, so a scope reveals nothing).
+    pub async fn case_in_scope(
+        &self,
+        scope: &crate::UnitScope,
+        case_id: i64,
+    ) -> Result<Option<CaseSummary>, StoreError> {
+        Ok(self
+            .case_summary(case_id)
+            .await?
+            .filter(|c| scope.covers(&c.unit)))
     }
 
     /// One case, without its content (for scope checks before an audited read).
@@ -698,7 +717,12 @@ impl Store {
     /// The subjects on the roster with a key-check flag (promotion, reserve, key post,
     /// complaint), by unit and name, each with their integrity record: the list a promotion or
     /// reserve decision consults.
-    pub async fn key_checks(&self, profile: &Profile) -> Result<Vec<KeyCheck>, StoreError> {
+    /// Only subjects of units within `scope`.
+    pub async fn key_checks(
+        &self,
+        scope: &crate::UnitScope,
+        profile: &Profile,
+    ) -> Result<Vec<KeyCheck>, StoreError> {
         let mut records = self.integrity(profile, None).await?;
         let mut pending = self.pending_findings(profile).await?;
         let mut conn = self.connection().await?;
@@ -720,6 +744,9 @@ impl Store {
                 position: r.try_get(3)?,
                 flags: r.try_get(4)?,
             })
+        })
+        .filter(|k: &Result<KeyCheck, StoreError>| {
+            k.as_ref().map_or(true, |k| scope.covers(&k.unit))
         })
         .collect()
     }

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The store, on SQLite and on PostgreSQL alike: every case runs on both.
 
+mod accounts;
 mod common;
 mod cycles;
 mod declarant;
@@ -107,7 +108,13 @@ async fn roster_history_case(db: &Fresh) {
     assert!(matches!(e, StoreError::TooManyRemovals { .. }), "{e}");
     let r = db
         .store
-        .import_roster_with(&s, "r2.csv", second.as_bytes(), Removals::Allowed)
+        .import_roster_with(
+            &probity_store::UnitScope::Department,
+            &s,
+            "r2.csv",
+            second.as_bytes(),
+            Removals::Allowed,
+        )
         .await
         .unwrap();
     assert_eq!((r.added, r.changed, r.removed), (1, 1, 1));
@@ -223,7 +230,13 @@ async fn roster_removals_case(db: &Fresh) {
     // Confirmed, the header-only file takes everyone off.
     let r = db
         .store
-        .import_roster_with(&s, "empty.csv", header.as_bytes(), Removals::Allowed)
+        .import_roster_with(
+            &probity_store::UnitScope::Department,
+            &s,
+            "empty.csv",
+            header.as_bytes(),
+            Removals::Allowed,
+        )
         .await
         .unwrap();
     assert_eq!(r.removed, 5);
@@ -1114,7 +1127,12 @@ async fn reminders_case(db: &Fresh) {
     // The same answer as the progress view, subject by subject.
     let progress = db
         .store
-        .progress(&cn, 2025, "2026-02-05")
+        .progress(
+            &probity_store::UnitScope::Department,
+            &cn,
+            2025,
+            "2026-02-05",
+        )
         .await
         .unwrap()
         .unwrap();

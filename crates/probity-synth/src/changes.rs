@@ -339,3 +339,162 @@ fn csv_rows() -> csv::Writer<Vec<u8>> {
         .has_headers(false)
         .from_writer(Vec::new())
 }
+
+/// The timeliness truth of one subject's annual report for its own year: each event of a change
+/// matter dated in the year (its registry row kept exact by the noise) that the report carries,
+/// when the report came after the change was due. Nothing else carried it (the generator writes
+/// no change report in the report's own year), so the annual report is its first carrier and
+/// the timeliness check must find it `late` there (`probity_check::changes`).
+pub(crate) fn late_in_annual_report(
+    decl: &Declaration,
+    rows: &crate::registry::Rows,
+    profile: &Profile,
+) -> Vec<Discrepancy> {
+    let followed = profile.change_categories();
+    let year = decl.year;
+    let person_of = |id: &str| {
+        decl.persons
+            .iter()
+            .find(|p| p.id.as_ref().is_some_and(|x| x.as_str() == id))
+    };
+    // (category, person ID, date, record ID, declared path) of each event the report carries.
+    let mut carried: Vec<(Category, String, Date, String, String)> = Vec::new();
+    for row in rows.marriages.iter().filter(|r| r.owner.is_some()) {
+        let r = &row.rec;
+        let Some(person) = person_of(&r.person_id) else {
+            continue;
+        };
+        let path = match person.relation {
+            Relation::Own => decl
+                .marriage
+                .as_ref()
+                .and_then(|m| m.last_change.as_ref())
+                .filter(|c| c.on == r.date)
+                .map(|_| (Category::Marriage, "$.marriage".to_owned())),
+            Relation::Child if r.event == MarriageEvent::Marriage => {
+                let foreign = match r.spouse_nationality.map(|c| c.to_string()).as_deref() {
+                    None | Some("") => r.spouse_id.trim().is_empty(),
+                    Some(code) => code != "CN",
+                };
+                decl.child_marriages
+                    .iter()
+                    .position(|cm| cm.child == person.handle)
+                    .filter(|_| foreign)
+                    .map(|i| (Category::ChildMarriages, format!("$.child_marriages[{i}]")))
+            }
+            _ => None,
+        };
+        if let Some((category, path)) = path {
+            carried.push((
+                category,
+                r.person_id.clone(),
+                r.date,
+                r.record_id.clone(),
+                path,
+            ));
+        }
+    }
+    for row in rows.travel_documents.iter().filter(|r| r.owner.is_some()) {
+        let r = &row.rec;
+        let (Some(person), Some(issued)) = (person_of(&r.holder_id), r.issued_on) else {
+            continue;
+        };
+        if person.relation != Relation::Own {
+            continue;
+        }
+        if let Some(i) = decl
+            .travel_documents
+            .iter()
+            .position(|t| t.number == r.number)
+        {
+            carried.push((
+                Category::TravelDocuments,
+                r.holder_id.clone(),
+                issued,
+                r.record_id.clone(),
+                format!("$.travel_documents[{i}]"),
+            ));
+        }
+    }
+    for row in rows.residence_abroad.iter().filter(|r| r.owner.is_some()) {
+        let r = &row.rec;
+        let (Some(person), Some(since)) = (person_of(&r.person_id), r.since) else {
+            continue;
+        };
+        if !matches!(person.relation, Relation::Spouse | Relation::Child) {
+            continue;
+        }
+        if let Some(i) = decl
+            .residence_abroad
+            .iter()
+            .position(|x| x.person == person.handle && x.country == r.country)
+        {
+            carried.push((
+                Category::ResidenceAbroad,
+                r.person_id.clone(),
+                since,
+                r.record_id.clone(),
+                format!("$.residence_abroad[{i}]"),
+            ));
+        }
+    }
+    for row in rows.criminal_cases.iter().filter(|r| r.owner.is_some()) {
+        let r = &row.rec;
+        let Some(person) = person_of(&r.person_id) else {
+            continue;
+        };
+        if !matches!(
+            person.relation,
+            Relation::Spouse | Relation::Child | Relation::ChildSpouse
+        ) {
+            continue;
+        }
+        if let Some(i) = decl
+            .criminal_cases
+            .iter()
+            .position(|c| c.person == person.handle && c.since == r.since)
+        {
+            carried.push((
+                Category::CriminalCases,
+                r.person_id.clone(),
+                r.since,
+                r.record_id.clone(),
+                format!("$.criminal_cases[{i}]"),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for (category, person_id, on, record_id, path) in carried {
+        if on.year() != year || !followed.contains(&category) || decl.filed_on < on {
+            continue;
+        }
+        let Some(due) = probity_model::obligation::change_due(profile, on) else {
+            continue;
+        };
+        if decl.filed_on <= due {
+            continue;
+        }
+        let rule = profile.classify(category, FindingKind::Late, &[]);
+        out.push(Discrepancy {
+            declaration_id: decl.declaration_id.clone(),
+            declarant_id: decl.declarant_id.as_str().to_owned(),
+            category,
+            person_id,
+            kind: FindingKind::Late,
+            field: "filed_on".into(),
+            declared: decl.filed_on.to_string(),
+            registry: on.to_string(),
+            declared_path: path,
+            registry_record_ids: vec![record_id],
+            classification: rule.classification,
+            rule: rule.id.clone(),
+            note: format!(
+                "The change of {on} was due to be reported by {due}; it was first reported in the \
+                 annual report of {}.",
+                decl.filed_on
+            ),
+        });
+    }
+    out.sort_by(|a, b| (&a.registry, &a.declared_path).cmp(&(&b.registry, &b.declared_path)));
+    out
+}

@@ -94,6 +94,10 @@ pub(crate) struct PersonOut {
     pub previous_declared: bool,
     /// Lines of the year-over-year truth.
     pub yoy_findings: u64,
+    /// The timeliness truth of this year's report (changes of the year it reported late).
+    pub timeliness_truth: Vec<u8>,
+    /// Lines of the timeliness truth.
+    pub timeliness_findings: u64,
 }
 
 /// The state of one household while it is built.
@@ -667,8 +671,13 @@ pub(crate) fn build(ctx: &Ctx, index: u64) -> Result<PersonOut, SynthError> {
         out.yoy_findings = p.truth.len() as u64;
     }
     let rates = ctx.rates;
-    h.rows.add_noise(&mut h.rn, &rates);
+    h.rows.add_noise(&mut h.rn, &rates, h.year);
     h.rows.shuffle(&mut h.rw);
+    for d in crate::changes::late_in_annual_report(&h.decl, &h.rows, &ctx.profile) {
+        serde_json::to_writer(&mut out.timeliness_truth, &d)?;
+        out.timeliness_truth.push(b'\n');
+        out.timeliness_findings += 1;
+    }
 
     out.declared = true;
     serde_json::to_writer(&mut out.declaration, &h.decl)?;

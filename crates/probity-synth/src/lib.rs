@@ -4,7 +4,10 @@
 //! one annual declaration per reporting subject, the twelve registry extracts the agencies would
 //! return about the subjects' families (with harmless noise: blank and mistyped IDs, name
 //! variants, homonyms, addresses and certificate numbers written differently), and `truth.jsonl`,
-//! the discrepancies the data was built to contain, exactly as a correct cross-check reports them.
+//! the discrepancies the data was built to contain, exactly as a correct cross-check reports them;
+//! and `truth_timeliness.jsonl`, the changes of matters 1–8 in the year that the annual reports
+//! carry after they were due, which a verification run of the year finds `late` (the registry rows
+//! of the year's change events carry no noise, so this truth is exact too).
 //!
 //! The main items: [`SynthConfig`] (how many people, seed, [`Noise`], year), [`generate`] (writes
 //! the folder and returns a [`SynthSummary`]), and [`SynthError`].
@@ -139,6 +142,9 @@ pub struct SynthSummary {
     pub previous_declarations: u64,
     /// Lines of `truth_year_over_year.jsonl` ([`generate_two_years`] only).
     pub year_over_year_findings: u64,
+    /// Lines of `truth_timeliness.jsonl`: the changes of the year that the annual reports carry
+    /// after they were due, which a verification run of the year finds `late`.
+    pub timeliness_findings: u64,
 }
 
 /// Why generation failed.

@@ -130,20 +130,28 @@ impl Rows {
     }
 
     /// Applies person-column noise to every row about a family member, and shuffles each
-    /// source's rows so that their order says nothing.
-    pub(crate) fn add_noise<R: Rng>(&mut self, rng: &mut R, rates: &NoiseRates) {
-        noise(rng, rates, &mut self.marriages);
-        noise(rng, rates, &mut self.travel_documents);
-        noise(rng, rates, &mut self.border_crossings);
-        noise(rng, rates, &mut self.residence_abroad);
-        noise(rng, rates, &mut self.employment);
-        noise(rng, rates, &mut self.criminal_cases);
-        noise(rng, rates, &mut self.tax_income);
-        noise(rng, rates, &mut self.real_estate);
-        noise(rng, rates, &mut self.stocks);
-        noise(rng, rates, &mut self.funds);
-        noise(rng, rates, &mut self.insurance);
-        noise(rng, rates, &mut self.companies);
+    /// source's rows so that their order says nothing. The rows of a change matter's event in
+    /// `year` (a marriage or divorce, a document issued, a residence abroad or criminal
+    /// proceedings begun) stay exact, so that the timeliness truth ([`crate::changes`]) is
+    /// exact; the same numbers are drawn for them, so every other row is as it was.
+    pub(crate) fn add_noise<R: Rng>(&mut self, rng: &mut R, rates: &NoiseRates, year: i32) {
+        let in_year = |d: Option<probity_model::Date>| d.is_some_and(|d| d.year() == year);
+        noise(rng, rates, &mut self.marriages, |r| in_year(Some(r.date)));
+        noise(rng, rates, &mut self.travel_documents, |r| {
+            in_year(r.issued_on)
+        });
+        noise(rng, rates, &mut self.border_crossings, |_| false);
+        noise(rng, rates, &mut self.residence_abroad, |r| in_year(r.since));
+        noise(rng, rates, &mut self.employment, |_| false);
+        noise(rng, rates, &mut self.criminal_cases, |r| {
+            in_year(Some(r.since))
+        });
+        noise(rng, rates, &mut self.tax_income, |_| false);
+        noise(rng, rates, &mut self.real_estate, |_| false);
+        noise(rng, rates, &mut self.stocks, |_| false);
+        noise(rng, rates, &mut self.funds, |_| false);
+        noise(rng, rates, &mut self.insurance, |_| false);
+        noise(rng, rates, &mut self.companies, |_| false);
     }
 
     /// Shuffles each source's rows (with the world stream, so noise does not reorder).
@@ -182,20 +190,36 @@ impl Rows {
     }
 }
 
-fn noise<T: PersonColumns, R: Rng>(rng: &mut R, rates: &NoiseRates, rows: &mut [Tagged<T>]) {
+/// Noise on the person columns of the rows about a family member; a row `exact` says is drawn
+/// for like the others but left as it is.
+fn noise<T: PersonColumns, R: Rng>(
+    rng: &mut R,
+    rates: &NoiseRates,
+    rows: &mut [Tagged<T>],
+    exact: impl Fn(&T) -> bool,
+) {
     for row in rows.iter_mut().filter(|r| r.owner.is_some()) {
         let blankable = row.blankable;
+        let keep = exact(&row.rec);
         let (id, name) = row.rec.person();
         if id.is_empty() {
             continue;
         }
         if blankable && rng.random_bool(rates.blank) {
-            id.clear();
+            if !keep {
+                id.clear();
+            }
         } else if rng.random_bool(rates.mistype) {
-            *id = mistype(rng, id);
+            let typed = mistype(rng, id);
+            if !keep {
+                *id = typed;
+            }
         }
         if rng.random_bool(rates.name) {
-            *name = names::variant(rng, name);
+            let variant = names::variant(rng, name);
+            if !keep {
+                *name = variant;
+            }
         }
     }
 }

@@ -104,6 +104,7 @@ pub(crate) fn generate(
     )?;
     let mut declarations = Out::create(out.join("declarations.jsonl"), "")?;
     let mut truth = Out::create(out.join("truth.jsonl"), "")?;
+    let mut timeliness = Out::create(out.join("truth_timeliness.jsonl"), "")?;
     let mut history = if previous {
         create_dir(&out.join("previous"))?;
         Some((
@@ -150,6 +151,7 @@ pub(crate) fn generate(
                 roster.write(&person.roster)?;
                 declarations.write(&person.declaration)?;
                 truth.write(&person.truth)?;
+                timeliness.write(&person.timeliness_truth)?;
                 if let Some((reports, yoy)) = history.as_mut() {
                     reports.write(&person.previous)?;
                     yoy.write(&person.yoy_truth)?;
@@ -161,6 +163,7 @@ pub(crate) fn generate(
                 summary.declarations += u64::from(person.declared);
                 summary.registry_rows += person.rows;
                 summary.truth_findings += person.findings;
+                summary.timeliness_findings += person.timeliness_findings;
                 summary.previous_declarations += u64::from(person.previous_declared);
                 summary.year_over_year_findings += person.yoy_findings;
             }
@@ -171,6 +174,7 @@ pub(crate) fn generate(
     roster.finish()?;
     declarations.finish()?;
     truth.finish()?;
+    timeliness.finish()?;
     if let Some((reports, yoy)) = history {
         reports.finish()?;
         yoy.finish()?;

@@ -104,17 +104,19 @@ pub fn username_of(person_key: &str) -> String {
     format!("d{}", person_key.get(..12).unwrap_or(person_key))
 }
 
-/// Creates a declarant account for every subject on the roster (of `unit`, or all) who has none.
+/// Creates a declarant account for every subject on the roster (of `unit`, or all within
+/// `scope`) who has none.
 /// `keep` receives each chunk's accounts and passwords as soon as the chunk is committed (to write
 /// them out); an error from it stops before the next chunk. Returns how many were created.
 pub async fn create_roster_accounts(
     store: &Store,
     stamp: &Stamp,
+    scope: &probity_store::UnitScope,
     unit: Option<&str>,
     mut keep: impl FnMut(&[Initial]) -> Result<(), String>,
 ) -> Result<usize, AccountsError> {
     let subjects = store
-        .subjects_without_account(unit)
+        .subjects_without_account(scope, unit)
         .await
         .map_err(|source| AccountsError::Store { created: 0, source })?;
     let mut created = 0;

@@ -8,12 +8,13 @@ use std::sync::atomic::Ordering;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Multipart, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use probity_store::{Imported, Role, User};
+use probity_store::{Imported, User};
 use serde::Deserialize;
 
 use crate::i18n::Tr;
+use crate::kernel::{Administrators, DepartmentStaff, Staff};
 use crate::verification::RunProgress;
 use crate::{App, Ctx, WebError};
 
@@ -41,6 +42,9 @@ struct AdminPage {
     run_status: String,
     sample_status: Option<String>,
     units: Vec<String>,
+    /// Whether the account acts for the whole department (cycles, registry extracts, the
+    /// sample and runs are for such accounts only).
+    department: bool,
     /// Every cycle, for the cycle selector and the close buttons.
     cycles: Vec<crate::cycles::CycleChoice>,
 }
@@ -51,7 +55,6 @@ async fn page(app: &App, ctx: &Ctx, error: Option<String>, done: Option<String>)
 
 #[derive(Deserialize)]
 pub(crate) struct AccountsForm {
-    csrf: String,
     unit: Option<String>,
 }
 
@@ -59,18 +62,18 @@ pub(crate) struct AccountsForm {
 /// one; answers a CSV of usernames and initial passwords, which is shown this once.
 pub(crate) async fn create_accounts(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Administrators>,
     Form(form): Form<AccountsForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
-    ctx.check_form(&headers, &form.csrf)?;
     let unit = form.unit.as_deref().filter(|u| !u.is_empty());
+    if unit.is_some_and(|u| !scope.covers(u)) {
+        return Err(WebError::Forbidden(ctx.t));
+    }
     let mut csv = probity_store::csv_out::Writer::from_writer(Vec::new());
     csv.write_record(["username", "name", "unit", "initial_password"])
         .map_err(|e| WebError::internal(ctx.t, e))?;
     // Hashed on every core, written a chunk a transaction (see `accounts`).
-    crate::accounts::create_roster_accounts(&app.store, &ctx.stamp(), unit, |chunk| {
+    crate::accounts::create_roster_accounts(&app.store, &ctx.stamp(), &scope, unit, |chunk| {
         for a in chunk {
             csv.write_record([&a.username, &a.name, &a.unit, &a.password])
                 .map_err(|e| e.to_string())?;
@@ -96,6 +99,111 @@ pub(crate) async fn create_accounts(
         body,
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AccountForm {
+    username: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account_reset.html")]
+struct ResetPage {
+    t: Tr,
+    user: Option<User>,
+    csrf: String,
+    message: String,
+    password: String,
+}
+
+/// The account an administrator names, if it exists (`Ok(None)`: no such account); refused if
+/// it is outside the units they manage: a declarant of another unit (or off the roster), staff
+/// managing any unit beyond theirs or every unit.
+async fn account_in_scope(
+    app: &App,
+    ctx: &Ctx,
+    scope: &probity_store::UnitScope,
+    username: &str,
+) -> Result<Option<()>, WebError> {
+    let Some(units) = app
+        .store
+        .account_units(username)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?
+    else {
+        return Ok(None);
+    };
+    let whole = scope.department().is_some();
+    if !whole && (units.is_empty() || !units.iter().all(|u| scope.covers(u))) {
+        return Err(WebError::Forbidden(ctx.t));
+    }
+    Ok(Some(()))
+}
+
+/// Gives an account a new initial password, shown this once; it must be changed at the next
+/// sign-in, and the account's sessions end (audited as `user.reset`).
+pub(crate) async fn reset_password(
+    State(app): State<Arc<App>>,
+    Staff { ctx, scope, .. }: Staff<Administrators>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, WebError> {
+    let username = form.username.trim().to_owned();
+    if account_in_scope(&app, &ctx, &scope, &username)
+        .await?
+        .is_none()
+    {
+        let m = ctx
+            .t
+            .with_text("no-such-account", &[("username", username)]);
+        return Ok(page(&app, &ctx, Some(m), None).await);
+    }
+    let password = crate::accounts::initial_password();
+    let hash =
+        crate::accounts::hash_initial(&password).map_err(|e| WebError::internal(ctx.t, e))?;
+    app.store
+        .reset_password(&ctx.stamp(), &username, &hash)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    Ok(ResetPage {
+        t: ctx.t,
+        user: ctx.user.clone(),
+        csrf: ctx.csrf.clone(),
+        message: ctx
+            .t
+            .with_text("password-reset-done", &[("username", username)]),
+        password,
+    }
+    .into_response())
+}
+
+/// Lifts an account's sign-in lock (audited as `user.unlock`).
+pub(crate) async fn unlock_account(
+    State(app): State<Arc<App>>,
+    Staff { ctx, scope, .. }: Staff<Administrators>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, WebError> {
+    let username = form.username.trim().to_owned();
+    if account_in_scope(&app, &ctx, &scope, &username)
+        .await?
+        .is_none()
+    {
+        let m = ctx
+            .t
+            .with_text("no-such-account", &[("username", username)]);
+        return Ok(page(&app, &ctx, Some(m), None).await);
+    }
+    let was_locked = app
+        .store
+        .unlock_user(&ctx.stamp(), &username)
+        .await
+        .map_err(|e| WebError::internal(ctx.t, e))?;
+    let key = if was_locked {
+        "account-unlocked"
+    } else {
+        "account-not-locked"
+    };
+    let m = ctx.t.with_text(key, &[("username", username)]);
+    Ok(page(&app, &ctx, None, Some(m)).await)
 }
 
 async fn page_with(
@@ -133,7 +241,19 @@ async fn page_with(
         .await
         .unwrap_or_default();
     let default_year = chosen.unwrap_or(chrono::Datelike::year(&crate::now()) - 1);
-    let units = app.store.units().await.unwrap_or_default();
+    let scope = ctx
+        .scope
+        .clone()
+        .unwrap_or(probity_store::UnitScope::Units(Default::default()));
+    let units: Vec<String> = app
+        .store
+        .units()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| scope.covers(u))
+        .collect();
+    let department = scope.department().is_some();
     (
         status,
         AdminPage {
@@ -147,6 +267,7 @@ async fn page_with(
             run_status,
             sample_status,
             units,
+            department,
             cycles,
         },
     )
@@ -155,19 +276,15 @@ async fn page_with(
 
 #[derive(Deserialize)]
 pub(crate) struct DrawForm {
-    csrf: String,
     year: i32,
     commitment: String,
 }
 
 pub(crate) async fn sample_draw(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    DepartmentStaff { ctx, .. }: DepartmentStaff<Administrators>,
     Form(form): Form<DrawForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
-    ctx.check_form(&headers, &form.csrf)?;
     let rate: f64 = probity_model::Profile::builtin("cn")
         .ok()
         .and_then(|p| p.sampling.random_rate.to_string().parse().ok())
@@ -203,19 +320,15 @@ pub(crate) async fn sample_draw(
 
 #[derive(Deserialize)]
 pub(crate) struct RevealForm {
-    csrf: String,
     year: i32,
     seed: String,
 }
 
 pub(crate) async fn sample_reveal(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    DepartmentStaff { ctx, .. }: DepartmentStaff<Administrators>,
     Form(form): Form<RevealForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
-    ctx.check_form(&headers, &form.csrf)?;
     match app
         .store
         .reveal_sample(&ctx.stamp(), form.year, &form.seed)
@@ -246,10 +359,8 @@ pub(crate) async fn sample_reveal(
 pub(crate) async fn admin_page(
     State(app): State<Arc<App>>,
     axum::extract::Query(q): axum::extract::Query<AdminQuery>,
-    headers: HeaderMap,
+    Staff { ctx, .. }: Staff<Administrators>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
     let done = q.closed.is_some().then(|| ctx.t.get("cycle-closed-done"));
     Ok(page_with(&app, &ctx, None, done, None, q.cycle).await)
 }
@@ -262,13 +373,12 @@ pub(crate) struct AdminQuery {
     closed: Option<String>,
 }
 
-/// The fields of a multipart form: the CSRF token, the files, by name, and the names of the
-/// checkboxes ticked.
+/// The fields of a multipart form (the kernel has checked its CSRF token): the files, by name,
+/// and the names of the checkboxes ticked.
 async fn read_multipart(
     ctx: &Ctx,
     mut form: Multipart,
-) -> Result<(String, Vec<(String, Vec<u8>)>, Vec<String>), WebError> {
-    let mut csrf = String::new();
+) -> Result<(Vec<(String, Vec<u8>)>, Vec<String>), WebError> {
     let mut files = Vec::new();
     let mut ticked = Vec::new();
     while let Some(field) = form
@@ -283,7 +393,7 @@ async fn read_multipart(
             .await
             .map_err(|e| WebError::BadRequest(ctx.t, e.to_string()))?;
         if name == "csrf" {
-            csrf = String::from_utf8_lossy(&bytes).into_owned();
+            continue;
         } else if file_name.is_none() && !bytes.is_empty() {
             ticked.push(name);
         } else if let Some(file_name) = file_name {
@@ -298,7 +408,7 @@ async fn read_multipart(
             }
         }
     }
-    Ok((csrf, files, ticked))
+    Ok((files, ticked))
 }
 
 fn imported_message(t: Tr, r: &Imported) -> String {
@@ -318,13 +428,10 @@ fn imported_message(t: Tr, r: &Imported) -> String {
 
 pub(crate) async fn upload_roster(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Administrators>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
-    let (csrf, files, ticked) = read_multipart(&ctx, form).await?;
-    ctx.check_form(&headers, &csrf)?;
+    let (files, ticked) = read_multipart(&ctx, form).await?;
     let Some((name, bytes)) = files.into_iter().next() else {
         return Ok(page(&app, &ctx, Some(ctx.t.get("roster-file")), None).await);
     };
@@ -336,7 +443,7 @@ pub(crate) async fn upload_roster(
     Ok(
         match app
             .store
-            .import_roster_with(&ctx.stamp(), &name, &bytes, removals)
+            .import_roster_with(&scope, &ctx.stamp(), &name, &bytes, removals)
             .await
         {
             Ok(r) => page(&app, &ctx, None, Some(imported_message(ctx.t, &r))).await,
@@ -379,19 +486,15 @@ pub(crate) async fn upload_roster(
 
 #[derive(Deserialize)]
 pub(crate) struct CycleForm {
-    csrf: String,
     year: i32,
     deadline: Option<String>,
 }
 
 pub(crate) async fn open_cycle(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    DepartmentStaff { ctx, .. }: DepartmentStaff<Administrators>,
     Form(form): Form<CycleForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
-    ctx.check_form(&headers, &form.csrf)?;
     let deadline = match form
         .deadline
         .as_deref()
@@ -426,13 +529,10 @@ pub(crate) async fn open_cycle(
 
 pub(crate) async fn upload_registry(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    DepartmentStaff { ctx, .. }: DepartmentStaff<Administrators>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
-    let (csrf, files, _) = read_multipart(&ctx, form).await?;
-    ctx.check_form(&headers, &csrf)?;
+    let (files, _) = read_multipart(&ctx, form).await?;
     if let Some((name, _)) = files
         .iter()
         .find(|(n, _)| !crate::uploads::is_registry_file_name(n))
@@ -485,19 +585,15 @@ pub(crate) async fn upload_registry(
 
 #[derive(Deserialize)]
 pub(crate) struct VerifyForm {
-    csrf: String,
     year: i32,
     sample: Option<String>,
 }
 
 pub(crate) async fn start_run(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    DepartmentStaff { ctx, .. }: DepartmentStaff<Administrators>,
     Form(form): Form<VerifyForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
-    ctx.check_form(&headers, &form.csrf)?;
     let progress = {
         let mut runs = app
             .runs

@@ -3,18 +3,17 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use probity_store::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
-use crate::{App, Ctx, api_error, load_progress, readable_report};
+use crate::kernel::{Account, Declarant, Officers, Staff};
+use crate::{App, api_error, load_progress, readable_report};
 
-mod workbench;
+pub(crate) mod workbench;
 
 /// A filed report's metadata: the receipt.
 #[derive(Debug, Serialize, ToSchema)]
@@ -111,15 +110,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-pub(crate) fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/api/openapi.json", get(|| async { Json(openapi()) }))
-        .route("/api/session", get(session))
-        .route("/api/reports", get(my_reports).post(submit_report))
-        .route("/api/reports/{id}", get(report))
-        .route("/api/drafts/{year}/{kind}", get(get_draft).put(put_draft))
-        .route("/api/progress", get(progress))
-        .merge(workbench::routes())
+/// `GET /api/openapi.json`.
+pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
 }
 
 /// Who is signed in, and the token state-changing calls must send as `X-CSRF-Token`.
@@ -164,29 +157,12 @@ impl FieldIssue {
 
 /// The signed-in account.
 #[utoipa::path(get, path = "/api/session", responses((status = 200, body = SessionInfo), (status = 401)))]
-async fn session(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let run = async {
-        let ctx = Ctx::api(&app, &headers).await?;
-        let user = ctx.signed_in()?;
-        Ok::<_, crate::WebError>(Json(SessionInfo {
-            username: user.username.clone(),
-            role: user.role.as_str().to_owned(),
-            csrf: ctx.csrf.clone(),
-        }))
-    };
-    match run.await {
-        Ok(r) => r.into_response(),
-        Err(e) => api_error(e),
-    }
-}
-
-/// Checks the `X-CSRF-Token` header and the origin of a state-changing call.
-fn check_api_write(ctx: &Ctx, headers: &HeaderMap) -> Result<(), crate::WebError> {
-    let token = headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    ctx.check_form(headers, token)
+pub(crate) async fn session(Account { ctx, user }: Account) -> Json<SessionInfo> {
+    Json(SessionInfo {
+        username: user.username.clone(),
+        role: user.role.as_str().to_owned(),
+        csrf: ctx.csrf.clone(),
+    })
 }
 
 fn issues(status: StatusCode, list: Vec<FieldIssue>) -> Response {
@@ -201,11 +177,14 @@ fn issues(status: StatusCode, list: Vec<FieldIssue>) -> Response {
       `in_force` names it (declaration_id, kind, year, filed_on); file a correction that \
       supersedes it"),
     (status = 401), (status = 403)))]
-async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: String) -> Response {
+pub(crate) async fn submit_report(
+    State(app): State<Arc<App>>,
+    Declarant {
+        ctx, person_key, ..
+    }: Declarant,
+    body: String,
+) -> Response {
     let run = async {
-        let ctx = Ctx::api(&app, &headers).await?;
-        let user = ctx.with_role(&[Role::Declarant])?.clone();
-        check_api_write(&ctx, &headers)?;
         if let Some(d) = probity_model::json::duplicate_key(&body) {
             let issue = probity_model::issue::Issue::new(
                 d.path.as_str(),
@@ -233,16 +212,10 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
                 ));
             }
         };
-        let profiles: Vec<probity_model::Profile> = probity_model::Profile::builtin_ids()
-            .filter_map(|id| probity_model::Profile::builtin(id).ok())
-            .collect();
-        let declaration = match probity_model::validation::parse_and_validate(&value, |id| {
-            profiles.iter().find(|p| p.id == id)
-        }) {
+        let declaration = match crate::filing::parse_report(&value) {
             Ok(d) => d,
-            Err(_) => {
+            Err(list) => {
                 // Every issue at once, form and rule issues together, in form order.
-                let list = crate::filing::every_issue_in_form_order(&value);
                 return Ok(issues(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     list.iter().map(|i| FieldIssue::of(ctx.t, i)).collect(),
@@ -250,9 +223,7 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
             }
         };
         // One's own reports only.
-        if user.person_key.as_deref()
-            != Some(app.store.person_key(&declaration.declarant_id).as_str())
-        {
+        if person_key != app.store.person_key(&declaration.declarant_id) {
             return Err(crate::WebError::Forbidden(ctx.t));
         }
         match app
@@ -313,15 +284,16 @@ async fn submit_report(State(app): State<Arc<App>>, headers: HeaderMap, body: St
 /// The signed-in declarant's draft of a year and kind, as saved (any text).
 #[utoipa::path(get, path = "/api/drafts/{year}/{kind}", params(("year" = i32, Path), ("kind" = String, Path)),
     responses((status = 200, description = "the draft"), (status = 404), (status = 401), (status = 403)))]
-async fn get_draft(
+pub(crate) async fn get_draft(
     State(app): State<Arc<App>>,
     Path((year, kind)): Path<(i32, String)>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
 ) -> Response {
     let run = async {
-        let ctx = Ctx::api(&app, &headers).await?;
-        let user = ctx.with_role(&[Role::Declarant])?;
-        let person = user.person_key.clone().unwrap_or_default();
         let draft = app
             .store
             .draft(&person, year, &kind)
@@ -346,23 +318,23 @@ async fn get_draft(
 #[utoipa::path(put, path = "/api/drafts/{year}/{kind}", params(("year" = i32, Path), ("kind" = String, Path)),
     request_body(content = String, description = "the draft"),
     responses((status = 204), (status = 400), (status = 401), (status = 403)))]
-async fn put_draft(
+pub(crate) async fn put_draft(
     State(app): State<Arc<App>>,
     Path((year, kind)): Path<(i32, String)>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
     body: String,
 ) -> Response {
     let run = async {
-        let ctx = Ctx::api(&app, &headers).await?;
-        let user = ctx.with_role(&[Role::Declarant])?;
-        check_api_write(&ctx, &headers)?;
         if !["annual", "change", "initial"].contains(&kind.as_str()) || body.len() > 1 << 20 {
             return Err(crate::WebError::BadRequest(
                 ctx.t,
                 "kind is annual, change or initial; a draft is at most 1 MiB".into(),
             ));
         }
-        let person = user.person_key.clone().unwrap_or_default();
         app.store
             .save_draft(&ctx.stamp(), &person, year, &kind, &body)
             .await
@@ -390,11 +362,15 @@ fn receipt(s: probity_store::ReportSummary) -> ReportReceipt {
 /// The signed-in declarant's reports, newest first.
 #[utoipa::path(get, path = "/api/reports", responses(
     (status = 200, body = Vec<ReportReceipt>), (status = 401), (status = 403)))]
-async fn my_reports(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+pub(crate) async fn my_reports(
+    State(app): State<Arc<App>>,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
+) -> Response {
     let run = async {
-        let ctx = Ctx::api(&app, &headers).await?;
-        let user = ctx.with_role(&[Role::Declarant])?;
-        let person = user.person_key.clone().unwrap_or_default();
         let reports = app
             .store
             .reports_of(&person)
@@ -411,13 +387,12 @@ async fn my_reports(State(app): State<Arc<App>>, headers: HeaderMap) -> Response
 /// One report with its content: the declarant's own, or any for staff (audited).
 #[utoipa::path(get, path = "/api/reports/{id}", params(("id" = String, Path, description = "report id")),
     responses((status = 200, body = ReportWithContent), (status = 401), (status = 403)))]
-async fn report(
+pub(crate) async fn report(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    Account { ctx, .. }: Account,
 ) -> Response {
     let run = async {
-        let ctx = Ctx::api(&app, &headers).await?;
         let (summary, pretty) = readable_report(&app, &ctx, &id).await?;
         let content = serde_json::from_str(&pretty).unwrap_or(serde_json::Value::Null);
         Ok::<_, crate::WebError>(Json(ReportWithContent {
@@ -434,14 +409,13 @@ async fn report(
 /// A cycle's progress, subject by subject (staff only).
 #[utoipa::path(get, path = "/api/progress", params(ProgressParams),
     responses((status = 200, body = ProgressReply), (status = 401), (status = 403), (status = 404)))]
-async fn progress(
+pub(crate) async fn progress(
     State(app): State<Arc<App>>,
     Query(q): Query<ProgressParams>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Response {
     let run = async {
-        let ctx = Ctx::api(&app, &headers).await?;
-        let p = load_progress(&app, &ctx, q.cycle)
+        let p = load_progress(&app, &ctx, &scope, q.cycle)
             .await?
             .ok_or(crate::WebError::NotFound(ctx.t))?;
         Ok::<_, crate::WebError>(Json(ProgressReply {

@@ -6,13 +6,13 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use probity_store::audit::Event;
-use probity_store::{Checkpoint, Role, User};
+use probity_store::{Checkpoint, User};
 use serde::Deserialize;
 
 use crate::i18n::Tr;
-use crate::{Ctx, Shared, WebError};
+use crate::kernel::Auditor;
+use crate::{Shared, WebError};
 
 /// Events on one page.
 const PAGE: i64 = 100;
@@ -47,10 +47,8 @@ pub(crate) struct AuditPage {
 pub(crate) async fn audit_page(
     State(app): State<Shared>,
     Query(q): Query<AuditQuery>,
-    headers: HeaderMap,
+    Auditor { ctx, .. }: Auditor,
 ) -> Result<AuditPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Auditor])?;
     let t = ctx.t;
     let fail = |e| WebError::internal(t, e);
     let given = q

@@ -33,6 +33,14 @@ pub const SESSION_HOURS: i64 = 8;
 /// Shortest password accepted.
 pub const MIN_PASSWORD: usize = 12;
 
+/// Whether a chosen password is hard enough to guess: zxcvbn's score of at least 3 ("safely
+/// unguessable", about 10^8 guesses or more), with the account's own words (username, name)
+/// counted as the guessable words they are.
+pub fn strong_enough(password: &str, own_words: &[String]) -> bool {
+    let inputs: Vec<&str> = own_words.iter().map(String::as_str).collect();
+    zxcvbn::zxcvbn(password, &inputs).score() >= zxcvbn::Score::Three
+}
+
 /// A fresh random token, hex.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -160,6 +168,20 @@ mod tests {
         assert!(!verify_password("correct horse batterz", &h));
         assert!(!verify_password("anything", "not a hash"));
         assert!(!verify_password("", dummy_hash()));
+    }
+
+    #[test]
+    fn guessable_passwords_are_weak() {
+        let none: &[String] = &[];
+        // Long enough, yet guessed at once: one letter repeated, a keyboard walk, a year.
+        for weak in ["aaaaaaaaaaaa", "qwertyuiop123", "password2025!"] {
+            assert!(!strong_enough(weak, none), "{weak}");
+        }
+        // The account's own words count against it.
+        let own = ["zhangwei".to_owned(), "张伟".to_owned()];
+        assert!(!strong_enough("zhangwei1990", &own));
+        assert!(strong_enough("a long enough password", none));
+        assert!(strong_enough("correct horse battery staple", &own));
     }
 
     #[test]

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use probity_store::{Role, User};
+use probity_store::User;
 use serde::Deserialize;
 
 use crate::i18n::Tr;
+use crate::kernel::{Administrators, DepartmentStaff};
 use crate::{App, Ctx, WebError};
 
 /// A cycle in a page's selector.
@@ -56,7 +56,6 @@ pub(crate) async fn choose(
 
 #[derive(Deserialize)]
 pub(crate) struct CloseForm {
-    csrf: String,
     year: i32,
     /// Present once the administrator has confirmed on the confirmation page.
     confirm: Option<String>,
@@ -75,12 +74,9 @@ struct ConfirmPage {
 /// confirmed post closes the cycle and returns to `/admin`.
 pub(crate) async fn close_cycle(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    DepartmentStaff { ctx, .. }: DepartmentStaff<Administrators>,
     Form(form): Form<CloseForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator])?;
-    ctx.check_form(&headers, &form.csrf)?;
     if form.confirm.as_deref() != Some("yes") {
         return Ok(ConfirmPage {
             t: ctx.t,

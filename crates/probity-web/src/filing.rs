@@ -8,373 +8,20 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use probity_model::issue::{Issue, IssueCode, decimal_code};
 use probity_model::unit::MoneyUnit;
-use probity_store::{ReportSummary, Role, User};
+use probity_store::{ReportSummary, User};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::i18n::Tr;
+use crate::kernel::Declarant;
 use crate::{App, Ctx, WebError};
 
-/// How a field is entered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    /// Free text.
-    Text,
-    /// `YYYY-MM-DD`.
-    Date,
-    /// `YYYY-MM` or a date.
-    Month,
-    /// An amount in CNY, typed and shown in the unit the official form uses for it (元 or 万元),
-    /// held in the report in yuan (`1234.56`).
-    Money(MoneyUnit),
-    /// An amount in the currency the row names, as written.
-    ForeignMoney,
-    /// A decimal number (area, shares, percentage).
-    Number,
-    /// Yes or no.
-    Bool,
-    /// One of these values (empty: not given).
-    Choice(&'static [&'static str]),
-    /// Several values, separated by commas (person refs, country codes).
-    List,
-}
-
-/// One field of a section.
-#[derive(Debug, Clone, Copy)]
-pub struct Field {
-    /// Its JSON name within the row (`disposal.kind` for a nested one).
-    pub name: &'static str,
-    /// How it is entered.
-    pub input: Input,
-}
-
-/// A section of the form: a list of rows, or one object.
-#[derive(Debug, Clone, Copy)]
-pub struct Section {
-    /// Its JSON name.
-    pub key: &'static str,
-    /// Whether it is a list of rows (else one object).
-    pub list: bool,
-    /// Whether it may be marked "nothing to report".
-    pub can_be_empty: bool,
-    /// Its fields.
-    pub fields: &'static [Field],
-}
-
-const fn f(name: &'static str, input: Input) -> Field {
-    Field { name, input }
-}
-
-use Input::{Bool, Choice, Date, ForeignMoney, List, Money, Month, Number, Text};
-use MoneyUnit::{Wan, Yuan};
-
-const RELATIONS: &[&str] = &["self", "spouse", "child", "child_spouse"];
-const MARITAL: &[&str] = &["unmarried", "married", "divorced", "widowed"];
-const CHANGES: &[&str] = &["marriage", "divorce", "widowed", "remarriage"];
-const DOCUMENTS: &[&str] = &["passport", "hk_macao_permit", "taiwan_permit"];
-const PURPOSES: &[&str] = &[
-    "family", "friends", "study", "work", "academic", "medical", "tourism", "property", "other",
-];
-const REGIONS: &[&str] = &["foreign", "stateless", "hk", "macao", "taiwan"];
-const RESIDENCE: &[&str] = &[
-    "nationality",
-    "permanent_residence",
-    "long_term_residence",
-    "living_abroad",
-];
-const EMPLOYERS: &[&str] = &[
-    "party_state",
-    "public_institution",
-    "soe",
-    "student",
-    "individual_business",
-    "private",
-    "foreign_invested",
-    "foreign",
-    "rep_office",
-    "unemployed",
-    "retired",
-    "other",
-];
-const STAGES: &[&str] = &[
-    "investigation",
-    "prosecution",
-    "trial",
-    "serving",
-    "completed",
-    "detention",
-    "other",
-];
-const LABOR: &[&str] = &[
-    "lecture",
-    "writing",
-    "consulting",
-    "reviewing",
-    "calligraphy_painting",
-    "other",
-];
-const PROPERTY: &[&str] = &[
-    "commodity",
-    "resettlement",
-    "affordable",
-    "garage",
-    "parking",
-    "storage",
-    "other",
-];
-const SOURCES: &[&str] = &["purchase", "inheritance", "gift", "self_built", "other"];
-const DISPOSALS: &[&str] = &["sale", "gift", "other"];
-const FORMS: &[&str] = &[
-    "joint_stock",
-    "llc",
-    "individual_business",
-    "sole_proprietorship",
-    "partnership",
-    "foreign",
-    "other",
-];
-const BUSINESS_STATUS: &[&str] = &["active", "revoked", "withdrawn", "moved", "other"];
-const ROLES: &[&str] = &[
-    "legal_representative",
-    "chair",
-    "vice_chair",
-    "director",
-    "supervisor",
-    "general_manager",
-    "deputy_general_manager",
-    "cfo",
-    "board_secretary",
-    "chief_representative",
-];
-
-/// Every section of the annual report, in the order of the form (family first). Amounts are in
-/// the units of the official form: income in 元; prices, holdings, premiums and capital in 万元;
-/// deposits and investments abroad in their own currency.
-pub const SECTIONS: &[Section] = &[
-    Section {
-        key: "persons",
-        list: true,
-        can_be_empty: false,
-        fields: &[
-            f("ref", Text),
-            f("relation", Choice(RELATIONS)),
-            f("name", Text),
-            f("id", Text),
-            f("nationality", Text),
-            f("co_residing", Bool),
-            f("of", Text),
-        ],
-    },
-    Section {
-        key: "marriage",
-        list: false,
-        can_be_empty: false,
-        fields: &[
-            f("status", Choice(MARITAL)),
-            f("last_change.kind", Choice(CHANGES)),
-            f("last_change.on", Date),
-        ],
-    },
-    Section {
-        key: "travel_documents",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("holder", Text),
-            f("kind", Choice(DOCUMENTS)),
-            f("number", Text),
-            f("issued_on", Date),
-            f("expires_on", Date),
-            f("kept_by", Text),
-        ],
-    },
-    Section {
-        key: "trips",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("traveller", Text),
-            f("departed_on", Date),
-            f("returned_on", Date),
-            f("destinations", List),
-            f("purpose", Choice(PURPOSES)),
-            f("document_number", Text),
-        ],
-    },
-    Section {
-        key: "child_marriages",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("child", Text),
-            f("spouse", Text),
-            f("region", Choice(REGIONS)),
-            f("married_on", Date),
-        ],
-    },
-    Section {
-        key: "residence_abroad",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("person", Text),
-            f("country", Text),
-            f("status", Choice(RESIDENCE)),
-            f("since", Date),
-        ],
-    },
-    Section {
-        key: "employment",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("person", Text),
-            f("employer", Text),
-            f("employer_credit_code", Text),
-            f("position", Text),
-            f("employer_type", Choice(EMPLOYERS)),
-            f("abroad", Bool),
-        ],
-    },
-    Section {
-        key: "criminal_cases",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("person", Text),
-            f("since", Date),
-            f("stage", Choice(STAGES)),
-            f("reason", Text),
-            f("outcome", Text),
-        ],
-    },
-    Section {
-        key: "salary",
-        list: false,
-        can_be_empty: false,
-        fields: &[
-            f("wages", Money(Yuan)),
-            f("bonuses", Money(Yuan)),
-            f("other", Money(Yuan)),
-        ],
-    },
-    Section {
-        key: "labor_income",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("kind", Choice(LABOR)),
-            f("payer", Text),
-            f("amount", Money(Yuan)),
-        ],
-    },
-    Section {
-        key: "real_estate",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("owners", List),
-            f("certificate_number", Text),
-            f("address", Text),
-            f("area_m2", Number),
-            f("kind", Choice(PROPERTY)),
-            f("source", Choice(SOURCES)),
-            f("acquired_on", Month),
-            f("price", Money(Wan)),
-            f("disposal.kind", Choice(DISPOSALS)),
-            f("disposal.on", Date),
-            f("disposal.price", Money(Wan)),
-        ],
-    },
-    Section {
-        key: "stocks",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("holder", Text),
-            f("code", Text),
-            f("name", Text),
-            f("shares", Number),
-            f("market_value", Money(Wan)),
-        ],
-    },
-    Section {
-        key: "funds",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("holder", Text),
-            f("code", Text),
-            f("name", Text),
-            f("units", Number),
-            f("net_value", Money(Wan)),
-        ],
-    },
-    Section {
-        key: "insurance",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("policyholder", Text),
-            f("insurer", Text),
-            f("product", Text),
-            f("policy_number", Text),
-            f("premiums_paid", Money(Wan)),
-        ],
-    },
-    Section {
-        key: "businesses",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("person", Text),
-            f("credit_code", Text),
-            f("name", Text),
-            f("form", Choice(FORMS)),
-            f("status", Choice(BUSINESS_STATUS)),
-            f("registered_capital", Money(Wan)),
-            f("shareholder", Bool),
-            f("subscribed", Money(Wan)),
-            f("share_pct", Number),
-            f("paid_in", Money(Wan)),
-            f("invested_on", Month),
-            f("senior_role", Choice(ROLES)),
-        ],
-    },
-    Section {
-        key: "overseas_deposits",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("holder", Text),
-            f("country", Text),
-            f("institution", Text),
-            f("account", Text),
-            f("currency", Text),
-            f("amount", ForeignMoney),
-        ],
-    },
-    Section {
-        key: "overseas_investments",
-        list: true,
-        can_be_empty: true,
-        fields: &[
-            f("holder", Text),
-            f("country", Text),
-            f("description", Text),
-            f("currency", Text),
-            f("amount", ForeignMoney),
-        ],
-    },
-];
-
-fn section(key: &str) -> Option<&'static Section> {
-    SECTIONS.iter().find(|s| s.key == key)
-}
+pub use probity_model::form::{Field, Input, SECTIONS, Section};
+use probity_model::form::{order as form_order, place, section};
 
 /// Sets `value` at a dotted path inside an object, creating objects on the way.
 fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
@@ -713,149 +360,6 @@ pub struct IssueView {
     pub place: String,
     /// What is wrong.
     pub message: String,
-}
-
-/// Where on the form a JSON path lands.
-struct Place {
-    /// The element id.
-    anchor: String,
-    section: Option<&'static Section>,
-    row: Option<usize>,
-    field: Option<&'static Field>,
-}
-
-/// The element an issue at `path` is shown at: its field, else its row, else its section (or the
-/// section's "nothing to report" box), else the form as a whole.
-fn place(path: &str, report: &Value) -> Place {
-    let form = |anchor: &str| Place {
-        anchor: anchor.to_owned(),
-        section: None,
-        row: None,
-        field: None,
-    };
-    let p = path.strip_prefix("$.").unwrap_or("");
-    if ["filed_on", "other_matters", "commitment"].contains(&p) {
-        return form(p);
-    }
-    if p == "change.on" {
-        return form("change.on");
-    }
-    if p == "change" || p.starts_with("change.") {
-        return form("change");
-    }
-    if let Some(key) = p.strip_prefix("carried_over.") {
-        return match section(key) {
-            Some(s) => Place {
-                anchor: format!("carried.{}", s.key),
-                section: Some(s),
-                row: None,
-                field: None,
-            },
-            None => form("report-form"),
-        };
-    }
-    if let Some(rest) = p.strip_prefix("nothing_to_report[") {
-        let named = rest
-            .split(']')
-            .next()
-            .and_then(|i| i.parse::<usize>().ok())
-            .and_then(|i| report.get("nothing_to_report")?.get(i)?.as_str())
-            .and_then(section)
-            .filter(|s| s.can_be_empty);
-        return match named {
-            Some(s) => Place {
-                anchor: format!("nothing.{}", s.key),
-                section: Some(s),
-                row: None,
-                field: None,
-            },
-            None => form("report-form"),
-        };
-    }
-    for s in SECTIONS {
-        let Some(rest) = p.strip_prefix(s.key) else {
-            continue;
-        };
-        if rest.is_empty() {
-            return Place {
-                anchor: s.key.to_owned(),
-                section: Some(s),
-                row: None,
-                field: None,
-            };
-        }
-        let (row, row_id, tail) = if s.list {
-            let Some((index, tail)) = rest
-                .strip_prefix('[')
-                .and_then(|r| r.split_once(']'))
-                .and_then(|(i, t)| Some((i.parse::<usize>().ok()?, t)))
-            else {
-                continue;
-            };
-            (Some(index), format!("{}[{index}]", s.key), tail)
-        } else if rest.starts_with('.') {
-            (None, s.key.to_owned(), rest)
-        } else {
-            continue;
-        };
-        let tail = tail.strip_prefix('.').unwrap_or(tail);
-        // The field the path is in (`owners[1]` is in `owners`), or the first of the fields
-        // under it (`last_change` holds `last_change.kind`).
-        let field = s
-            .fields
-            .iter()
-            .find(|f| {
-                tail == f.name
-                    || tail.starts_with(&format!("{}.", f.name))
-                    || tail.starts_with(&format!("{}[", f.name))
-            })
-            .or_else(|| {
-                (!tail.is_empty())
-                    .then(|| {
-                        s.fields
-                            .iter()
-                            .find(|f| f.name.starts_with(&format!("{tail}.")))
-                    })
-                    .flatten()
-            });
-        return Place {
-            anchor: match field {
-                Some(f) => format!("{row_id}.{}", f.name),
-                None => row_id,
-            },
-            section: Some(s),
-            row,
-            field,
-        };
-    }
-    form("report-form")
-}
-
-/// Where an issue at `path` comes on the form, top to bottom: the report date, what changed,
-/// then each section's rows and fields in the form's order, then other matters and the
-/// commitment. Issues are listed in this order so that one pass down the form fixes them all.
-fn form_order(path: &str, report: &Value) -> (usize, usize, usize) {
-    let at = place(path, report);
-    let last = SECTIONS.len() + 2;
-    match at.section {
-        Some(s) => {
-            let section = SECTIONS.iter().position(|x| x.key == s.key).unwrap_or(0) + 2;
-            let row = at.row.map_or(0, |r| r + 1);
-            let field = at
-                .field
-                .and_then(|f| s.fields.iter().position(|x| x.name == f.name))
-                .map_or(0, |i| i + 1);
-            (section, row, field)
-        }
-        None => match at.anchor.as_str() {
-            "filed_on" => (0, 0, 0),
-            "change.on" => (1, 0, 0),
-            "change" => (1, 0, 1),
-            "other_matters" => (last, 0, 0),
-            "commitment" => (last + 1, 0, 0),
-            _ => (0, 0, 0),
-        },
-    }
 }
 
 /// The issues as the page shows them, in the reader's language, in form order.
@@ -1467,11 +971,12 @@ fn in_force_message(t: Tr, r: &ReportSummary) -> String {
 pub(crate) async fn file_page(
     State(app): State<Arc<App>>,
     Query(q): Query<FileQuery>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?;
-    let person = user.person_key.clone().unwrap_or_default();
     let target = Target::of(&q);
     match &target {
         Target::Correction { id } => {
@@ -1537,7 +1042,6 @@ pub(crate) async fn file_page(
 
 #[derive(Deserialize)]
 pub(crate) struct StartCorrection {
-    csrf: String,
     /// The report to correct.
     id: String,
 }
@@ -1546,13 +1050,13 @@ pub(crate) struct StartCorrection {
 /// report's content, superseding it. A correction already started is kept as it is.
 pub(crate) async fn start_correction(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
     Form(form): Form<StartCorrection>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?.clone();
-    ctx.check_form(&headers, &form.csrf)?;
-    let person = user.person_key.clone().unwrap_or_default();
     let (summary, content) = corrected(&app, &ctx, &person, &form.id).await?;
     let year = summary.year as i32;
     let slot = correction_slot(&form.id);
@@ -1575,7 +1079,6 @@ pub(crate) async fn start_correction(
 
 #[derive(Deserialize)]
 pub(crate) struct StartFromLast {
-    csrf: String,
     year: i32,
     kind: String,
 }
@@ -1633,13 +1136,13 @@ pub fn carried_over(new: &Value, last: &Value, last_id: &str) -> Value {
 /// Starts a new annual or initial report from the person's last report in force (a POST).
 pub(crate) async fn start_from_last(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
     Form(form): Form<StartFromLast>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?.clone();
-    ctx.check_form(&headers, &form.csrf)?;
-    let person = user.person_key.clone().unwrap_or_default();
     let target = Target::of(&FileQuery {
         year: Some(form.year),
         kind: Some(form.kind.clone()),
@@ -1718,12 +1221,15 @@ pub fn form_pairs(report: &Value) -> Vec<(String, String)> {
     pairs
 }
 
-/// The report parsed and validated by the domain rules, or every issue.
+/// The report parsed and validated by the domain rules, or every issue at once, form and rule
+/// issues together, in form order ([`probity_model::validation::parse_and_validate_all`]).
 pub(crate) fn parse_report(report: &Value) -> Result<probity_model::Declaration, Vec<Issue>> {
     let profiles: Vec<probity_model::Profile> = probity_model::Profile::builtin_ids()
         .filter_map(|id| probity_model::Profile::builtin(id).ok())
         .collect();
-    probity_model::validation::parse_and_validate(report, |id| profiles.iter().find(|p| p.id == id))
+    probity_model::validation::parse_and_validate_all(report, |id| {
+        profiles.iter().find(|p| p.id == id)
+    })
 }
 
 /// The report's issues with those of amounts refused in the unit they were typed in put in the
@@ -1748,161 +1254,11 @@ fn with_unit_issues(report_issues: Vec<Issue>, unit_issues: Vec<Issue>) -> Vec<I
     out
 }
 
-/// Every issue of a report at once, form and rule issues together: the issues of the report as
-/// it is, then those the rules find once the values the form refused are set aside (removed; a
-/// required one given a neutral value; failing that, its row left out), round after round until
-/// nothing new is found. So one round of corrections suffices for any mix of mistakes.
-pub fn every_issue(report: &Value) -> Vec<Issue> {
-    let Err(mut issues) = parse_report(report) else {
-        return Vec::new();
-    };
-    let mut repaired = report.clone();
-    let mut tried: Vec<(String, u8)> = Vec::new();
-    let mut round: Vec<String> = issues.iter().map(|i| i.path.clone()).collect();
-    for _ in 0..12 {
-        let mut changed = false;
-        for path in &round {
-            let attempt = match tried.iter_mut().find(|(p, _)| p == path) {
-                Some((_, n)) => {
-                    *n += 1;
-                    *n
-                }
-                None => {
-                    tried.push((path.clone(), 0));
-                    0
-                }
-            };
-            changed |= set_aside(&mut repaired, path, attempt);
-        }
-        if !changed {
-            break;
-        }
-        let Err(more) = parse_report(&repaired) else {
-            break;
-        };
-        // A new place to set aside; or one set aside (removed) that turns out to be required.
-        round = more
-            .iter()
-            .filter(|m| {
-                if tried.iter().any(|(p, _)| p == &m.path) {
-                    m.code == IssueCode::MissingField
-                } else {
-                    !issues.iter().any(|i| i.path == m.path)
-                }
-            })
-            .map(|m| m.path.clone())
-            .collect();
-        for m in more {
-            if !issues.iter().any(|i| i.path == m.path) {
-                issues.push(m);
-            }
-        }
-    }
-    issues
-}
-
-/// [`every_issue`], in the order the form shows the places they are about.
-pub fn every_issue_in_form_order(report: &Value) -> Vec<Issue> {
-    let mut issues = every_issue(report);
-    issues.sort_by_key(|i| form_order(&i.path, report));
-    issues
-}
-
-/// A neutral value of the kind the form's field at `path` holds, in place of a required one
-/// the form refused, so that the rest of its row can be checked.
-fn placeholder(path: &str, filed_on: Option<&str>) -> Value {
-    let input = place(path, &Value::Null).field.map(|f| f.input);
-    // The report date: a date no rule finds too late, and not one a reader would make up.
-    let day = filed_on
-        .filter(|d| probity_model::Date::parse(d).is_ok())
-        .unwrap_or("2000-01-01");
-    Value::String(
-        match input {
-            Some(Input::Date) => day,
-            Some(Input::Month) => day.get(..7).unwrap_or("2000-01"),
-            Some(Input::Choice(options)) => options.first().copied().unwrap_or("0"),
-            Some(Input::Text) => "-",
-            Some(Input::List) => return Value::Array(Vec::new()),
-            Some(Input::Bool) => return Value::Bool(false),
-            _ => "0",
-        }
-        .to_owned(),
-    )
-}
-
-/// Sets aside the value at a JSON path (`$.real_estate[0].price`) so the rest can be checked:
-/// first removed, then (a required one) given a [`placeholder`]. Whether it changed anything.
-fn set_aside(report: &mut Value, path: &str, attempt: u8) -> bool {
-    let Some(p) = path.strip_prefix("$.") else {
-        return false;
-    };
-    let filed_on = report
-        .get("filed_on")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    // Only a field's value is set aside, never a section as a whole.
-    if place(path, &Value::Null).field.is_none() {
-        return false;
-    }
-    // Path parts: `real_estate[0].owners[1]` → real_estate, 0, owners, 1.
-    let mut parts: Vec<Result<usize, &str>> = Vec::new();
-    for piece in p.split('.') {
-        let mut rest = piece;
-        if let Some(i) = rest.find('[') {
-            parts.push(Err(&rest[..i]));
-            rest = &rest[i..];
-            while let Some(close) = rest.find(']') {
-                match rest[1..close].parse::<usize>() {
-                    Ok(n) => parts.push(Ok(n)),
-                    Err(_) => return false,
-                }
-                rest = &rest[close + 1..];
-            }
-        } else {
-            parts.push(Err(rest));
-        }
-    }
-    let (parent_parts, last) = match attempt {
-        0 | 1 => match parts.split_last() {
-            Some((last, parent)) => (parent.to_vec(), *last),
-            None => return false,
-        },
-        // A placeholder the rules still refuse is said as it is: the row is never dropped
-        // (that would hide its other issues, or invent "section empty").
-        _ => return false,
-    };
-    let mut at = &mut *report;
-    for part in &parent_parts {
-        let next = match (part, at) {
-            (Ok(i), Value::Array(items)) => items.get_mut(*i),
-            (Err(k), Value::Object(m)) => m.get_mut(*k),
-            _ => None,
-        };
-        match next {
-            Some(v) => at = v,
-            None => return false,
-        }
-    }
-    match (last, at, attempt) {
-        (Err(k), Value::Object(m), 0) => {
-            if m.remove(k).is_none() {
-                m.insert(k.to_owned(), placeholder(path, filed_on.as_deref()));
-            }
-            true
-        }
-        (Err(k), Value::Object(m), 1) => {
-            m.insert(k.to_owned(), placeholder(path, filed_on.as_deref()));
-            true
-        }
-        _ => false,
-    }
-}
-
 /// Every issue of the report at once: the units refused as typed, the form's and the rules'
-/// ([`every_issue`]), and the sections still marked as carried over.
+/// ([`parse_report`]), and the sections still marked as carried over.
 /// Empty when the report may be filed.
 pub fn all_issues(t: Tr, report: &Value, unit_issues: Vec<Issue>) -> Vec<IssueView> {
-    let issues = every_issue(&submittable(report));
+    let issues = parse_report(&submittable(report)).err().unwrap_or_default();
     let mut issues = if issues.is_empty() {
         unit_issues
     } else {
@@ -1928,18 +1284,13 @@ pub fn all_issues(t: Tr, report: &Value, unit_issues: Vec<Issue>) -> Vec<IssueVi
 pub(crate) async fn file_post(
     State(app): State<Arc<App>>,
     Query(q): Query<FileQuery>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?.clone();
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    ctx.check_form(&headers, csrf)?;
-    let person = user.person_key.clone().unwrap_or_default();
     let target = Target::of(&q);
     let mut extras = Extras::default();
     let (year, slot, draft) = match &target {
@@ -2068,8 +1419,7 @@ pub(crate) async fn file_post(
             extras,
         ));
     }
-    if user.person_key.as_deref() != Some(app.store.person_key(&declaration.declarant_id).as_str())
-    {
+    if person != app.store.person_key(&declaration.declarant_id) {
         return Err(WebError::Forbidden(ctx.t));
     }
     let filing = if extras.closed {

@@ -1,10 +1,12 @@
 //! Probity's web application: pages rendered on the server (they work without JavaScript) and a
 //! JSON API over the same actions, on top of `probity-store`.
 //!
-//! Every handler starts from [`Ctx`]: the language, the signed-in account if any, and its CSRF
-//! token. Role and scope are checked in the handler that serves the data, next to the query, so
-//! no route can forget them: a declarant reaches only reports whose `person_key` is theirs; staff
-//! reads of a report go through `Store::read_declaration`, which records them in the audit log.
+//! Every route is declared once in the `routes!` table below, behind the request kernel
+//! ([`kernel`]): it resolves who is asking once, refuses a state-changing request without its
+//! CSRF token, and handlers name who may call them by the extractor they take
+//! ([`kernel::Declarant`], [`kernel::Staff`] with its unit scope, …). A declarant reaches only
+//! reports whose `person_key` is theirs; staff reach the units they manage, and their reads of a
+//! report go through `Store::read_declaration`, which records them in the audit log.
 
 use std::sync::Arc;
 
@@ -13,9 +15,10 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
-use probity_store::{Progress, ProgressRow, ReportSummary, Role, Stamp, Standing, Store, User};
+use probity_store::{
+    Attempt, Progress, ProgressRow, ReportSummary, Role, Stamp, Standing, Store, User,
+};
 use serde::Deserialize;
 
 pub mod accounts;
@@ -27,9 +30,11 @@ pub mod charts;
 pub(crate) mod cycles;
 pub mod filing;
 pub mod i18n;
+pub mod kernel;
 pub mod me;
 pub mod reminders;
 pub mod report_view;
+pub mod second_factor;
 pub mod statistics;
 pub mod uploads;
 pub mod verification;
@@ -37,6 +42,8 @@ pub mod workbench;
 
 use auth::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE};
 use i18n::{Lang, Tr};
+use kernel::{Account, AnyAccount, Officers, Staff};
+use probity_store::UnitScope;
 
 /// The running application.
 #[derive(Debug)]
@@ -49,6 +56,11 @@ pub struct App {
     pub default_lang: Lang,
     /// The verification run started from the administrators' page.
     pub runs: std::sync::Mutex<admin::RunState>,
+    /// Whether staff accounts (administrators, verifiers, auditors) must give a TOTP code after
+    /// their password (enrolling at their next sign-in if they have not).
+    pub require_totp_for_staff: bool,
+    /// Sign-ins waiting for their second factor.
+    pub pending: second_factor::PendingSignIns,
 }
 
 impl App {
@@ -59,60 +71,101 @@ impl App {
             secure_cookies,
             default_lang,
             runs: Default::default(),
+            require_totp_for_staff: false,
+            pending: Default::default(),
         }
+    }
+
+    /// The same, requiring (or not) a second factor from staff accounts.
+    pub fn with_totp_for_staff(mut self, required: bool) -> App {
+        self.require_totp_for_staff = required;
+        self
     }
 }
 
 type Shared = Arc<App>;
 
-/// The router of every page and API endpoint.
+/// Declares every route once: the router is built from this table, and [`ROUTES`] lists it for
+/// the rights test, which must hold a row for each (a route added without one fails it).
+macro_rules! routes {
+    ($( $path:literal => $($method:ident $handler:expr),+ ;)*) => {
+        /// Every route the router serves: (method, path).
+        pub const ROUTES: &[(&str, &str)] = &[ $( $( (stringify!($method), $path) ),+ ),* ];
+
+        fn routes() -> Router<Shared> {
+            Router::new() $( .route($path, routes!(@chain $($method $handler),+)) )*
+        }
+    };
+    (@chain $m:ident $h:expr) => { axum::routing::$m($h) };
+    (@chain $m:ident $h:expr, $($rm:ident $rh:expr),+) => { routes!(@chain $($rm $rh),+).$m($h) };
+}
+
+routes! {
+    "/" => get home;
+    "/login" => get login_page, post login;
+    "/login/code" => get second_factor::code_page, post second_factor::code_post;
+    "/logout" => post logout;
+    "/password" => get password_page, post change_password;
+    "/lang/{code}" => get switch_lang;
+    "/me" => get me::page;
+    "/file" => get filing::file_page, post filing::file_post;
+    "/file/correct" => post filing::start_correction;
+    "/file/start-from-last" => post filing::start_from_last;
+    "/reports/{id}" => get report_page;
+    "/progress" => get progress_page;
+    "/progress.csv" => get progress_csv;
+    "/reminders" => get reminders::reminder_page, post reminders::issue;
+    "/statistics" => get statistics::statistics_page;
+    "/statistics.csv" => get statistics::statistics_csv;
+    "/admin" => get admin::admin_page;
+    "/admin/roster" => post admin::upload_roster;
+    "/admin/cycle" => post admin::open_cycle;
+    "/admin/cycles/close" => post cycles::close_cycle;
+    "/admin/registry" => post admin::upload_registry;
+    "/admin/verify" => post admin::start_run;
+    "/admin/accounts" => post admin::create_accounts;
+    "/admin/accounts/reset" => post admin::reset_password;
+    "/admin/accounts/unlock" => post admin::unlock_account;
+    "/admin/sample/draw" => post admin::sample_draw;
+    "/admin/sample/reveal" => post admin::sample_reveal;
+    "/cases" => get workbench::cases_page;
+    "/cases/{id}" => get workbench::case_page;
+    "/cases/{id}/explanation" => post workbench::request_explanation;
+    "/cases/{id}/determinations" => post workbench::determine;
+    "/cases/{id}/determinations/{determination}/confirm" => post workbench::confirm;
+    "/explanations/{id}" => post workbench::answer;
+    "/key-checks" => get workbench::key_checks_page;
+    "/audit" => get audit::audit_page;
+    "/healthz" => get healthz;
+    "/readyz" => get readyz;
+    "/static/probity.css" => get stylesheet;
+    "/static/file.js" => get filing_script;
+    "/static/admin.js" => get admin_script;
+    "/static/case.js" => get case_script;
+    "/static/print.js" => get print_script;
+    "/api/openapi.json" => get api::openapi_json;
+    "/api/session" => get api::session;
+    "/api/reports" => get api::my_reports, post api::submit_report;
+    "/api/reports/{id}" => get api::report;
+    "/api/drafts/{year}/{kind}" => get api::get_draft, put api::put_draft;
+    "/api/progress" => get api::progress;
+    "/api/cases" => get api::workbench::cases;
+    "/api/cases/{id}" => get api::workbench::case;
+    "/api/cases/{id}/explanations" => post api::workbench::request_explanation;
+    "/api/cases/{id}/determinations" => post api::workbench::determine;
+    "/api/cases/{id}/determinations/{determination}/confirm" => post api::workbench::confirm;
+    "/api/explanations" => get api::workbench::my_explanations;
+    "/api/explanations/{id}" => post api::workbench::answer;
+    "/api/key-checks" => get api::workbench::key_checks;
+}
+
+/// The router of every page and API endpoint, behind the request kernel ([`kernel::resolve`]).
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/password", get(password_page).post(change_password))
-        .route("/lang/{code}", get(switch_lang))
-        .route("/me", get(me::page))
-        .route("/file", get(filing::file_page).post(filing::file_post))
-        .route("/file/correct", post(filing::start_correction))
-        .route("/file/start-from-last", post(filing::start_from_last))
-        .route("/reports/{id}", get(report_page))
-        .route("/progress", get(progress_page))
-        .route("/progress.csv", get(progress_csv))
-        .route(
-            "/reminders",
-            get(reminders::reminder_page).post(reminders::issue),
-        )
-        .route("/statistics", get(statistics::statistics_page))
-        .route("/statistics.csv", get(statistics::statistics_csv))
-        .route("/admin", get(admin::admin_page))
-        .route("/admin/roster", post(admin::upload_roster))
-        .route("/admin/cycle", post(admin::open_cycle))
-        .route("/admin/cycles/close", post(cycles::close_cycle))
-        .route("/admin/registry", post(admin::upload_registry))
-        .route("/admin/verify", post(admin::start_run))
-        .route("/admin/accounts", post(admin::create_accounts))
-        .route("/admin/sample/draw", post(admin::sample_draw))
-        .route("/admin/sample/reveal", post(admin::sample_reveal))
-        .route("/cases", get(workbench::cases_page))
-        .route("/cases/{id}", get(workbench::case_page))
-        .route(
-            "/cases/{id}/explanation",
-            post(workbench::request_explanation),
-        )
-        .route("/cases/{id}/determinations", post(workbench::determine))
-        .route(
-            "/cases/{id}/determinations/{determination}/confirm",
-            post(workbench::confirm),
-        )
-        .route("/explanations/{id}", post(workbench::answer))
-        .route("/key-checks", get(workbench::key_checks_page))
-        .route("/audit", get(audit::audit_page))
-        .route("/static/probity.css", get(stylesheet))
-        .route("/static/file.js", get(filing_script))
-        .route("/static/{script}", get(static_script))
-        .merge(api::routes())
+    routes()
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            kernel::resolve,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             app.secure_cookies,
             security_headers,
@@ -120,9 +173,93 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Serves until the process ends.
+/// Serves until the process ends (tests, embedding).
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, router(app)).await
+}
+
+/// Serves until SIGTERM or Ctrl-C, then shuts down gracefully (see [`serve_until`]) within
+/// `grace`: `probity serve`.
+pub async fn serve_gracefully(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
+    serve_until(app, listener, shutdown_signal(), grace).await
+}
+
+/// Serves until `stop` completes; then stops accepting connections, lets the requests in flight
+/// finish and answer (each write is committed and answered, or not stored), and returns — after
+/// at most `grace` more, whatever is still running then. The caller closes the store after.
+pub async fn serve_until(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
+    let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
+        stop.await;
+        let _ = stopping.send(true);
+    });
+    let deadline = async move {
+        while !*stopped.borrow() {
+            if stopped.changed().await.is_err() {
+                // The server ended before any stop: no deadline to keep.
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server => served,
+        () = deadline => {
+            eprintln!(
+                "probity serve: requests still running {}s after the stop were abandoned",
+                grace.as_secs()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// SIGTERM (a service manager, a container runtime) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// `GET /healthz`: the process answers.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// `GET /readyz`: the database answers (503 when it does not: take this server out of the
+/// load balancer until it does).
+async fn readyz(State(app): State<Shared>) -> Response {
+    match app.store.ready().await {
+        Ok(()) => "ready\n".into_response(),
+        Err(e) => {
+            eprintln!("probity serve: not ready: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not answering\n").into_response()
+        }
+    }
 }
 
 /// The headers every answer carries. Scripts come only from our own files (`/static/…`): no
@@ -156,23 +293,26 @@ async fn security_headers(
     response
 }
 
-/// The page scripts other than the filing form's, by file name: each page's behaviour lives in
-/// a file so that the Content-Security-Policy can refuse inline script.
-const SCRIPTS: [(&str, &str); 3] = [
-    ("admin.js", include_str!("../static/admin.js")),
-    ("case.js", include_str!("../static/case.js")),
-    ("print.js", include_str!("../static/print.js")),
-];
+/// A page's script, from a file: each page's behaviour lives in a file under `static/` so that
+/// the Content-Security-Policy can refuse inline script.
+fn script(text: &'static str) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
 
-async fn static_script(Path(name): Path<String>) -> Response {
-    match SCRIPTS.iter().find(|(n, _)| *n == name) {
-        Some((_, text)) => (
-            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-            *text,
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+async fn admin_script() -> Response {
+    script(include_str!("../static/admin.js"))
+}
+
+async fn case_script() -> Response {
+    script(include_str!("../static/case.js"))
+}
+
+async fn print_script() -> Response {
+    script(include_str!("../static/print.js"))
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -198,7 +338,10 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Who is asking, in which language.
+/// Who is asking, in which language: resolved once per request by the kernel
+/// ([`kernel::resolve`]) and taken by handlers as an extractor, alone or inside [`kernel::Staff`],
+/// [`kernel::Declarant`] and the others.
+#[derive(Clone)]
 pub struct Ctx {
     /// Messages.
     pub t: Tr,
@@ -206,8 +349,8 @@ pub struct Ctx {
     pub user: Option<User>,
     /// The session's CSRF token (empty without a session).
     pub csrf: String,
-    /// For staff: the units they manage (`None`: every unit).
-    pub units: Option<Vec<String>>,
+    /// For staff: the units they act on (`None` for declarants, auditors and the anonymous).
+    pub scope: Option<probity_store::UnitScope>,
     /// Whether the account still has its initial password: nothing but changing it (or signing
     /// out) is allowed until it does.
     pub must_change_password: bool,
@@ -224,7 +367,7 @@ impl Ctx {
             t,
             user: None,
             csrf: String::new(),
-            units: None,
+            scope: None,
             must_change_password: false,
             token_hash: None,
         };
@@ -236,13 +379,13 @@ impl Ctx {
                 .await
                 .map_err(|e| WebError::internal(t, e))?
             {
-                if session.user.role != Role::Declarant {
+                if matches!(session.user.role, Role::Administrator | Role::Verifier) {
                     let units = app
                         .store
                         .user_units(&session.user.username)
                         .await
                         .map_err(|e| WebError::internal(t, e))?;
-                    ctx.units = (!units.is_empty()).then_some(units);
+                    ctx.scope = Some(probity_store::UnitScope::of_units(units));
                 }
                 ctx.user = Some(session.user);
                 ctx.must_change_password = session.must_change_password;
@@ -292,17 +435,6 @@ impl Ctx {
         } else {
             Err(WebError::Forbidden(self.t))
         }
-    }
-
-    /// Checks a form's CSRF token and origin.
-    pub(crate) fn check_form(&self, headers: &HeaderMap, token: &str) -> Result<(), WebError> {
-        if self.csrf.is_empty()
-            || !auth::equal_secrets(&self.csrf, token)
-            || !auth::same_origin(headers)
-        {
-            return Err(WebError::Forbidden(self.t));
-        }
-        Ok(())
     }
 
     pub(crate) fn stamp(&self) -> Stamp {
@@ -376,9 +508,7 @@ impl IntoResponse for WebError {
     }
 }
 
-async fn home(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.signed_in()?;
+async fn home(Account { user, .. }: Account) -> Result<Response, WebError> {
     Ok(match user.role {
         Role::Declarant => Redirect::to("/me"),
         Role::Auditor => Redirect::to("/audit"),
@@ -397,8 +527,7 @@ struct LoginPage {
     username: String,
 }
 
-async fn login_page(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
+async fn login_page(State(app): State<Shared>, ctx: Ctx) -> Result<Response, WebError> {
     Ok(login_form(&app, ctx.t, None, String::new()))
 }
 
@@ -426,35 +555,31 @@ fn login_form(app: &App, t: Tr, error: Option<String>, username: String) -> Resp
 
 #[derive(Deserialize)]
 struct LoginForm {
-    csrf: String,
     username: String,
     password: String,
 }
 
+/// Signs in. The kernel has checked the sign-in form's token against its cookie.
 async fn login(
     State(app): State<Shared>,
-    headers: HeaderMap,
+    ctx: Ctx,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
     let t = ctx.t;
-    let expected = auth::cookie(&headers, LOGIN_COOKIE, app.secure_cookies).unwrap_or_default();
-    if expected.is_empty()
-        || !auth::equal_secrets(&expected, &form.csrf)
-        || !auth::same_origin(&headers)
-    {
-        return Err(WebError::Forbidden(t));
-    }
     let username = form.username.trim().to_owned();
     let at = now();
-    if app
+    // The attempt is counted before the password is checked, in one write: attempts sent at
+    // once cannot outrun the lock. Names that are no account are counted alike, so the answers
+    // do not tell which names exist.
+    let stamp = Stamp::new(rfc3339(at), "web:anonymous");
+    let lock_until = rfc3339(at + chrono::Duration::minutes(auth::LOCK_MINUTES));
+    let attempt = app
         .store
-        .locked_until(&username, &rfc3339(at))
+        .begin_sign_in(&stamp, &username, auth::MAX_FAILURES, &lock_until)
         .await
-        .map_err(|e| WebError::internal(t, e))?
-        .is_some()
-    {
-        return Ok(login_form(&app, t, Some(t.get("locked")), username));
+        .map_err(|e| WebError::internal(t, e))?;
+    if let Attempt::Locked { until } = &attempt {
+        return Ok(login_form(&app, t, Some(locked(t, at, until)), username));
     }
     let user = app
         .store
@@ -470,27 +595,45 @@ async fn login(
         .await
         .unwrap_or(false);
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
-        let stamp = Stamp::new(rfc3339(at), "web:anonymous");
-        let lock_until = rfc3339(at + chrono::Duration::minutes(auth::LOCK_MINUTES));
-        let locked = app
-            .store
-            .login_failed(&stamp, &username, auth::MAX_FAILURES, &lock_until)
+        app.store
+            .sign_in_refused(&stamp, &username, &attempt)
             .await
             .map_err(|e| WebError::internal(t, e))?;
-        let message = if locked.is_some() {
-            t.get("locked")
-        } else {
-            t.get("bad-login")
+        let message = match &attempt {
+            Attempt::Check {
+                locks_until: Some(until),
+                ..
+            } => locked(t, at, until),
+            _ => t.get("bad-login"),
         };
         return Ok(login_form(&app, t, Some(message), username));
     };
+    if let Some((secret, enrolled)) = second_factor::needed(&app, t, &user).await? {
+        // The password was right: the attempts are forgotten only once the code is too.
+        return Ok(second_factor::wait_for_code(
+            &app,
+            &user.username,
+            secret,
+            enrolled,
+        ));
+    }
+    open_session(&app, t, &user.username, at).await
+}
+
+/// Opens a session for an account whose sign-in succeeded; to the home page, with its cookie.
+pub(crate) async fn open_session(
+    app: &App,
+    t: Tr,
+    username: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Response, WebError> {
     let token = auth::random_token();
     let expires = at + chrono::Duration::hours(auth::SESSION_HOURS);
-    let stamp = Stamp::new(rfc3339(at), format!("web:{}", user.username));
+    let stamp = Stamp::new(rfc3339(at), format!("web:{username}"));
     app.store
         .open_session(
             &stamp,
-            &user.username,
+            username,
             &auth::token_hash(&token),
             &auth::random_token(),
             &rfc3339(expires),
@@ -515,19 +658,19 @@ async fn login(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
+/// The lockout message, with the minutes left (rounded up).
+fn locked(t: Tr, now: chrono::DateTime<chrono::Utc>, until: &str) -> String {
+    let minutes = chrono::DateTime::parse_from_rfc3339(until)
+        .map(|u| (u.with_timezone(&chrono::Utc) - now).num_seconds())
+        .map_or(auth::LOCK_MINUTES, |s| (s + 59) / 60)
+        .max(1);
+    t.with("locked", &[("minutes", minutes)])
 }
 
 async fn logout(
     State(app): State<Shared>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    AnyAccount { ctx, .. }: AnyAccount,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.signed_in_any()?;
-    ctx.check_form(&headers, &form.csrf)?;
     if let Some(hash) = &ctx.token_hash {
         app.store
             .close_session(&ctx.stamp(), hash)
@@ -573,12 +716,7 @@ struct PasswordPage {
     must_change: bool,
 }
 
-async fn password_page(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-) -> Result<PasswordPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.signed_in_any()?;
+async fn password_page(AnyAccount { ctx, .. }: AnyAccount) -> Result<PasswordPage, WebError> {
     Ok(PasswordPage {
         t: ctx.t,
         user: ctx.user.clone(),
@@ -591,19 +729,15 @@ async fn password_page(
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    csrf: String,
     current: String,
     new: String,
 }
 
 async fn change_password(
     State(app): State<Shared>,
-    headers: HeaderMap,
+    AnyAccount { ctx, user }: AnyAccount,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.signed_in_any()?.clone();
-    ctx.check_form(&headers, &form.csrf)?;
     let t = ctx.t;
     let page = |error: Option<String>, done: bool| PasswordPage {
         t,
@@ -621,29 +755,61 @@ async fn change_password(
         )
             .into_response());
     }
+    if form.new == form.current {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            page(Some(t.get("password-same")), false),
+        )
+            .into_response());
+    }
+    // The account's own words are the first a guesser tries: the username and, for a
+    // declarant, their name on the roster.
+    let mut own_words = vec![user.username.clone()];
+    if let Some(key) = &user.person_key
+        && let Some((name, _)) = app
+            .store
+            .subject(key)
+            .await
+            .map_err(|e| WebError::internal(t, e))?
+    {
+        own_words.push(name);
+    }
     let phc = user.password_hash.clone();
     let (current, new) = (form.current, form.new);
-    let hashed = tokio::task::spawn_blocking(move || {
-        auth::verify_password(&current, &phc).then(|| auth::hash_password(&new))
+    let checked = tokio::task::spawn_blocking(move || {
+        if !auth::verify_password(&current, &phc) {
+            return Err("bad-login");
+        }
+        if !auth::strong_enough(&new, &own_words) {
+            return Err("password-weak");
+        }
+        Ok(auth::hash_password(&new))
     })
     .await
     .map_err(|e| WebError::internal(t, e))?;
-    let Some(hashed) = hashed else {
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            page(Some(t.get("bad-login")), false),
-        )
-            .into_response());
+    let hashed = match checked {
+        Ok(hashed) => hashed.map_err(|e| WebError::internal(t, e))?,
+        Err(key) => {
+            return Ok((StatusCode::BAD_REQUEST, page(Some(t.get(key)), false)).into_response());
+        }
     };
-    let hashed = hashed.map_err(|e| WebError::internal(t, e))?;
     let updated = User {
         password_hash: hashed,
         ..user.clone()
     };
+    let stamp = ctx.stamp();
     app.store
-        .update_user(&ctx.stamp(), &updated)
+        .update_user(&stamp, &updated)
         .await
         .map_err(|e| WebError::internal(t, e))?;
+    // Whoever else holds a session of this account (a stolen cookie, a forgotten browser)
+    // loses it with the old password.
+    if let Some(hash) = &ctx.token_hash {
+        app.store
+            .end_other_sessions(&stamp, &user.username, hash)
+            .await
+            .map_err(|e| WebError::internal(t, e))?;
+    }
     Ok(page(None, true).into_response())
 }
 
@@ -659,7 +825,8 @@ struct ReportPage {
     other_matters: Option<String>,
 }
 
-/// A report, for its declarant or for staff (whose read is audited by the store).
+/// A report, for its declarant or for staff of its subject's unit (whose read is audited by the
+/// store).
 pub(crate) async fn readable_report(
     app: &App,
     ctx: &Ctx,
@@ -685,14 +852,14 @@ pub(crate) async fn readable_report(
         return Err(WebError::Forbidden(ctx.t));
     }
     // Staff see the reports of the units they manage.
-    if let Some(units) = &ctx.units {
+    if let Some(scope) = &ctx.scope {
         let unit = app
             .store
             .subject(&summary.person_key)
             .await
             .map_err(|e| WebError::internal(ctx.t, e))?
             .map(|(_, unit)| unit);
-        if !unit.is_some_and(|u| units.contains(&u)) {
+        if !unit.is_some_and(|u| scope.covers(&u)) {
             return Err(WebError::Forbidden(ctx.t));
         }
     }
@@ -711,9 +878,8 @@ pub(crate) async fn readable_report(
 async fn report_page(
     State(app): State<Shared>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    Account { ctx, .. }: Account,
 ) -> Result<ReportPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
     let (summary, pretty) = readable_report(&app, &ctx, &id).await?;
     let value: serde_json::Value = serde_json::from_str(&pretty).unwrap_or_default();
     Ok(ReportPage {
@@ -754,43 +920,39 @@ struct ProgressPage {
 pub(crate) async fn load_progress(
     app: &App,
     ctx: &Ctx,
+    scope: &UnitScope,
     cycle: Option<i32>,
 ) -> Result<Option<Progress>, WebError> {
-    Ok(load_progress_with_choices(app, ctx, cycle).await?.0)
+    Ok(load_progress_with_choices(app, ctx, scope, cycle).await?.0)
 }
 
 /// [`load_progress`] with the choices of the page's cycle selector.
 pub(crate) async fn load_progress_with_choices(
     app: &App,
     ctx: &Ctx,
+    scope: &UnitScope,
     cycle: Option<i32>,
 ) -> Result<(Option<Progress>, Vec<cycles::CycleChoice>), WebError> {
-    ctx.with_role(&[Role::Administrator, Role::Verifier])?;
     let (year, choices) = cycles::choose(app, ctx, cycle).await?;
     let Some(year) = year else {
         return Ok((None, choices));
     };
     let profile = workbench::profile(ctx.t)?;
     let today = now().format("%Y-%m-%d").to_string();
-    let mut progress = app
+    let progress = app
         .store
-        .progress(profile, year, &today)
+        .progress(scope, profile, year, &today)
         .await
         .map_err(|e| WebError::internal(ctx.t, e))?;
-    // Staff see the units they manage.
-    if let (Some(p), Some(units)) = (&mut progress, &ctx.units) {
-        p.rows.retain(|r| units.contains(&r.unit));
-    }
     Ok((progress, choices))
 }
 
 async fn progress_page(
     State(app): State<Shared>,
     Query(q): Query<ProgressQuery>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<ProgressPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let (progress, cycles) = load_progress_with_choices(&app, &ctx, q.cycle).await?;
+    let (progress, cycles) = load_progress_with_choices(&app, &ctx, &scope, q.cycle).await?;
     let mut rows = progress
         .as_ref()
         .map(|p| p.rows.clone())
@@ -830,10 +992,9 @@ async fn progress_page(
 async fn progress_csv(
     State(app): State<Shared>,
     Query(q): Query<ProgressQuery>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let progress = load_progress(&app, &ctx, q.cycle)
+    let progress = load_progress(&app, &ctx, &scope, q.cycle)
         .await?
         .ok_or(WebError::NotFound(ctx.t))?;
     let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());

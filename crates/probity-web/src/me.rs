@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use probity_model::declaration::ReportKind;
 use probity_store::declarant::{DraftInProgress, ReportOutcome};
-use probity_store::{Explanation, ReportSummary, Role, Standing, User};
+use probity_store::{Explanation, ReportSummary, Standing, User};
 
 use crate::i18n::Tr;
+use crate::kernel::Declarant;
 use crate::workbench::Names;
 use crate::{Ctx, Shared, WebError};
 
@@ -80,11 +80,12 @@ pub(crate) struct MyPage {
 /// `GET /me`.
 pub(crate) async fn page(
     State(app): State<Shared>,
-    headers: HeaderMap,
+    Declarant {
+        ctx,
+        person_key: person,
+        ..
+    }: Declarant,
 ) -> Result<MyPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?;
-    let person = user.person_key.clone().unwrap_or_default();
     let t = ctx.t;
     let fail = |e| WebError::internal(t, e);
     let profile = crate::workbench::profile(t)?;

@@ -11,16 +11,14 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use probity_store::{Progress, Role, Standing, User};
+use probity_store::{Progress, Standing, User};
 use serde::Deserialize;
 
 use crate::i18n::Tr;
-use crate::{App, Ctx, WebError, load_progress};
-
-/// Who may see and issue reminder lists: the staff who run the cycle, not auditors.
-const ROLES: &[Role] = &[Role::Administrator, Role::Verifier];
+use crate::kernel::{Officers, Staff};
+use crate::{App, WebError, load_progress};
 
 /// One subject to remind.
 pub struct ReminderRow {
@@ -158,11 +156,9 @@ pub(crate) struct ReminderPage {
 pub(crate) async fn reminder_page(
     State(app): State<Arc<App>>,
     Query(q): Query<ReminderQuery>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<ReminderPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(ROLES)?;
-    let (progress, cycles) = crate::load_progress_with_choices(&app, &ctx, q.cycle).await?;
+    let (progress, cycles) = crate::load_progress_with_choices(&app, &ctx, &scope, q.cycle).await?;
     let today = today();
     let mut units = match &progress {
         Some(p) => reminders(
@@ -217,7 +213,6 @@ pub(crate) async fn reminder_page(
 
 #[derive(Deserialize)]
 pub(crate) struct IssueForm {
-    csrf: String,
     cycle: i32,
     unit: Option<String>,
     format: String,
@@ -239,19 +234,16 @@ struct PrintPage {
 /// to hand to units or the printable notices.
 pub(crate) async fn issue(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
     Form(form): Form<IssueForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(ROLES)?;
-    ctx.check_form(&headers, &form.csrf)?;
     if !["csv", "print"].contains(&form.format.as_str()) {
         return Err(WebError::BadRequest(
             ctx.t,
             ctx.t.get("reminder-bad-format"),
         ));
     }
-    let progress = load_progress(&app, &ctx, Some(form.cycle))
+    let progress = load_progress(&app, &ctx, &scope, Some(form.cycle))
         .await?
         .ok_or(WebError::NotFound(ctx.t))?;
     let today = today();

@@ -12,19 +12,18 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use probity_model::Profile;
 use probity_model::profile::DEFAULT_PROFILE;
-use probity_store::{Counts, Role, Standing, Statistics, UnitCounts, User};
+use probity_store::{Counts, Standing, Statistics, UnitCounts, User};
 use serde::Deserialize;
 
 use crate::charts::{Bar, Series, StackedBars};
 use crate::i18n::{Lang, Tr};
+use crate::kernel::{Officers, Staff};
 use crate::{App, Ctx, WebError, now};
-
-/// The roles that see statistics.
-pub const ROLES: [Role; 2] = [Role::Administrator, Role::Verifier];
+use probity_store::UnitScope;
 
 /// At most this many units have a bar in the standing chart.
 pub const CHART_UNITS: usize = 30;
@@ -79,9 +78,9 @@ struct StatisticsPage {
 async fn load(
     app: &App,
     ctx: &Ctx,
+    scope: &UnitScope,
     cycle: Option<i32>,
 ) -> Result<(Vec<i32>, Option<(Statistics, Profile)>), WebError> {
-    ctx.with_role(&ROLES)?;
     let t = ctx.t;
     // Asked for, else the latest cycle still open, else the latest.
     let (chosen, choices) = crate::cycles::choose(app, ctx, None).await?;
@@ -93,7 +92,7 @@ async fn load(
     let today = now().format("%Y-%m-%d").to_string();
     let stats = app
         .store
-        .statistics(year, &today, &profile, ctx.units.as_deref())
+        .statistics(year, &today, &profile, scope)
         .await
         .map_err(|e| WebError::internal(t, e))?
         .ok_or(WebError::NotFound(t))?;
@@ -348,14 +347,17 @@ fn view(t: Tr, stats: Statistics, profile: &Profile) -> View {
 pub(crate) async fn statistics_page(
     State(app): State<Arc<App>>,
     Query(q): Query<StatisticsQuery>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let (cycles, loaded) = load(&app, &ctx, q.cycle).await?;
+    let (cycles, loaded) = load(&app, &ctx, &scope, q.cycle).await?;
     let t = ctx.t;
-    let scope = match &ctx.units {
+    let scope = match scope.units() {
         None => t.get("all-units"),
-        Some(units) => units.join(t.get("stats-list-separator").as_str()),
+        Some(units) => units
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(t.get("stats-list-separator").as_str()),
     };
     let view = loaded.map(|(stats, profile)| view(t, stats, &profile));
     let shown = view.as_ref().map(|v| v.year);
@@ -375,11 +377,10 @@ pub(crate) async fn statistics_page(
 pub(crate) async fn statistics_csv(
     State(app): State<Arc<App>>,
     Query(q): Query<StatisticsQuery>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
     let t = ctx.t;
-    let (_, loaded) = load(&app, &ctx, q.cycle).await?;
+    let (_, loaded) = load(&app, &ctx, &scope, q.cycle).await?;
     let (stats, _) = loaded.ok_or(WebError::NotFound(t))?;
     let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());
     for record in stats.csv_records() {

@@ -249,7 +249,10 @@ async fn family_reports(
     let mut keys: std::collections::BTreeSet<String> =
         stored.iter().map(|s| s.person_key.clone()).collect();
     let today = stamp.at.get(..10).unwrap_or_default();
-    if let Some(progress) = store.progress(profile, cycle, today).await? {
+    if let Some(progress) = store
+        .progress(&probity_store::UnitScope::Department, profile, cycle, today)
+        .await?
+    {
         keys.extend(progress.rows.into_iter().map(|r| r.person_key));
     }
     let keys: Vec<String> = keys

@@ -13,17 +13,18 @@ use std::sync::LazyLock;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use probity_model::Profile;
 use probity_model::profile::ProfileError;
 use probity_store::{
-    CaseFile, CaseFilter, CaseStatus, CaseSummary, IntegrityRecord, Role, StoreError, User,
+    CaseFile, CaseFilter, CaseStatus, CaseSummary, IntegrityRecord, StoreError, User,
 };
 use serde::Deserialize;
 
 use crate::i18n::{Lang, Tr};
+use crate::kernel::{Declarant, Officers, OwnExplanation, Staff, Verifiers, WorkableCase};
 use crate::{Ctx, Shared, WebError};
+use probity_store::UnitScope;
 
 /// The profile the workbench decides under: the default one (`cn`).
 static PROFILE: LazyLock<Result<Profile, ProfileError>> = LazyLock::new(|| Profile::builtin("cn"));
@@ -153,10 +154,8 @@ pub(crate) struct CasesPage {
 pub(crate) async fn cases_page(
     State(app): State<Shared>,
     Query(q): Query<CasesQuery>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Verifiers>,
 ) -> Result<CasesPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Verifier])?;
     let t = ctx.t;
     let profile = profile(t)?;
     let fail = |e| WebError::internal(t, e);
@@ -171,18 +170,16 @@ pub(crate) async fn cases_page(
                 .map_err(|_| WebError::BadRequest(t, format!("cycle: {c:?} is not a year")))?,
         ),
     };
-    let units = match (&ctx.units, &unit) {
-        (Some(mine), Some(u)) if !mine.contains(u) => return Err(WebError::Forbidden(t)),
-        (_, Some(u)) => Some(vec![u.clone()]),
-        (mine, None) => mine.clone(),
-    };
+    if unit.as_ref().is_some_and(|u| !scope.covers(u)) {
+        return Err(WebError::Forbidden(t));
+    }
     let filter = CaseFilter {
         cycle,
-        units,
+        unit: unit.clone(),
         status: q.status.as_deref().and_then(CaseStatus::parse),
         classification: q.classification.clone().filter(|c| !c.is_empty()),
     };
-    let listed = app.store.cases(&filter).await.map_err(fail)?;
+    let listed = app.store.cases(&scope, &filter).await.map_err(fail)?;
     // The promotion bar matters where a promotion or reserve check is to be made.
     let records = if listed.iter().any(|c| promotion_check(&flags_of(&c.flags))) {
         app.store.integrity_records(profile).await.map_err(fail)?
@@ -213,10 +210,7 @@ pub(crate) async fn cases_page(
             .into_iter()
             .map(|c| c.0)
             .collect(),
-        units: match &ctx.units {
-            Some(mine) => all_units.into_iter().filter(|u| mine.contains(u)).collect(),
-            None => all_units,
-        },
+        units: all_units.into_iter().filter(|u| scope.covers(u)).collect(),
         statuses: CaseStatus::ALL.iter().map(CaseStatus::as_str).collect(),
         classifications: vec!["concealment", "omission", "review"],
         cycle: cycle.map(|c| c.to_string()).unwrap_or_default(),
@@ -384,19 +378,21 @@ fn side_by_side(
     (declared_cells, record_cells)
 }
 
-/// The case if the verifier may work it: their role and their units.
-pub(crate) async fn workable(app: &Shared, ctx: &Ctx, id: i64) -> Result<CaseSummary, WebError> {
-    ctx.with_role(&[Role::Verifier])?;
+/// The case if it lies within the verifier's units (403 when it exists outside them).
+pub(crate) async fn workable(
+    app: &Shared,
+    t: Tr,
+    scope: &UnitScope,
+    id: i64,
+) -> Result<CaseSummary, WebError> {
     let case = app
         .store
         .case_summary(id)
         .await
-        .map_err(|e| WebError::internal(ctx.t, e))?
-        .ok_or(WebError::NotFound(ctx.t))?;
-    if let Some(units) = &ctx.units
-        && !units.contains(&case.unit)
-    {
-        return Err(WebError::Forbidden(ctx.t));
+        .map_err(|e| WebError::internal(t, e))?
+        .ok_or(WebError::NotFound(t))?;
+    if !scope.covers(&case.unit) {
+        return Err(WebError::Forbidden(t));
     }
     Ok(case)
 }
@@ -404,11 +400,12 @@ pub(crate) async fn workable(app: &Shared, ctx: &Ctx, id: i64) -> Result<CaseSum
 async fn case_view(
     app: &Shared,
     ctx: &Ctx,
+    scope: &UnitScope,
     id: i64,
     error: Option<String>,
 ) -> Result<CasePage, WebError> {
     let t = ctx.t;
-    workable(app, ctx, id).await?;
+    workable(app, t, scope, id).await?;
     let profile = profile(t)?;
     let fail = |e| WebError::internal(t, e);
     let stamp = ctx.stamp();
@@ -543,18 +540,23 @@ async fn case_view(
 pub(crate) async fn case_page(
     State(app): State<Shared>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Verifiers>,
 ) -> Result<CasePage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    case_view(&app, &ctx, id, None).await
+    case_view(&app, &ctx, &scope, id, None).await
 }
 
 /// After a refused action, the case page again with the reason at the top (400).
-async fn refused(app: &Shared, ctx: &Ctx, id: i64, e: WebError) -> Result<Response, WebError> {
+async fn refused(
+    app: &Shared,
+    ctx: &Ctx,
+    scope: &UnitScope,
+    id: i64,
+    e: WebError,
+) -> Result<Response, WebError> {
     match e {
         WebError::BadRequest(_, message) => Ok((
             axum::http::StatusCode::BAD_REQUEST,
-            case_view(app, ctx, id, Some(message)).await?,
+            case_view(app, ctx, scope, id, Some(message)).await?,
         )
             .into_response()),
         other => Err(other),
@@ -563,7 +565,6 @@ async fn refused(app: &Shared, ctx: &Ctx, id: i64, e: WebError) -> Result<Respon
 
 #[derive(Deserialize)]
 pub(crate) struct ExplanationForm {
-    csrf: String,
     question: String,
     #[serde(default)]
     due_on: String,
@@ -572,13 +573,13 @@ pub(crate) struct ExplanationForm {
 /// `POST /cases/{id}/explanation`: asks the subject to explain.
 pub(crate) async fn request_explanation(
     State(app): State<Shared>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
+    WorkableCase {
+        staff: Staff { ctx, scope, .. },
+        case,
+    }: WorkableCase,
     Form(form): Form<ExplanationForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    workable(&app, &ctx, id).await?;
-    ctx.check_form(&headers, &form.csrf)?;
+    let id = case.id;
     let due = Some(form.due_on.trim()).filter(|d| !d.is_empty());
     match app
         .store
@@ -586,7 +587,7 @@ pub(crate) async fn request_explanation(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#explanations")).into_response()),
-        Err(e) => refused(&app, &ctx, id, refusal(ctx.t, e)).await,
+        Err(e) => refused(&app, &ctx, &scope, id, refusal(ctx.t, e)).await,
     }
 }
 
@@ -594,12 +595,13 @@ pub(crate) async fn request_explanation(
 /// (checkboxes named `measure`, so the form arrives as pairs).
 pub(crate) async fn determine(
     State(app): State<Shared>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
+    WorkableCase {
+        staff: Staff { ctx, scope, .. },
+        case,
+    }: WorkableCase,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    workable(&app, &ctx, id).await?;
+    let id = case.id;
     let get = |name: &str| {
         pairs
             .iter()
@@ -607,7 +609,6 @@ pub(crate) async fn determine(
             .map(|(_, v)| v.as_str())
             .unwrap_or_default()
     };
-    ctx.check_form(&headers, get("csrf"))?;
     let t = ctx.t;
     let finding: i64 = get("finding")
         .parse()
@@ -631,25 +632,19 @@ pub(crate) async fn determine(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#finding-{finding}")).into_response()),
-        Err(e) => refused(&app, &ctx, id, refusal(t, e)).await,
+        Err(e) => refused(&app, &ctx, &scope, id, refusal(t, e)).await,
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct ConfirmForm {
-    csrf: String,
 }
 
 /// `POST /cases/{id}/determinations/{determination}/confirm`: the second verifier confirms.
 pub(crate) async fn confirm(
     State(app): State<Shared>,
     Path((id, determination)): Path<(i64, i64)>,
-    headers: HeaderMap,
-    Form(form): Form<ConfirmForm>,
+    WorkableCase {
+        staff: Staff { ctx, scope, .. },
+        ..
+    }: WorkableCase,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    workable(&app, &ctx, id).await?;
-    ctx.check_form(&headers, &form.csrf)?;
     let t = ctx.t;
     of_case(t, app.store.case_determination_ids(id).await, determination)?;
     match app
@@ -658,7 +653,7 @@ pub(crate) async fn confirm(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e) => refused(&app, &ctx, id, refusal(t, e)).await,
+        Err(e) => refused(&app, &ctx, &scope, id, refusal(t, e)).await,
     }
 }
 
@@ -691,20 +686,17 @@ pub(crate) struct KeyChecksPage {
 /// promotion — the page a promotion or reserve decision consults.
 pub(crate) async fn key_checks_page(
     State(app): State<Shared>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<KeyChecksPage, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    ctx.with_role(&[Role::Administrator, Role::Verifier])?;
     let t = ctx.t;
     let profile = profile(t)?;
     let names = Names::new(t, profile);
     let subjects = app
         .store
-        .key_checks(profile)
+        .key_checks(&scope, profile)
         .await
         .map_err(|e| WebError::internal(t, e))?
         .into_iter()
-        .filter(|k| ctx.units.as_ref().is_none_or(|u| u.contains(&k.unit)))
         .map(|k| KeyCheckView {
             promotion: promotion_state(&k),
             pending: k.pending,
@@ -726,21 +718,23 @@ pub(crate) async fn key_checks_page(
 
 #[derive(Deserialize)]
 pub(crate) struct AnswerForm {
-    csrf: String,
     answer: String,
 }
 
 /// `POST /explanations/{id}`: the declarant answers a request addressed to them.
 pub(crate) async fn answer(
     State(app): State<Shared>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
+    OwnExplanation {
+        declarant:
+            Declarant {
+                ctx,
+                person_key: person,
+                ..
+            },
+        id,
+    }: OwnExplanation,
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
-    let user = ctx.with_role(&[Role::Declarant])?;
-    ctx.check_form(&headers, &form.csrf)?;
-    let person = user.person_key.clone().unwrap_or_default();
     let t = ctx.t;
     match app
         .store

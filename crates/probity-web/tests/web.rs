@@ -13,11 +13,33 @@ use probity_web::i18n::Lang;
 use sha2::Digest;
 use tower::ServiceExt;
 
+use db::{Db, TestDb};
+
+/// A journey as a test on each database: SQLite, and PostgreSQL (skipped outside CI when no
+/// server answers).
+macro_rules! on_both {
+    ($journey:ident, $sqlite:ident, $postgres:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $journey(Db::Sqlite).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            $journey(Db::Postgres).await;
+        }
+    };
+}
+
+mod accounts;
 mod browser;
 mod cycles;
+mod db;
 mod files;
 mod lifecycle;
 mod me;
+mod rights;
+mod service;
 mod statistics;
 
 const DECLARANT: &str = "350111199006074875"; // D2025-000001 in the small example
@@ -29,10 +51,15 @@ fn fixtures() -> PathBuf {
 }
 
 /// A store with the small example and two accounts: `chen` (declarant) and `admin`.
-async fn app() -> (tempfile::TempDir, Arc<App>) {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = Keyring::create(&dir.path().join("keys")).unwrap();
-    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+async fn app() -> (TestDb, Arc<App>) {
+    app_on(Db::Sqlite).await.unwrap()
+}
+
+/// [`app`] on either database; `None` when PostgreSQL is asked for and no server answers
+/// outside CI.
+async fn app_on(db: Db) -> Option<(TestDb, Arc<App>)> {
+    let (url, dir) = db::fresh(db).await?;
+    let keys = Keyring::create(&dir.dir.path().join("keys")).unwrap();
     let store = Store::open(&url, keys).await.unwrap();
     let s = Stamp::new("2026-01-10T08:00:00Z", "test");
     let mut roster = std::fs::read_to_string(fixtures().join("roster.csv")).unwrap();
@@ -80,7 +107,7 @@ async fn app() -> (tempfile::TempDir, Arc<App>) {
         store.create_user(&s, &user).await.unwrap();
     }
     let app = Arc::new(App::new(store, false, Lang::Zh));
-    (dir, app)
+    Some((dir, app))
 }
 
 async fn send(app: &Arc<App>, request: Request<Body>) -> (StatusCode, Vec<String>, String) {
@@ -1043,6 +1070,7 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
     let progress = app
         .store
         .progress(
+            &probity_store::UnitScope::Department,
             &probity_model::Profile::builtin("cn").unwrap(),
             2025,
             "2026-11-24",
@@ -1240,8 +1268,13 @@ const SUBJECT_2: &str = "350212197810284446"; // D2025-000002: a concealed prope
 
 /// The small example with a verification run over every report, two verifiers (`ann`, `bob`)
 /// and the declarant of D2025-000002 (`lin`).
-async fn app_with_cases() -> (tempfile::TempDir, Arc<App>) {
-    let (dir, app) = app().await;
+async fn app_with_cases() -> (TestDb, Arc<App>) {
+    app_with_cases_on(Db::Sqlite).await.unwrap()
+}
+
+/// [`app_with_cases`] on either database (see [`app_on`]).
+async fn app_with_cases_on(db: Db) -> Option<(TestDb, Arc<App>)> {
+    let (dir, app) = app_on(db).await?;
     let s = Stamp::new("2026-02-10T08:00:00Z", "test");
     let files = probity_web::uploads::registry_files(&fixtures().join("registries")).unwrap();
     app.store.import_registry(&s, &files).await.unwrap();
@@ -1273,12 +1306,15 @@ async fn app_with_cases() -> (tempfile::TempDir, Arc<App>) {
         };
         app.store.create_user(&s, &user).await.unwrap();
     }
-    (dir, app)
+    Some((dir, app))
 }
 
 async fn case_of(app: &Arc<App>, declaration_id: &str) -> probity_store::CaseSummary {
     app.store
-        .cases(&probity_store::CaseFilter::default())
+        .cases(
+            &probity_store::UnitScope::Department,
+            &probity_store::CaseFilter::default(),
+        )
         .await
         .unwrap()
         .into_iter()
@@ -2647,7 +2683,7 @@ async fn axe(client: &fantoccini::Client) -> Vec<String> {
     serde_json::from_value(found).unwrap()
 }
 
-async fn served() -> (tempfile::TempDir, Arc<App>, String) {
+async fn served() -> (TestDb, Arc<App>, String) {
     let (dir, app) = app().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -2858,7 +2894,10 @@ async fn the_workbench_pages_hold_together_too() {
     let lin = sign_in(&app, "lin", PASSWORD).await.unwrap();
     let cases = app
         .store
-        .cases(&probity_store::CaseFilter::default())
+        .cases(
+            &probity_store::UnitScope::Department,
+            &probity_store::CaseFilter::default(),
+        )
         .await
         .unwrap();
     assert!(!cases.is_empty());

@@ -103,6 +103,11 @@ enum UserVerb {
     /// Create a declarant account for everyone on the roster (or a unit) without one; initial
     /// passwords, to be changed at the first sign-in, go to a CSV file.
     Accounts(cmd::accounts::Args),
+    /// Give an account a new initial password, printed once; it must be changed at the next
+    /// sign-in, and the account's sessions end.
+    Reset(cmd::user::Args),
+    /// Lift an account's lock after too many failed sign-ins.
+    Unlock(cmd::user::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +208,8 @@ fn main() -> ExitCode {
         Verb::Serve(args) => cmd::serve::run(args, db, quiet),
         Verb::User(UserVerb::Add(args)) => cmd::serve::add_user(args, db, quiet),
         Verb::User(UserVerb::Accounts(args)) => cmd::accounts::run(args, db, quiet),
+        Verb::User(UserVerb::Reset(args)) => cmd::user::reset(args, db, quiet),
+        Verb::User(UserVerb::Unlock(args)) => cmd::user::unlock(args, db, quiet),
         Verb::Backup(args) => cmd::maintain::backup(args, db, quiet),
         Verb::Restore(args) => cmd::maintain::restore(args, db, quiet),
     };

@@ -81,6 +81,59 @@ fn every_error_is_printed_as_file_line_path_message() {
 }
 
 #[test]
+fn six_mistakes_of_every_kind_come_out_at_once_in_form_order() {
+    // Form errors (a date that does not exist, a month 13, an amount that is not a number) and
+    // rule errors (refs to nobody) in one report, some in the same row: one run says them all,
+    // top to bottom as the form lists them, so one round of corrections suffices.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let mut report: Value = serde_json::from_str(&example_lines()[1]).unwrap();
+    report["stocks"][0]["holder"] = "nobody".into();
+    report["real_estate"][0]["price"] = "12x".into();
+    report["real_estate"][0]["acquired_on"] = "2002-13".into();
+    report["real_estate"][0]["owners"][1] = "nobody".into();
+    report["employment"][0]["person"] = "ghost".into();
+    report["marriage"]["last_change"]["on"] = "2008-02-30".into();
+    let text = serde_json::to_string_pretty(&report).unwrap();
+    std::fs::write(&file, &text).unwrap();
+
+    let o = probity(&["declaration", "validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let paths: Vec<&str> = out
+        .lines()
+        .map(|l| l.split(": ").nth(1).unwrap_or(""))
+        .collect();
+    let expected = [
+        "$.marriage.last_change.on",
+        "$.employment[0].person",
+        "$.real_estate[0].owners",
+        "$.real_estate[0].acquired_on",
+        "$.real_estate[0].price",
+        "$.stocks[0].holder",
+    ];
+    assert_eq!(paths.len(), expected.len(), "{out}");
+    for (path, want) in paths.iter().zip(expected) {
+        assert!(path.starts_with(want), "{want} where {path} is: {out}");
+    }
+    // Each at its line in the file.
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        out.contains(&format!(
+            "{}:{}: $.real_estate[0].price",
+            file.display(),
+            line_of("\"12x\"")
+        )),
+        "{out}"
+    );
+    assert!(
+        stderr(&o).contains("1 of 1 declarations have errors (6 in all)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn a_pretty_json_file_points_at_the_line_of_the_fault() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.json");
@@ -302,6 +355,49 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     );
     assert!(late > 0, "the demo shows late change reports");
     assert_eq!(next, lines("truth_changes.jsonl"));
+    // Each cycle's run, as `probity findings` exports it, is exactly its truth: 2025's the
+    // cross-check's, the year over year's and the changes of 2025 the annual reports carried
+    // late; 2026's the late and missing change reports.
+    let late_2025 = count_where(
+        &d,
+        "SELECT COUNT(*) FROM findings f JOIN cases c ON c.id = f.case_id \
+         WHERE c.cycle = 2025 AND f.kind = 'late'",
+    );
+    assert!(
+        late_2025 > 0,
+        "the demo shows changes reported late in 2025"
+    );
+    assert_eq!(late_2025, lines("truth_timeliness.jsonl"));
+    let run_truth = d.join("truth_2025.jsonl");
+    let mut all = String::new();
+    for f in [
+        "truth.jsonl",
+        "truth_year_over_year.jsonl",
+        "truth_timeliness.jsonl",
+    ] {
+        all.push_str(&std::fs::read_to_string(d.join(f)).unwrap());
+    }
+    std::fs::write(&run_truth, all).unwrap();
+    for (cycle, truth) in [("2025", run_truth), ("2026", d.join("truth_changes.jsonl"))] {
+        let found = d.join(format!("found_{cycle}.jsonl"));
+        let export = ok(probity_db(
+            &d,
+            &["findings", "--cycle", cycle, "--format", "jsonl"],
+        ));
+        std::fs::write(&found, export).unwrap();
+        let score = ok(probity(&[
+            "score",
+            "--truth",
+            truth.to_str().unwrap(),
+            "--found",
+            found.to_str().unwrap(),
+            "--format",
+            "json",
+        ]));
+        let score: serde_json::Value = serde_json::from_str(&score).unwrap();
+        assert_eq!(score["overall"]["precision"], 1.0, "{cycle}: {score}");
+        assert_eq!(score["overall"]["recall"], 1.0, "{cycle}: {score}");
+    }
     // The rows the next year's events add change nothing the annual reports are compared on:
     // the stateless check still finds exactly the annual truth.
     let found = d.join("found.jsonl");
@@ -1377,6 +1473,169 @@ fn one_report_in_force_findings_in_force_and_a_closed_cycle() {
     ok(probity_db(d, &["audit", "verify"]));
 }
 
+#[test]
+fn serve_stops_on_sigterm_and_exits_0() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    // The database and key file exist first (created by any verb that opens them).
+    ok(probity_db(dir.path(), &["init"]));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", "20"])
+        .env(
+            "PROBITY_DB",
+            format!("sqlite://{}", dir.path().join("probity.db").display()),
+        )
+        .env("PROBITY_KEY_FILE", dir.path().join("probity.keys"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .write_all(b"GET /readyz HTTP/1.1\r\nHost: probity\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "exit {status:?}, stdout {rest}");
+    assert!(rest.contains("Probity stopped"), "{rest}");
+    assert!(std::net::TcpStream::connect(&addr).is_err());
+}
+
+/// Runs `f` on the store of `dir` (its database and key file).
+fn with_store<T>(dir: &Path, f: impl AsyncFnOnce(&probity_store::Store) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let keys = probity_store::Keyring::load(&dir.join("probity.keys")).unwrap();
+        let url = format!("sqlite://{}", dir.join("probity.db").display());
+        let store = probity_store::Store::open(&url, keys).await.unwrap();
+        let out = f(&store).await;
+        store.close().await;
+        out
+    })
+}
+
+#[test]
+fn operators_reset_and_unlock_an_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(probity_db(d, &["init"]));
+    let add_user = |password: &[u8]| {
+        let mut add = Command::new(env!("CARGO_BIN_EXE_probity"))
+            .args([
+                "user",
+                "add",
+                "admin",
+                "--role",
+                "administrator",
+                "--password-stdin",
+            ])
+            .env(
+                "PROBITY_DB",
+                format!("sqlite://{}", d.join("probity.db").display()),
+            )
+            .env("PROBITY_KEY_FILE", d.join("probity.keys"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            add.stdin.take().unwrap().write_all(password).unwrap();
+        }
+        add.wait_with_output().unwrap()
+    };
+    // A long but guessable password is refused here too.
+    let o = add_user(b"aaaaaaaaaaaa\n");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("too easy to guess"), "{}", stderr(&o));
+    ok(add_user(b"a long enough password\n"));
+    // Locked by failed sign-ins (as the web counts them).
+    let stamp = probity_store::Stamp::new("2026-02-01T08:00:00.000Z", "test");
+    with_store(d, async |s| {
+        for _ in 0..5 {
+            s.begin_sign_in(&stamp, "admin", 5, "2999-01-01T00:00:00.000Z")
+                .await
+                .unwrap();
+        }
+    });
+    let locked = |d: &Path| {
+        with_store(d, async |s| {
+            s.locked_until("admin", "2026-02-01T09:00:00.000Z")
+                .await
+                .unwrap()
+        })
+    };
+    assert!(locked(d).is_some());
+    let said = ok(probity_db(d, &["user", "unlock", "admin"]));
+    assert!(said.contains("admin unlocked"), "{said}");
+    assert!(locked(d).is_none());
+    // An unknown name is an error, not a silent success.
+    let o = probity_db(d, &["user", "unlock", "nobody"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no account \"nobody\""),
+        "{}",
+        stderr(&o)
+    );
+    // Reset: a new initial password, printed once, that signs in and must be changed.
+    let password = ok(probity_db(d, &["--quiet", "user", "reset", "admin"]));
+    let password = password.trim();
+    assert_eq!(
+        password.chars().count(),
+        probity_web::accounts::INITIAL_PASSWORD_LEN
+    );
+    let user = with_store(d, async |s| s.user("admin").await.unwrap().unwrap());
+    assert!(probity_web::auth::verify_password(
+        password,
+        &user.password_hash
+    ));
+    assert!(!probity_web::auth::verify_password(
+        "a long enough password",
+        &user.password_hash
+    ));
+    assert!(with_store(d, async |s| s
+        .must_change_password("admin")
+        .await
+        .unwrap()));
+    let json = ok(probity_db(
+        d,
+        &["user", "reset", "admin", "--format", "json"],
+    ));
+    let v: Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["username"], "admin");
+    // Each is in the audit log, which still verifies.
+    assert_eq!(
+        count_where(
+            d,
+            "SELECT COUNT(*) FROM audit_events WHERE action IN ('user.reset', 'user.unlock')"
+        ),
+        3
+    );
+    ok(probity_db(d, &["audit", "verify"]));
+}
 /// The mode bits of a file (owner, group, others).
 #[cfg(unix)]
 fn mode_of(path: &Path) -> u32 {

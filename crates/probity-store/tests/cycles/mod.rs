@@ -110,7 +110,12 @@ async fn in_force_case(db: &Fresh) {
     assert_eq!(of_first, ["D2025-900002"]);
     let cn = Profile::builtin("cn").unwrap();
     let progress = store
-        .progress(&cn, 2025, "2026-02-05")
+        .progress(
+            &probity_store::UnitScope::Department,
+            &cn,
+            2025,
+            "2026-02-05",
+        )
         .await
         .unwrap()
         .unwrap();
@@ -147,7 +152,12 @@ async fn obligations_case(db: &Fresh) {
 
     // Not in 2025's progress, sample frame or standing; in 2026's, annual and initial.
     let p2025 = store
-        .progress(&cn, 2025, "2026-12-10")
+        .progress(
+            &probity_store::UnitScope::Department,
+            &cn,
+            2025,
+            "2026-12-10",
+        )
         .await
         .unwrap()
         .unwrap();
@@ -160,7 +170,12 @@ async fn obligations_case(db: &Fresh) {
         None
     );
     let p2026 = store
-        .progress(&cn, 2026, "2026-12-10")
+        .progress(
+            &probity_store::UnitScope::Department,
+            &cn,
+            2026,
+            "2026-12-10",
+        )
         .await
         .unwrap()
         .unwrap();
@@ -277,7 +292,12 @@ async fn close_case(db: &Fresh) {
         .unwrap();
     assert_eq!(events(store, "declaration.late_filing").await, 1);
     let progress = store
-        .progress(&cn, 2025, "2026-03-05")
+        .progress(
+            &probity_store::UnitScope::Department,
+            &cn,
+            2025,
+            "2026-03-05",
+        )
         .await
         .unwrap()
         .unwrap();
@@ -346,7 +366,10 @@ async fn case_per_subject_case(db: &Fresh) {
     assert_eq!((one.cases, one.findings), (1, first_run.len()));
     let key = store.person_key(&ResidentId::parse(subject).unwrap());
     let cases = store
-        .cases(&probity_store::CaseFilter::default())
+        .cases(
+            &probity_store::UnitScope::Department,
+            &probity_store::CaseFilter::default(),
+        )
         .await
         .unwrap();
     assert_eq!(cases.len(), 1);
@@ -366,7 +389,10 @@ async fn case_per_subject_case(db: &Fresh) {
         .expect("the finding with no report is in the subject's case");
     assert_eq!(no_report.report_kind, "change");
     // The key check: flagged (complaint) with undecided findings, pending, never eligible.
-    let flagged = store.key_checks(&cn).await.unwrap();
+    let flagged = store
+        .key_checks(&probity_store::UnitScope::Department, &cn)
+        .await
+        .unwrap();
     let check = flagged.iter().find(|k| k.person_key == key).unwrap();
     assert_eq!(check.pending, first_run.len());
     assert!(check.is_pending() && !check.eligible());
@@ -394,7 +420,10 @@ async fn case_per_subject_case(db: &Fresh) {
     );
     assert_eq!(
         store
-            .cases(&probity_store::CaseFilter::default())
+            .cases(
+                &probity_store::UnitScope::Department,
+                &probity_store::CaseFilter::default()
+            )
             .await
             .unwrap()
             .len(),
@@ -435,7 +464,7 @@ async fn case_per_subject_case(db: &Fresh) {
 
     // Still pending: the change finding has no determination; decided, eligible.
     let check = store
-        .key_checks(&cn)
+        .key_checks(&probity_store::UnitScope::Department, &cn)
         .await
         .unwrap()
         .into_iter()
@@ -453,7 +482,7 @@ async fn case_per_subject_case(db: &Fresh) {
         .await
         .unwrap();
     let check = store
-        .key_checks(&cn)
+        .key_checks(&probity_store::UnitScope::Department, &cn)
         .await
         .unwrap()
         .into_iter()

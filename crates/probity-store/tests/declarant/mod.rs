@@ -37,7 +37,10 @@ async fn declarant_case(db: &Fresh) {
         )
         .await
         .unwrap();
-    let cases = store.cases(&Default::default()).await.unwrap();
+    let cases = store
+        .cases(&probity_store::UnitScope::Department, &Default::default())
+        .await
+        .unwrap();
     let mine = cases
         .iter()
         .find(|c| c.declaration_id.as_deref() == Some("D2025-000002"))

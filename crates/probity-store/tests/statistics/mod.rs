@@ -396,6 +396,7 @@ async fn build(store: &Store) -> Data {
     // three is more than the share a roster may take off unconfirmed: confirmed.
     store
         .import_roster_with(
+            &probity_store::UnitScope::Department,
             &stamp("2026-02-25T08:00:00Z"),
             "roster-2.csv",
             roster(&["d1"]).as_bytes(),
@@ -438,7 +439,12 @@ async fn known_case(db: &Fresh) {
     let profile = Profile::builtin("cn").unwrap();
     let stats = db
         .store
-        .statistics(2025, "2026-03-01", &profile, None)
+        .statistics(
+            2025,
+            "2026-03-01",
+            &profile,
+            &probity_store::UnitScope::Department,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -538,17 +544,22 @@ async fn known_case(db: &Fresh) {
     // Before the deadline nobody is missing yet: they have not started.
     let early = db
         .store
-        .statistics(2025, "2026-01-15", &profile, None)
+        .statistics(
+            2025,
+            "2026-01-15",
+            &profile,
+            &probity_store::UnitScope::Department,
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(early.total.standing, [4, 2, 1, 3, 0]);
 
     // Scoped to B and C: their rows only, and a total of theirs.
-    let scope = [B.to_owned(), C.to_owned()];
+    let scope = probity_store::UnitScope::of_units([B.to_owned(), C.to_owned()]);
     let scoped = db
         .store
-        .statistics(2025, "2026-03-01", &profile, Some(&scope))
+        .statistics(2025, "2026-03-01", &profile, &scope)
         .await
         .unwrap()
         .unwrap();
@@ -567,7 +578,12 @@ async fn known_case(db: &Fresh) {
     // A cycle not open has no statistics.
     assert!(
         db.store
-            .statistics(2019, "2026-03-01", &profile, None)
+            .statistics(
+                2019,
+                "2026-03-01",
+                &profile,
+                &probity_store::UnitScope::Department
+            )
             .await
             .unwrap()
             .is_none()

@@ -60,7 +60,13 @@ async fn workbench_case(db: &Fresh) {
         .unwrap();
 
     // The list: one case per report with findings, counted by classification, filtered.
-    let all = store.cases(&CaseFilter::default()).await.unwrap();
+    let all = store
+        .cases(
+            &probity_store::UnitScope::Department,
+            &CaseFilter::default(),
+        )
+        .await
+        .unwrap();
     let mut reports: Vec<&str> = findings
         .iter()
         .map(|f| f.finding.declaration_id.as_str())
@@ -85,10 +91,13 @@ async fn workbench_case(db: &Fresh) {
         assert_eq!(c.status, CaseStatus::Open);
     }
     let concealed = store
-        .cases(&CaseFilter {
-            classification: Some("concealment".into()),
-            ..Default::default()
-        })
+        .cases(
+            &probity_store::UnitScope::Department,
+            &CaseFilter {
+                classification: Some("concealment".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -96,29 +105,38 @@ async fn workbench_case(db: &Fresh) {
         all.iter().filter(|c| c.concealment > 0).count()
     );
     let reviewed = store
-        .cases(&CaseFilter {
-            classification: Some("review".into()),
-            ..Default::default()
-        })
+        .cases(
+            &probity_store::UnitScope::Department,
+            &CaseFilter {
+                classification: Some("review".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(reviewed.len(), all.iter().filter(|c| c.review > 0).count());
     assert!(!reviewed.is_empty() && reviewed.len() < all.len());
     let unit = all[0].unit.clone();
     let in_unit = store
-        .cases(&CaseFilter {
-            units: Some(vec![unit.clone()]),
-            ..Default::default()
-        })
+        .cases(
+            &probity_store::UnitScope::Department,
+            &CaseFilter {
+                unit: Some(unit.clone()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert!(!in_unit.is_empty() && in_unit.iter().all(|c| c.unit == unit));
     assert!(
         store
-            .cases(&CaseFilter {
-                cycle: Some(2024),
-                ..Default::default()
-            })
+            .cases(
+                &probity_store::UnitScope::Department,
+                &CaseFilter {
+                    cycle: Some(2024),
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap()
             .is_empty()
@@ -331,7 +349,10 @@ async fn workbench_case(db: &Fresh) {
     );
     assert_eq!(record.bars_promotion, vec!["concealment".to_owned()]);
     // The key-check list carries the same record for the flagged subject, and nothing for others.
-    let checks = store.key_checks(&profile).await.unwrap();
+    let checks = store
+        .key_checks(&probity_store::UnitScope::Department, &profile)
+        .await
+        .unwrap();
     let flagged = checks
         .iter()
         .find(|k| k.person_key == subject)

@@ -20,3 +20,4 @@ finding-not-found = not found by the latest run
 finding-on-report = On report
 finding-no-report = no report (a change report due and not filed)
 remind-initial = Initial report: due by { $deadline } (within the prescribed days of becoming a subject).
+department-only = Opening and closing cycles, registry extracts, the sample and verification runs concern every unit: they are for an administrator of the whole department. This account manages some units only.

@@ -20,3 +20,4 @@ finding-not-found = 最近一次核查未再发现
 finding-on-report = 所在报告
 finding-no-report = 无报告（应报未报的变化报告）
 remind-initial = 首次报告：应于 { $deadline } 前填报（成为报告对象后按规定期限内填报）。
+department-only = 开启和关闭填报周期、上传登记机关数据、抽查和核查运行涉及全部单位，须由负责全部单位的管理员操作。本账户只管理部分单位。

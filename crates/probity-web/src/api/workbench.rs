@@ -4,18 +4,17 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use probity_store::{CaseFilter, CaseStatus, CaseSummary, Role, StoreError};
+use probity_store::{CaseFilter, CaseStatus, CaseSummary, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::check_api_write;
+use crate::kernel::{Declarant, Officers, OwnExplanation, Staff, Verifiers, WorkableCase};
 use crate::workbench::{flags_of, of_case, profile, refusal, workable};
-use crate::{App, Ctx, WebError, api_error};
+use crate::{App, WebError, api_error};
 
 /// A case in the list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -252,21 +251,6 @@ pub struct KeyCheckEntry {
 )]
 pub(crate) struct Doc;
 
-pub(crate) fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route("/api/cases", get(cases))
-        .route("/api/cases/{id}", get(case))
-        .route("/api/cases/{id}/explanations", post(request_explanation))
-        .route("/api/cases/{id}/determinations", post(determine))
-        .route(
-            "/api/cases/{id}/determinations/{determination}/confirm",
-            post(confirm),
-        )
-        .route("/api/explanations", get(my_explanations))
-        .route("/api/explanations/{id}", post(answer))
-        .route("/api/key-checks", get(key_checks))
-}
-
 fn reply<T: IntoResponse>(r: Result<T, WebError>) -> Response {
     match r {
         Ok(r) => r.into_response(),
@@ -277,31 +261,25 @@ fn reply<T: IntoResponse>(r: Result<T, WebError>) -> Response {
 /// The cases the verifier may work, filtered.
 #[utoipa::path(get, path = "/api/cases", params(CasesParams),
     responses((status = 200, body = Vec<CaseEntry>), (status = 401), (status = 403)))]
-async fn cases(
+pub(crate) async fn cases(
     State(app): State<Arc<App>>,
     Query(q): Query<CasesParams>,
-    headers: HeaderMap,
+    Staff { ctx, scope, .. }: Staff<Verifiers>,
 ) -> Response {
     reply(
         async {
-            let ctx = Ctx::of(&app, &headers).await?;
-            ctx.with_role(&[Role::Verifier])?;
-            let units = match (&ctx.units, q.unit) {
-                (Some(mine), Some(u)) if !mine.contains(&u) => {
-                    return Err(WebError::Forbidden(ctx.t));
-                }
-                (_, Some(u)) => Some(vec![u]),
-                (mine, None) => mine.clone(),
-            };
+            if q.unit.as_ref().is_some_and(|u| !scope.covers(u)) {
+                return Err(WebError::Forbidden(ctx.t));
+            }
             let filter = CaseFilter {
                 cycle: q.cycle,
-                units,
+                unit: q.unit,
                 status: q.status.as_deref().and_then(CaseStatus::parse),
                 classification: q.classification,
             };
             let list = app
                 .store
-                .cases(&filter)
+                .cases(&scope, &filter)
                 .await
                 .map_err(|e| WebError::internal(ctx.t, e))?;
             Ok(Json(list.into_iter().map(entry).collect::<Vec<_>>()))
@@ -313,11 +291,14 @@ async fn cases(
 /// A case file: findings with their registry rows, explanations, determinations (an audited read).
 #[utoipa::path(get, path = "/api/cases/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = CaseDetail), (status = 401), (status = 403), (status = 404)))]
-async fn case(State(app): State<Arc<App>>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+pub(crate) async fn case(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    Staff { ctx, scope, .. }: Staff<Verifiers>,
+) -> Response {
     reply(
         async {
-            let ctx = Ctx::of(&app, &headers).await?;
-            workable(&app, &ctx, id).await?;
+            workable(&app, ctx.t, &scope, id).await?;
             let t = ctx.t;
             let file = app
                 .store
@@ -375,18 +356,18 @@ fn created(id: Result<i64, StoreError>, t: crate::i18n::Tr) -> Result<Response, 
 /// Asks the subject of the case to explain.
 #[utoipa::path(post, path = "/api/cases/{id}/explanations", params(("id" = i64, Path)),
     request_body = ExplanationRequest,
-    responses((status = 201, body = Created), (status = 400), (status = 401), (status = 403)))]
-async fn request_explanation(
+    responses((status = 415, description = "the body is not JSON"), (status = 422, description = "the body does not fit the request schema"), (status = 201, body = Created), (status = 400), (status = 401), (status = 403)))]
+pub(crate) async fn request_explanation(
     State(app): State<Arc<App>>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
+    WorkableCase {
+        staff: Staff { ctx, .. },
+        case,
+    }: WorkableCase,
     Json(body): Json<ExplanationRequest>,
 ) -> Response {
+    let id = case.id;
     reply(
         async {
-            let ctx = Ctx::of(&app, &headers).await?;
-            workable(&app, &ctx, id).await?;
-            check_api_write(&ctx, &headers)?;
             let t = ctx.t;
             let r = app
                 .store
@@ -407,18 +388,18 @@ async fn request_explanation(
 /// Records a determination on a finding of the case, with measures.
 #[utoipa::path(post, path = "/api/cases/{id}/determinations", params(("id" = i64, Path)),
     request_body = DeterminationRequest,
-    responses((status = 201, body = Created), (status = 400), (status = 401), (status = 403), (status = 404)))]
-async fn determine(
+    responses((status = 415, description = "the body is not JSON"), (status = 422, description = "the body does not fit the request schema"), (status = 201, body = Created), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub(crate) async fn determine(
     State(app): State<Arc<App>>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
+    WorkableCase {
+        staff: Staff { ctx, .. },
+        case,
+    }: WorkableCase,
     Json(body): Json<DeterminationRequest>,
 ) -> Response {
+    let id = case.id;
     reply(
         async {
-            let ctx = Ctx::of(&app, &headers).await?;
-            workable(&app, &ctx, id).await?;
-            check_api_write(&ctx, &headers)?;
             let t = ctx.t;
             of_case(t, app.store.case_finding_ids(id).await, body.finding)?;
             let r = app
@@ -442,16 +423,16 @@ async fn determine(
 #[utoipa::path(post, path = "/api/cases/{id}/determinations/{determination}/confirm",
     params(("id" = i64, Path), ("determination" = i64, Path)),
     responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404)))]
-async fn confirm(
+pub(crate) async fn confirm(
     State(app): State<Arc<App>>,
     Path((id, determination)): Path<(i64, i64)>,
-    headers: HeaderMap,
+    WorkableCase {
+        staff: Staff { ctx, .. },
+        ..
+    }: WorkableCase,
 ) -> Response {
     reply(
         async {
-            let ctx = Ctx::of(&app, &headers).await?;
-            workable(&app, &ctx, id).await?;
-            check_api_write(&ctx, &headers)?;
             let t = ctx.t;
             of_case(t, app.store.case_determination_ids(id).await, determination)?;
             app.store
@@ -467,14 +448,17 @@ async fn confirm(
 /// The requests for explanation addressed to the signed-in declarant.
 #[utoipa::path(get, path = "/api/explanations",
     responses((status = 200, body = Vec<ExplanationEntry>), (status = 401), (status = 403)))]
-async fn my_explanations(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+pub(crate) async fn my_explanations(
+    State(app): State<Arc<App>>,
+    Declarant {
+        ctx, person_key, ..
+    }: Declarant,
+) -> Response {
     reply(
         async {
-            let ctx = Ctx::of(&app, &headers).await?;
-            let user = ctx.with_role(&[Role::Declarant])?;
             let list = app
                 .store
-                .explanations_of(user.person_key.as_deref().unwrap_or_default())
+                .explanations_of(&person_key)
                 .await
                 .map_err(|e| WebError::internal(ctx.t, e))?;
             Ok(Json(list.into_iter().map(explanation).collect::<Vec<_>>()))
@@ -486,28 +470,23 @@ async fn my_explanations(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
 /// Answers a request for explanation addressed to the signed-in declarant.
 #[utoipa::path(post, path = "/api/explanations/{id}", params(("id" = i64, Path)),
     request_body = AnswerRequest,
-    responses((status = 204), (status = 400), (status = 401), (status = 403)))]
-async fn answer(
+    responses((status = 415, description = "the body is not JSON"), (status = 422, description = "the body does not fit the request schema"), (status = 204), (status = 400), (status = 401), (status = 403)))]
+pub(crate) async fn answer(
     State(app): State<Arc<App>>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
+    OwnExplanation {
+        declarant: Declarant {
+            ctx, person_key, ..
+        },
+        id,
+    }: OwnExplanation,
     Json(body): Json<AnswerRequest>,
 ) -> Response {
     reply(
         async {
-            let ctx = Ctx::of(&app, &headers).await?;
-            let user = ctx.with_role(&[Role::Declarant])?;
-            check_api_write(&ctx, &headers)?;
             let t = ctx.t;
             match app
                 .store
-                .answer_explanation(
-                    &ctx.stamp(),
-                    profile(t)?,
-                    id,
-                    user.person_key.as_deref().unwrap_or_default(),
-                    &body.answer,
-                )
+                .answer_explanation(&ctx.stamp(), profile(t)?, id, &person_key, &body.answer)
                 .await
             {
                 Ok(()) => Ok(StatusCode::NO_CONTENT),
@@ -524,20 +503,20 @@ async fn answer(
 /// The subjects flagged for a key check in the account's units, with their integrity records.
 #[utoipa::path(get, path = "/api/key-checks",
     responses((status = 200, body = Vec<KeyCheckEntry>), (status = 401), (status = 403)))]
-async fn key_checks(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+pub(crate) async fn key_checks(
+    State(app): State<Arc<App>>,
+    Staff { ctx, scope, .. }: Staff<Officers>,
+) -> Response {
     reply(
         async {
-            let ctx = Ctx::of(&app, &headers).await?;
-            ctx.with_role(&[Role::Administrator, Role::Verifier])?;
             let t = ctx.t;
             let list = app
                 .store
-                .key_checks(profile(t)?)
+                .key_checks(&scope, profile(t)?)
                 .await
                 .map_err(|e| WebError::internal(t, e))?;
             Ok(Json(
                 list.into_iter()
-                    .filter(|k| ctx.units.as_ref().is_none_or(|u| u.contains(&k.unit)))
                     .map(|k| KeyCheckEntry {
                         record: serde_json::Value::Array(
                             k.record

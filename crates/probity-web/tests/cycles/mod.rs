@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use probity_store::Stamp;
 use probity_web::App;
 
+use super::db::Db;
 use super::{
-    DECLARANT, PASSWORD, app, app_with_cases, csrf_of, fixtures, form_post, get, send, send_json,
-    sign_in,
+    DECLARANT, PASSWORD, app, app_with_cases_on, csrf_of, fixtures, form_post, get, send,
+    send_json, sign_in,
 };
 
 /// Opens the next cycle (2026) beside 2025.
@@ -32,9 +33,16 @@ fn selector_has(page: &str, year: i32, selected: bool) -> bool {
     page.contains("id=\"cycle-choice\"") && page.contains(&format!("{option}>"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_previous_cycle_is_worked_after_the_next_opens() {
-    let (_dir, app) = app_with_cases().await;
+on_both!(
+    the_previous_cycle_is_worked_after_the_next_opens,
+    the_previous_cycle_is_worked_after_the_next_opens_on_sqlite,
+    the_previous_cycle_is_worked_after_the_next_opens_on_postgresql
+);
+
+async fn the_previous_cycle_is_worked_after_the_next_opens(db: Db) {
+    let Some((_dir, app)) = app_with_cases_on(db).await else {
+        return;
+    };
     open_2026(&app).await;
     let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
 
@@ -214,9 +222,16 @@ async fn a_second_annual_report_through_the_api_is_a_conflict() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_key_check_list_says_pending_while_a_case_is_open() {
-    let (_dir, app) = app_with_cases().await;
+on_both!(
+    the_key_check_list_says_pending_while_a_case_is_open,
+    the_key_check_list_says_pending_while_a_case_is_open_on_sqlite,
+    the_key_check_list_says_pending_while_a_case_is_open_on_postgresql
+);
+
+async fn the_key_check_list_says_pending_while_a_case_is_open(db: Db) {
+    let Some((_dir, app)) = app_with_cases_on(db).await else {
+        return;
+    };
     let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
     let (status, _, page) = send(&app, get("/key-checks", &admin)).await;
     assert_eq!(status, StatusCode::OK);
@@ -240,13 +255,20 @@ async fn the_key_check_list_says_pending_while_a_case_is_open() {
     assert!(entry["pending"].as_u64().unwrap() > 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_previous_cycle_in_a_real_browser() {
+on_both!(
+    the_previous_cycle_in_a_real_browser,
+    the_previous_cycle_in_a_real_browser_on_sqlite,
+    the_previous_cycle_in_a_real_browser_on_postgresql
+);
+
+async fn the_previous_cycle_in_a_real_browser(db: Db) {
     use fantoccini::Locator;
+    let Some((_dir, app)) = app_with_cases_on(db).await else {
+        return;
+    };
     let Some((_driver, client)) = super::browser().await else {
         return;
     };
-    let (_dir, app) = app_with_cases().await;
     open_2026(&app).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

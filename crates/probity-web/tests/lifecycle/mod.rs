@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use probity_web::App;
 
+use super::db::Db;
 use super::{
     DECLARANT, NEWBIE, PASSWORD, csrf_of, form_fields, form_post, get, send, set_field, sign_in,
     start_correction, urlencoded,
@@ -53,9 +54,16 @@ fn set_rows(pairs: &mut Vec<(String, String)>, section: &str, rows: &[&[(&str, &
     }
 }
 
-#[tokio::test]
-async fn a_change_report_asks_what_changed_and_carries_only_that() {
-    let (_dir, app) = super::app().await;
+on_both!(
+    a_change_report_asks_what_changed_and_carries_only_that,
+    a_change_report_asks_what_changed_and_carries_only_that_on_sqlite,
+    a_change_report_asks_what_changed_and_carries_only_that_on_postgresql
+);
+
+async fn a_change_report_asks_what_changed_and_carries_only_that(db: Db) {
+    let Some((_dir, app)) = super::app_on(db).await else {
+        return;
+    };
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let (status, _, page) = send(&app, get("/file?kind=change", &chen)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -152,9 +160,16 @@ async fn a_change_report_asks_what_changed_and_carries_only_that() {
     assert!(page.contains("id=\"v-child_marriages\"") && !page.contains("id=\"v-real_estate\""));
 }
 
-#[tokio::test]
-async fn a_second_annual_report_is_refused_and_the_correction_offered() {
-    let (_dir, app) = super::app().await;
+on_both!(
+    a_second_annual_report_is_refused_and_the_correction_offered,
+    a_second_annual_report_is_refused_and_the_correction_offered_on_sqlite,
+    a_second_annual_report_is_refused_and_the_correction_offered_on_postgresql
+);
+
+async fn a_second_annual_report_is_refused_and_the_correction_offered(db: Db) {
+    let Some((_dir, app)) = super::app_on(db).await else {
+        return;
+    };
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let person = person_of(&app, DECLARANT);
     // A draft for 2025 written before the report was in force (as from another tab).
@@ -203,9 +218,16 @@ async fn a_second_annual_report_is_refused_and_the_correction_offered() {
     assert!(page.contains("is already in force: D2025-000001"), "{page}");
 }
 
-#[tokio::test]
-async fn a_correction_has_its_own_draft_and_names_the_report_it_corrects() {
-    let (_dir, app) = super::app().await;
+on_both!(
+    a_correction_has_its_own_draft_and_names_the_report_it_corrects,
+    a_correction_has_its_own_draft_and_names_the_report_it_corrects_on_sqlite,
+    a_correction_has_its_own_draft_and_names_the_report_it_corrects_on_postgresql
+);
+
+async fn a_correction_has_its_own_draft_and_names_the_report_it_corrects(db: Db) {
+    let Some((_dir, app)) = super::app_on(db).await else {
+        return;
+    };
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let person = person_of(&app, DECLARANT);
     // An annual draft in progress.
@@ -273,9 +295,16 @@ async fn a_correction_has_its_own_draft_and_names_the_report_it_corrects() {
     );
 }
 
-#[tokio::test]
-async fn an_annual_report_starts_from_the_last_one_marked_until_confirmed() {
-    let (_dir, app) = super::app().await;
+on_both!(
+    an_annual_report_starts_from_the_last_one_marked_until_confirmed,
+    an_annual_report_starts_from_the_last_one_marked_until_confirmed_on_sqlite,
+    an_annual_report_starts_from_the_last_one_marked_until_confirmed_on_postgresql
+);
+
+async fn an_annual_report_starts_from_the_last_one_marked_until_confirmed(db: Db) {
+    let Some((_dir, app)) = super::app_on(db).await else {
+        return;
+    };
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let person = person_of(&app, DECLARANT);
     let (_, _, page) = send(&app, get("/file?year=2026&kind=annual", &chen)).await;
@@ -531,15 +560,17 @@ mod browser {
 
     use fantoccini::{Client, Locator};
 
+    use super::super::db::{Db, TestDb};
     use super::super::{PASSWORD, axe, browser, shot};
 
-    /// The app served on a free port, and its address.
-    async fn served() -> (tempfile::TempDir, Arc<probity_web::App>, String) {
-        let (dir, app) = super::super::app().await;
+    /// The app served on a free port, and its address; `None` when PostgreSQL is asked for and
+    /// no server answers outside CI.
+    async fn served(db: Db) -> Option<(TestDb, Arc<probity_web::App>, String)> {
+        let (dir, app) = super::super::app_on(db).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(probity_web::serve(Arc::clone(&app), listener));
-        (dir, app, base)
+        Some((dir, app, base))
     }
 
     async fn sign_in(client: &Client, base: &str, user: &str) {
@@ -617,12 +648,19 @@ mod browser {
         assert!(found.is_empty(), "{name}: {}", found.join("\n"));
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese() {
+    on_both!(
+        a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese,
+        a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese_on_sqlite,
+        a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese_on_postgresql
+    );
+
+    async fn a_change_report_of_a_childs_marriage_to_a_foreigner_in_chinese(db: Db) {
+        let Some((_dir, _app, base)) = served(db).await else {
+            return;
+        };
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, _app, base) = served().await;
         sign_in(&client, &base, "chen").await;
         client
             .goto(&format!("{base}/file?kind=change"))
@@ -680,12 +718,19 @@ mod browser {
         client.close().await.unwrap();
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_second_annual_report_is_refused_in_english_and_the_correction_started() {
+    on_both!(
+        a_second_annual_report_is_refused_in_english_and_the_correction_started,
+        a_second_annual_report_is_refused_in_english_and_the_correction_started_on_sqlite,
+        a_second_annual_report_is_refused_in_english_and_the_correction_started_on_postgresql
+    );
+
+    async fn a_second_annual_report_is_refused_in_english_and_the_correction_started(db: Db) {
+        let Some((_dir, _app, base)) = served(db).await else {
+            return;
+        };
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, _app, base) = served().await;
         sign_in(&client, &base, "chen").await;
         client.goto(&format!("{base}/lang/en")).await.unwrap();
         client
@@ -715,12 +760,19 @@ mod browser {
         client.close().await.unwrap();
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_correction_with_a_draft_in_progress_and_a_report_from_last_years() {
+    on_both!(
+        a_correction_with_a_draft_in_progress_and_a_report_from_last_years,
+        a_correction_with_a_draft_in_progress_and_a_report_from_last_years_on_sqlite,
+        a_correction_with_a_draft_in_progress_and_a_report_from_last_years_on_postgresql
+    );
+
+    async fn a_correction_with_a_draft_in_progress_and_a_report_from_last_years(db: Db) {
+        let Some((_dir, _app, base)) = served(db).await else {
+            return;
+        };
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, _app, base) = served().await;
         sign_in(&client, &base, "chen").await;
         // Next year's report, started from last year's: every carried section says so.
         client
@@ -774,12 +826,19 @@ mod browser {
         client.close().await.unwrap();
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_initial_report_of_a_new_subject() {
+    on_both!(
+        an_initial_report_of_a_new_subject,
+        an_initial_report_of_a_new_subject_on_sqlite,
+        an_initial_report_of_a_new_subject_on_postgresql
+    );
+
+    async fn an_initial_report_of_a_new_subject(db: Db) {
+        let Some((_dir, app, base)) = served(db).await else {
+            return;
+        };
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, app, base) = served().await;
         sign_in(&client, &base, "newbie").await;
         client
             .goto(&format!("{base}/file?kind=initial"))
@@ -828,7 +887,9 @@ mod browser {
         let Some((_driver, client)) = browser().await else {
             return;
         };
-        let (_dir, app, base) = served().await;
+        let Some((_dir, app, base)) = served(Db::Sqlite).await else {
+            return;
+        };
         sign_in(&client, &base, "newbie").await;
         client
             .goto(&format!("{base}/file?year=2025&kind=annual"))

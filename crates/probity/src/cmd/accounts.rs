@@ -47,6 +47,7 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         let created = probity_web::accounts::create_roster_accounts(
             &store,
             &db::stamp(),
+            &probity_store::UnitScope::Department,
             args.unit.as_deref(),
             |chunk| {
                 for a in chunk {

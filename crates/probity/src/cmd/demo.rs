@@ -125,6 +125,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         &json!({"dir": dir.to_string(), "people": s.people, "declarations": s.declarations,
         "valid": report.valid, "previous_declarations": s.previous_declarations,
         "year_over_year_truth": s.year_over_year_findings,
+        "timeliness_truth": s.timeliness_findings,
         "registry_rows": s.registry_rows, "truth": by_class,
         "change_reports": changed.reports, "change_reports_late": changed.late,
         "change_reports_missing": changed.missing,
@@ -160,6 +161,10 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     out.say(format!(
         "  truth_year_over_year.jsonl {} year-over-year findings (assets grown past income, assets gone)",
         s.year_over_year_findings
+    ));
+    out.say(format!(
+        "  truth_timeliness.jsonl {} changes of {} first reported in the annual report, after they were due",
+        s.timeliness_findings, config.year
     ));
     out.say(format!(
         "  changes/             {} change reports for {} ({} late); {} changes never reported (truth_changes.jsonl)",
@@ -363,7 +368,13 @@ fn serve(args: &Args, out: &Output) -> Result<()> {
             listener.local_addr()?
         );
         let app = std::sync::Arc::new(App::new(store, false, Lang::Zh));
-        probity_web::serve(app, listener).await?;
+        probity_web::serve_gracefully(
+            std::sync::Arc::clone(&app),
+            listener,
+            std::time::Duration::from_secs(10),
+        )
+        .await?;
+        app.store.close().await;
         anyhow::Ok(())
     })
 }

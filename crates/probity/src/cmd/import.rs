@@ -111,7 +111,13 @@ pub fn roster(args: RosterArgs, database: &Database, quiet: bool) -> Result<Exit
             Removals::Guarded
         };
         let r = store
-            .import_roster_with(&db::stamp(), &name, &bytes, removals)
+            .import_roster_with(
+                &probity_store::UnitScope::Department,
+                &db::stamp(),
+                &name,
+                &bytes,
+                removals,
+            )
             .await;
         store.close().await;
         anyhow::Ok(r?)

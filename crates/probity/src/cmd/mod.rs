@@ -18,5 +18,6 @@ pub mod score;
 pub mod serve;
 pub mod stats;
 pub mod synth;
+pub mod user;
 pub mod validate;
 pub mod verify;

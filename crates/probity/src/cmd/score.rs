@@ -17,7 +17,7 @@ pub struct Args {
     /// The true findings (`truth.jsonl`, or any discrepancies file taken as right).
     #[arg(long)]
     truth: PathBuf,
-    /// The findings to score (`probity check` output, JSONL).
+    /// The findings to score (`probity check` output, or `probity findings` export, JSONL).
     #[arg(long)]
     found: PathBuf,
     /// How the scores are printed.
@@ -32,7 +32,15 @@ fn read(path: &Path) -> Result<Vec<Discrepancy>> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| format!("{}:{}", path.display(), i + 1))
+            let at = || format!("{}:{}", path.display(), i + 1);
+            let mut line: Value = serde_json::from_str(l).with_context(at)?;
+            // A line of `probity findings` is a discrepancy line with where it stands besides.
+            if let Value::Object(m) = &mut line {
+                for extra in ["case_id", "report_kind", "run"] {
+                    m.remove(extra);
+                }
+            }
+            serde_json::from_value(line).with_context(at)
         })
         .collect()
 }

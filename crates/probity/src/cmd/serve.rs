@@ -17,10 +17,18 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
+    /// On SIGTERM or Ctrl-C, how many seconds the requests in flight may take to finish
+    /// before the server exits anyway.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub shutdown_grace: u64,
     /// Served over TLS (directly or behind a proxy): cookies `Secure` and named `__Host-…`,
     /// and `Strict-Transport-Security` on every answer.
     #[arg(long)]
     secure_cookies: bool,
+    /// Require a second factor (a TOTP code, enrolled by QR code at the next sign-in) from
+    /// staff accounts: administrators, verifiers and auditors.
+    #[arg(long, env = "PROBITY_REQUIRE_TOTP_FOR_STAFF")]
+    require_totp_for_staff: bool,
 }
 
 /// Arguments of `probity user add`.
@@ -50,11 +58,24 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
-        let app = Arc::new(App::new(store, args.secure_cookies, Lang::Zh));
+        let app = Arc::new(
+            App::new(store, args.secure_cookies, Lang::Zh)
+                .with_totp_for_staff(args.require_totp_for_staff),
+        );
         if !quiet {
             crate::outln!("Probity at http://{}/", listener.local_addr()?);
         }
-        probity_web::serve(app, listener).await?;
+        probity_web::serve_gracefully(
+            Arc::clone(&app),
+            listener,
+            std::time::Duration::from_secs(args.shutdown_grace),
+        )
+        .await?;
+        // Every request has been answered: close the pool, then exit 0.
+        app.store.close().await;
+        if !quiet {
+            crate::outln!("Probity stopped");
+        }
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
@@ -79,6 +100,11 @@ pub fn add_user(args: UserArgs, database: &Database, quiet: bool) -> Result<Exit
         bail!(
             "the password must have at least {} characters",
             probity_web::auth::MIN_PASSWORD
+        );
+    }
+    if !probity_web::auth::strong_enough(&password, std::slice::from_ref(&args.username)) {
+        bail!(
+            "the password is too easy to guess (common, a pattern, or the username): choose a longer one, several unrelated words for example"
         );
     }
     let hash = probity_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;

@@ -47,9 +47,9 @@ pub fn run(args: Args, database: &Database, _quiet: bool) -> Result<ExitCode> {
                 return Err(anyhow!("--unit: no unit {unknown:?} on the roster"));
             }
         }
-        let scope = (!args.units.is_empty()).then_some(args.units.as_slice());
+        let scope = probity_store::UnitScope::of_units(args.units.iter().cloned());
         let stats = store
-            .statistics(args.cycle, &today, &profile, scope)
+            .statistics(args.cycle, &today, &profile, &scope)
             .await?;
         store.close().await;
         anyhow::Ok(stats)

@@ -93,6 +93,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let mut summary = json!({
         "out": args.out.display().to_string(), "people": s.people, "declarations": s.declarations,
         "registry_rows": s.registry_rows, "truth_findings": s.truth_findings,
+        "timeliness_findings": s.timeliness_findings,
     });
     if args.previous_year {
         summary["previous_declarations"] = json!(s.previous_declarations);

@@ -1,10 +1,11 @@
-//! `probity declaration validate FILE…`: every error in every report, as `FILE:LINE: $.path: message`.
+//! `probity declaration validate FILE…`: every error in every report, form and rule errors
+//! together in form order, as `FILE:LINE: $.path: message`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use probity_model::validation::{Issue, IssueCode, parse_and_validate};
+use probity_model::validation::{Issue, IssueCode, parse_and_validate_all};
 use probity_model::{Declaration, Profile};
 use serde_json::{Value, json};
 
@@ -71,7 +72,7 @@ pub fn validate_text(path: &Path, text: &str, profiles: &[Profile], keep: bool) 
                  line_of: &dyn Fn(&str) -> usize,
                  report: &mut FileReport| {
         report.declarations += 1;
-        match parse_and_validate(value, find) {
+        match parse_and_validate_all(value, find) {
             Ok(d) => {
                 report.valid += 1;
                 if keep {

@@ -1,4 +1,4 @@
--- A file may be imported more than once (sqlite; equal to ../postgres/0007_reimport.sql).
+-- A file may be imported more than once (sqlite; equal to ../postgres/0008_reimport.sql).
 -- An import is compared with what is stored, not with the files seen before: importing an
 -- earlier roster again (after a removal, say) or an earlier registry extract again (after a
 -- newer one) is a new batch with the same hash, so the hash is no longer unique. SQLite drops a
