@@ -356,7 +356,7 @@ fn created(id: Result<i64, StoreError>, t: crate::i18n::Tr) -> Result<Response, 
 /// Asks the subject of the case to explain.
 #[utoipa::path(post, path = "/api/cases/{id}/explanations", params(("id" = i64, Path)),
     request_body = ExplanationRequest,
-    responses((status = 415, description = "the body is not JSON"), (status = 422, description = "the body does not fit the request schema"), (status = 201, body = Created), (status = 400), (status = 401), (status = 403)))]
+    responses((status = 415, description = "the body is not sent as JSON (Content-Type)"), (status = 422, description = "the body does not fit the request schema"), (status = 201, body = Created), (status = 400), (status = 401), (status = 403)))]
 pub(crate) async fn request_explanation(
     State(app): State<Arc<App>>,
     WorkableCase {
@@ -388,7 +388,7 @@ pub(crate) async fn request_explanation(
 /// Records a determination on a finding of the case, with measures.
 #[utoipa::path(post, path = "/api/cases/{id}/determinations", params(("id" = i64, Path)),
     request_body = DeterminationRequest,
-    responses((status = 415, description = "the body is not JSON"), (status = 422, description = "the body does not fit the request schema"), (status = 201, body = Created), (status = 400), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 415, description = "the body is not sent as JSON (Content-Type)"), (status = 422, description = "the body does not fit the request schema"), (status = 201, body = Created), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub(crate) async fn determine(
     State(app): State<Arc<App>>,
     WorkableCase {
@@ -470,7 +470,7 @@ pub(crate) async fn my_explanations(
 /// Answers a request for explanation addressed to the signed-in declarant.
 #[utoipa::path(post, path = "/api/explanations/{id}", params(("id" = i64, Path)),
     request_body = AnswerRequest,
-    responses((status = 415, description = "the body is not JSON"), (status = 422, description = "the body does not fit the request schema"), (status = 204), (status = 400), (status = 401), (status = 403)))]
+    responses((status = 415, description = "the body is not sent as JSON (Content-Type)"), (status = 422, description = "the body does not fit the request schema"), (status = 204), (status = 400), (status = 401), (status = 403)))]
 pub(crate) async fn answer(
     State(app): State<Arc<App>>,
     OwnExplanation {

@@ -390,6 +390,37 @@ async fn every_route_answers_every_caller_as_the_rights_table_says(db: Db) {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
+    // Bad bodies on the API's writes, as a caller they admit: not JSON, and not sent as JSON.
+    for (method, pattern, expected) in RIGHTS
+        .iter()
+        .filter(|(m, p, _)| *m != "GET" && p.starts_with("/api/"))
+    {
+        let Some((caller, _)) = CALLERS
+            .iter()
+            .zip(expected.chars())
+            .find(|(c, want)| *want == 'A' && **c != "anonymous")
+        else {
+            continue;
+        };
+        for (content_type, body) in [(Some("application/json"), "{"), (None, "{}")] {
+            let session = &world.sessions[caller];
+            let mut r = Request::builder()
+                .method(*method)
+                .uri(world.path(pattern))
+                .header("cookie", &session.cookie)
+                .header("x-csrf-token", &session.csrf);
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            let (status, _, _) = answer(&world.app, r.body(Body::from(body)).unwrap()).await;
+            assert!(!status.is_server_error(), "{method} {pattern}: {status}");
+            api_statuses
+                .entry((method.to_ascii_lowercase(), pattern.to_string()))
+                .or_default()
+                .insert(status.as_u16());
+        }
+    }
+
     // Every API route is documented, with every status it answered above.
     let doc = serde_json::to_value(probity_web::api::openapi()).unwrap();
     let mut undocumented = Vec::new();
