@@ -300,12 +300,60 @@ pub(crate) fn unique_ids<T: Record + Sync>(
     }
 }
 
+/// A reader that notes where a `\r\n` line end's `\n` falls, for [`CrlfLines::line`].
+///
+/// The `csv` crate gives a record the line of its first byte, and after a `\r\n` line end
+/// that first byte is the `\n`, still counted on the line before: a CRLF file's rows would be
+/// named one line too early, an LF file's rightly. Only the offsets not yet behind the reader's
+/// current record are kept, so memory stays as small as the `csv` crate's read-ahead.
+struct CrlfLines<R> {
+    inner: R,
+    offset: u64,
+    last_was_cr: bool,
+    lf_after_cr: std::collections::VecDeque<u64>,
+}
+
+impl<R: std::io::Read> std::io::Read for CrlfLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' && self.last_was_cr {
+                self.lf_after_cr.push_back(self.offset + i as u64);
+            }
+            self.last_was_cr = b == b'\r';
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> CrlfLines<R> {
+    /// The 1-based line of the record the `csv` crate places at `position`.
+    fn line(&mut self, position: &csv::Position) -> u64 {
+        while self
+            .lf_after_cr
+            .front()
+            .is_some_and(|&o| o < position.byte())
+        {
+            self.lf_after_cr.pop_front();
+        }
+        let on_lf = self.lf_after_cr.front() == Some(&position.byte());
+        position.line() + u64::from(on_lf)
+    }
+}
+
 /// Reads one source's CSV from any reader; `path` names it in errors.
 pub fn read_csv<T: DeserializeOwned + Record + Sync, R: std::io::Read>(
     path: &Path,
     reader: R,
     source: Source,
 ) -> Result<Vec<T>, CheckError> {
+    let reader = CrlfLines {
+        inner: reader,
+        offset: 0,
+        last_was_cr: false,
+        lf_after_cr: std::collections::VecDeque::new(),
+    };
     let mut csv = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(reader);
@@ -332,12 +380,16 @@ pub fn read_csv<T: DeserializeOwned + Record + Sync, R: std::io::Read>(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() + 1);
+                let line = e.position().map_or(0, |p| csv.get_mut().line(p));
                 return Err(row_error(path, &e, line, &record, &trimmed));
             }
         }
-        // The reader counts the header as line 0 after `set_headers`; files count from 1.
-        let line = record.position().map_or(0, |p| p.line() + 1);
+        // The line the record starts on, counted from 1 as files are (the header is line 1).
+        let line = match record.position() {
+            Some(p) => csv.get_mut().line(p),
+            None => 0,
+        };
+        text_cells(path, line, &record, &trimmed)?;
         let row: T = record
             .deserialize(Some(&trimmed))
             .map_err(|e| row_error(path, &e, line, &record, &trimmed))?;
@@ -348,6 +400,27 @@ pub fn read_csv<T: DeserializeOwned + Record + Sync, R: std::io::Read>(
     // Rows are held for the whole run: give back what the vector's doubling left unused.
     rows.shrink_to_fit();
     Ok(rows)
+}
+
+/// Refuses a row with a cell longer than a field may be or holding a control character
+/// ([`probity_model::text::text_problem`]), naming file, line and column, never the value.
+pub(crate) fn text_cells(
+    path: &Path,
+    line: u64,
+    record: &csv::StringRecord,
+    headers: &csv::StringRecord,
+) -> Result<(), CheckError> {
+    for (i, cell) in record.iter().enumerate() {
+        if let Some(problem) = probity_model::text::text_problem(cell) {
+            return Err(CheckError::Row {
+                path: PathBuf::from(path),
+                line,
+                column: headers.get(i).map(|c| format!("{c}: ")).unwrap_or_default(),
+                message: problem.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn row_error(
@@ -404,6 +477,74 @@ mod tests {
         fn record_id(&self) -> &str {
             self.0
         }
+    }
+
+    fn line_of_error(text: &str) -> (u64, String) {
+        let read = read_csv::<probity_model::registry::StockRecord, _>(
+            Path::new("stocks.csv"),
+            text.as_bytes(),
+            Source::Stocks,
+        );
+        match read {
+            Err(CheckError::Row {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, format!("{column}{message}")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_row_is_named_by_its_own_line() {
+        let head = "record_id,holder_id,holder_name,account,code,name,shares,close_price,as_of\n";
+        let row = |id: &str, shares: &str| {
+            format!("{id},350111199006074875,陈良生,A1,600519,茅台,{shares},1.5,2025-12-31\n")
+        };
+        // Line 3 holds a bad number.
+        let text = format!(
+            "{head}{}{}{}",
+            row("S1", "100"),
+            row("S2", "1OO"),
+            row("S3", "1")
+        );
+        let (line, what) = line_of_error(&text);
+        assert_eq!(line, 3, "{what}");
+        assert!(what.starts_with("shares: "), "{what}");
+        // Line 3 has a field too few.
+        let short = row("S2", "100").replace(",2025-12-31", "");
+        let text = format!("{head}{}{short}{}", row("S1", "100"), row("S3", "1"));
+        assert_eq!(line_of_error(&text).0, 3);
+        // A quoted name over lines 2 and 3: the bad row after it is line 4.
+        let text = format!(
+            "{head}{}{}",
+            row("S1", "100").replace("茅台", "\"茅\n台\""),
+            row("S2", "x")
+        );
+        assert_eq!(line_of_error(&text).0, 4);
+        // CRLF line ends count the same.
+        let text = format!("{head}{}{}", row("S1", "100"), row("S2", "x")).replace('\n', "\r\n");
+        assert_eq!(line_of_error(&text).0, 3);
+    }
+
+    #[test]
+    fn long_cells_and_control_characters_are_refused_by_column() {
+        let head = "record_id,holder_id,holder_name,account,code,name,shares,close_price,as_of\n";
+        let row = |name: &str| {
+            format!("S1,350111199006074875,陈良生,A1,600519,{name},100,1.5,2025-12-31\n")
+        };
+        let (line, what) = line_of_error(&format!("{head}{}", row("茅\0台")));
+        assert_eq!(
+            (line, what.as_str()),
+            (2, "name: holds the control character U+0000")
+        );
+        let long = "茅".repeat(2000);
+        let (line, what) = line_of_error(&format!("{head}{}", row(&long)));
+        assert_eq!(
+            (line, what.as_str()),
+            (2, "name: 6000 bytes where a field holds at most 4096")
+        );
     }
 
     #[test]

@@ -89,6 +89,17 @@ fn decode<T: DeserializeOwned + Record + Sync, R: ChunkReader + 'static>(
                 .iter()
                 .map(|c| if c.is_null(i) { "" } else { c.value(i) })
                 .collect();
+            if let Err(CheckError::Row {
+                column, message, ..
+            }) = crate::extract::text_cells(path, row_number, &record, &headers)
+            {
+                return Err(CheckError::ParquetRow {
+                    path: path.to_owned(),
+                    row: row_number,
+                    column,
+                    message,
+                });
+            }
             let row: T = record.deserialize(Some(&headers)).map_err(|e| {
                 match row_error(path, &e, row_number, &record, &headers) {
                     CheckError::Row {

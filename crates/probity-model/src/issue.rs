@@ -144,6 +144,13 @@ issue_codes! {
     // The form: every value has its type.
     /// The text is not JSON. Args: `detail` (the parser's English words).
     NotJson = "not-json",
+    /// A key appears twice in one object (`serde_json` would keep the last without a word).
+    /// Args: `key`. The path is the object's.
+    DuplicateKey = "duplicate-key",
+    /// A text longer than [`crate::text::MAX_TEXT_BYTES`]. Args: `limit`, `length` (bytes).
+    TextTooLong = "text-too-long",
+    /// A text with a control character (NUL, an escape, …). Args: `character` (`U+0000`).
+    ControlCharacter = "control-character",
     /// The report is not a JSON object.
     NotAnObject = "not-an-object",
     /// A required field is absent.

@@ -310,9 +310,61 @@ impl Partial {
     }
 }
 
+/// The issue of one text at `path`, if [`crate::text::text_problem`] refuses it.
+fn text_issue(text: &str, path: &str) -> Option<Issue> {
+    use crate::text::{MAX_TEXT_BYTES, TextProblem};
+    let problem = crate::text::text_problem(text)?;
+    Some(match problem {
+        TextProblem::TooLong(n) => Issue::new(
+            path,
+            C::TextTooLong,
+            vec![
+                ("limit", MAX_TEXT_BYTES.to_string().into()),
+                ("length", n.to_string().into()),
+            ],
+            problem.to_string(),
+        ),
+        TextProblem::Control(c) => Issue::new(
+            path,
+            C::ControlCharacter,
+            vec![("character", format!("U+{c:04X}").into())],
+            problem.to_string(),
+        ),
+    })
+}
+
+/// Every string of a report (keys too) that [`crate::text::text_problem`] refuses, at its path.
+fn text_fields(value: &Value, path: &str, issues: &mut Vec<Issue>) {
+    match value {
+        Value::String(s) => issues.extend(text_issue(s, path)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                text_fields(item, &format!("{path}[{i}]"), issues);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                // A key is text too, named by its object's path; a bad key's value is not
+                // looked at.
+                match text_issue(key, path) {
+                    Some(issue) => issues.push(issue),
+                    None => text_fields(item, &format!("{path}.{key}"), issues),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Parses the form of a report: types, enumerations, required and unknown fields. On failure every
 /// field and every section item is tried on its own, so that all form errors are reported at once.
 pub fn parse(value: &Value) -> Result<Declaration, Vec<Issue>> {
+    // Text no field may hold (too long, control characters) is refused before anything else.
+    let mut text_issues = Vec::new();
+    text_fields(value, "$", &mut text_issues);
+    if !text_issues.is_empty() {
+        return Err(text_issues);
+    }
     let first = match serde_path_to_error::deserialize::<_, Declaration>(value) {
         Ok(d) => return Ok(d),
         Err(e) => issue_from_serde("$", value, e),

@@ -103,6 +103,9 @@ fn user_from(row: &[Value]) -> Result<User, StoreError> {
     })
 }
 
+/// The largest draft kept, in bytes (a complete report is a few tens of KiB).
+pub const DRAFT_MAX_BYTES: usize = 256 * 1024;
+
 impl Store {
     /// The blind index of a resident ID, to find a person's rows.
     pub fn person_key(&self, resident_id: &probity_model::ResidentId) -> String {
@@ -407,6 +410,12 @@ impl Store {
 
     /// Saves a draft (JSON as typed so far, valid or not) for a person, year and kind. Group
     /// committed (see [`crate::group`]): returns once the draft is on disk.
+    ///
+    /// A draft is kept only for a year a report of the person can be due, from the year they
+    /// became a subject (`subject_since`) to the year of `stamp`, and only up to
+    /// [`DRAFT_MAX_BYTES`]; anything else is [`StoreError::DraftRefused`], checked in the
+    /// draft's own write ([`crate::group`]). So a declarant holds at most a few drafts a year
+    /// they have been a subject, however many requests they send.
     pub async fn save_draft(
         &self,
         stamp: &Stamp,

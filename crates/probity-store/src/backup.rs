@@ -77,6 +77,8 @@ impl Store {
         let mut copied = Vec::new();
         match self.backend() {
             Backend::Sqlite => {
+                // Empty and private (0600): VACUUM INTO writes into an empty file as it finds it.
+                crate::store::create_private(path)?;
                 let mut conn = self.connection().await?;
                 sqlx::query("VACUUM INTO $1")
                     .bind(path.to_string_lossy().into_owned())
@@ -89,6 +91,7 @@ impl Store {
             Backend::Postgres => {
                 let tmp = path.with_extension("partial");
                 let _ = std::fs::remove_file(&tmp);
+                crate::store::create_private(&tmp)?;
                 let mut to = open_sqlite_file(&tmp, true).await?;
                 for (_, sql) in Backend::Sqlite.migrations() {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))

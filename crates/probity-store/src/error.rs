@@ -68,6 +68,23 @@ pub enum StoreError {
         /// The lines (1-based) of other units.
         lines: Vec<usize>,
     },
+    /// A roster file would take off more than [`crate::import::REMOVAL_SHARE_PERCENT`] per cent
+    /// of a unit's subjects (a header-only file, all of them), and the removals were not
+    /// confirmed ([`crate::import::Removals::Allowed`]); nothing of it was stored.
+    #[error(
+        "{file}: would take {} off the roster; confirm the removals to import it",
+        units.iter().map(|u| format!("{} of the {} subjects of unit {}", u.removed, u.of, u.unit)).collect::<Vec<_>>().join(", ")
+    )]
+    TooManyRemovals {
+        /// The file.
+        file: String,
+        /// The units that would lose more than the share, by name.
+        units: Vec<crate::import::UnitRemovals>,
+    },
+    /// A draft was not kept: too large, or for a year no report of the person can be due
+    /// ([`crate::Store::save_draft`]).
+    #[error("draft refused: {0}")]
+    DraftRefused(DraftRefusal),
     /// The request does not fit the stored state (a cycle not open, a database not empty, …).
     #[error("{0}")]
     Conflict(String),
@@ -81,4 +98,28 @@ pub enum StoreError {
     /// The database holds something that cannot have been written by Probity.
     #[error("corrupt: {0}")]
     Corrupt(String),
+}
+
+/// Why a draft was not kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DraftRefusal {
+    /// Larger than [`crate::accounts::DRAFT_MAX_BYTES`].
+    #[error("a draft is at most {limit_kib} KiB")]
+    TooLarge {
+        /// The limit, in KiB.
+        limit_kib: usize,
+    },
+    /// No report of the person can be due on the year.
+    #[error("no report of {year} can be due: drafts are kept for {from} to {to}")]
+    NotDue {
+        /// The year asked for.
+        year: i32,
+        /// The year the person became a subject.
+        from: i32,
+        /// The current year.
+        to: i32,
+    },
+    /// The person is not a subject on the roster.
+    #[error("only a subject on the roster keeps drafts")]
+    NotSubject,
 }

@@ -21,7 +21,7 @@ use probity_model::Declaration;
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::StoreError;
+use crate::error::{DraftRefusal, StoreError};
 use crate::import::{Imported, RESIDENT_ID, import_declarations_in};
 use crate::record::{Value, fetch};
 use crate::schema::DRAFTS;
@@ -248,8 +248,62 @@ fn refuse_all(replies: impl Iterator<Item = Reply>, why: &StoreError) {
     }
 }
 
+/// Refuses a draft too large or for a year no report of the person can be due: before the
+/// year they became a subject or after the year of the stamp.
+async fn draft_allowed(
+    w: &mut Writer,
+    stamp: &Stamp,
+    person_key: &str,
+    year: i32,
+    json: &str,
+) -> Result<(), StoreError> {
+    if json.len() > crate::accounts::DRAFT_MAX_BYTES {
+        return Err(StoreError::DraftRefused(DraftRefusal::TooLarge {
+            limit_kib: crate::accounts::DRAFT_MAX_BYTES / 1024,
+        }));
+    }
+    let now: i32 = stamp
+        .at
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| StoreError::Corrupt("a stamp without a year".into()))?;
+    let since: Option<String> =
+        sqlx::query("SELECT subject_since FROM subjects WHERE person_key = $1")
+            .bind(person_key)
+            .fetch_optional(w.conn())
+            .await?
+            .map(|r| sqlx::Row::try_get(&r, 0))
+            .transpose()?;
+    let since = match since.as_deref().map(probity_model::Date::parse) {
+        Some(Ok(d)) => d.year(),
+        Some(Err(_)) => return Err(StoreError::Corrupt("a subject_since is no date".into())),
+        None => {
+            return Err(StoreError::DraftRefused(DraftRefusal::NotSubject));
+        }
+    };
+    if !(since..=now).contains(&year) {
+        return Err(StoreError::DraftRefused(DraftRefusal::NotDue {
+            year,
+            from: since,
+            to: now,
+        }));
+    }
+    Ok(())
+}
+
 /// Drafts of distinct keys, in one statement, each with its event under its caller's stamp.
 async fn save_drafts(w: &mut Writer, jobs: &[Job]) -> Result<Vec<Done>, StoreError> {
+    for job in jobs {
+        if let Op::Draft {
+            person_key,
+            year,
+            json,
+            ..
+        } = &job.op
+        {
+            draft_allowed(w, &job.stamp, person_key, *year, json).await?;
+        }
+    }
     let rows = jobs
         .iter()
         .filter_map(|job| match &job.op {

@@ -91,6 +91,13 @@ pub fn read_roster(file: &str, bytes: &[u8]) -> Result<Vec<(usize, RosterEntry)>
             .map_or(0, |p| p.line() as usize)
             .max(last_line + 1);
         last_line = line;
+        // Every cell is text first: no longer than a field may be, no control characters. The
+        // message names the problem, never the value (a cell may be a resident ID).
+        for (column, cell) in headers.iter().zip(record.iter()) {
+            if let Some(problem) = probity_model::text::text_problem(cell) {
+                return Err(rejected(file, line, column, problem.to_string()));
+            }
+        }
         let entry: RosterEntry =
             record.deserialize(Some(&headers)).map_err(|e| {
                 match failing_field(&headers, &record) {
@@ -221,6 +228,32 @@ fn enum_name<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     }
 }
 
+/// A roster import that would take off more than this share (per cent) of a unit's subjects on
+/// the roster is refused unless the removals are confirmed ([`Removals::Allowed`]).
+pub const REMOVAL_SHARE_PERCENT: usize = 20;
+
+/// Whether a roster import may take many subjects off at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Removals {
+    /// Refuse a file that would take more than [`REMOVAL_SHARE_PERCENT`] per cent of a unit's
+    /// subjects off the roster ([`StoreError::TooManyRemovals`]).
+    #[default]
+    Guarded,
+    /// Take off whoever the file leaves out (confirmed by the person importing).
+    Allowed,
+}
+
+/// How many of a unit's subjects a roster file would take off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRemovals {
+    /// The unit.
+    pub unit: String,
+    /// Subjects the file would take off.
+    pub removed: usize,
+    /// Subjects of the unit on the roster before the file.
+    pub of: usize,
+}
+
 /// Columns of `subjects` compared to tell a change, by name and position in the row.
 const SUBJECT_FIELDS: [(&str, usize); 8] = [
     ("name", 2),
@@ -236,26 +269,51 @@ const SUBJECT_FIELDS: [(&str, usize); 8] = [
 impl Store {
     /// `probity roster import`: the file is the whole roster. New people are added, changed ones
     /// updated, people missing from it taken off (kept, with `on_roster = 0`); each change is a
-    /// line of the roster's history.
+    /// line of the roster's history. A file that would take off more than
+    /// [`REMOVAL_SHARE_PERCENT`] per cent of a unit's subjects is refused
+    /// ([`StoreError::TooManyRemovals`]); [`Store::import_roster_with`] can allow it.
     pub async fn import_roster(
         &self,
         stamp: &Stamp,
         file: &str,
         bytes: &[u8],
     ) -> Result<Imported, StoreError> {
-        self.import_roster_in(&crate::UnitScope::Department, stamp, file, bytes)
-            .await
+        self.import_roster_with(
+            &crate::UnitScope::Department,
+            stamp,
+            file,
+            bytes,
+            Removals::Guarded,
+        )
+        .await
     }
 
     /// [`Store::import_roster`] by an account limited to `scope`: the file is the whole roster
     /// of the units in scope. A line of a unit outside it refuses the file (naming the lines),
-    /// and subjects of other units are left as they are, never taken off.
+    /// and subjects of other units are left as they are, never taken off. Many removals are
+    /// refused ([`Removals::Guarded`]).
     pub async fn import_roster_in(
         &self,
         scope: &crate::UnitScope,
         stamp: &Stamp,
         file: &str,
         bytes: &[u8],
+    ) -> Result<Imported, StoreError> {
+        self.import_roster_with(scope, stamp, file, bytes, Removals::Guarded)
+            .await
+    }
+
+    /// [`Store::import_roster_in`], saying whether many removals are confirmed. The file is
+    /// compared with the roster as stored, not with the files imported before: a file that
+    /// changes nothing is `already` (and writes nothing), and importing an earlier file again
+    /// puts the roster back as that file has it.
+    pub async fn import_roster_with(
+        &self,
+        scope: &crate::UnitScope,
+        stamp: &Stamp,
+        file: &str,
+        bytes: &[u8],
+        removals: Removals,
     ) -> Result<Imported, StoreError> {
         let entries = read_roster(file, bytes)?;
         let outside: Vec<usize> = entries
@@ -272,35 +330,7 @@ impl Store {
         let file_sha256 = sha256_hex(bytes);
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
-        let known = fetch(
-            w.conn(),
-            &keys,
-            &ROSTER_BATCHES,
-            "file_sha256 = $1",
-            &[file_sha256.as_str().into()],
-        )
-        .await?;
-        if !known.is_empty() {
-            w.rollback().await?;
-            return Ok(Imported {
-                already: true,
-                unchanged: entries.len(),
-                ..Imported::default()
-            });
-        }
         let batch = w.next_id(&ROSTER_BATCHES).await?;
-        w.insert(
-            &ROSTER_BATCHES,
-            "roster.import",
-            vec![
-                Value::Int(batch),
-                file_name_of(file).into(),
-                file_sha256.as_str().into(),
-                Value::Int(entries.len() as i64),
-                stamp.at.as_str().into(),
-            ],
-        )
-        .await?;
         let units: BTreeSet<String> = fetch(w.conn(), &keys, &UNITS, "1 = 1", &[])
             .await?
             .into_iter()
@@ -318,13 +348,8 @@ impl Store {
         let mut listed = BTreeSet::new();
         for (_, entry) in &entries {
             let person_key = keys.blind_index(RESIDENT_ID, &entry.id.to_string());
-            if !units.contains(&entry.unit) && new_units.insert(entry.unit.clone()) {
-                w.insert(
-                    &UNITS,
-                    "unit.create",
-                    vec![entry.unit.as_str().into(), Value::Int(batch)],
-                )
-                .await?;
+            if !units.contains(&entry.unit) {
+                new_units.insert(entry.unit.clone());
             }
             let row = roster_row(&person_key, entry, true, batch)?;
             let (change, fields) = match current.get(&person_key) {
@@ -362,6 +387,35 @@ impl Store {
             ]);
             listed.insert(person_key);
         }
+        // Subjects on the roster per unit in scope, and how many the file takes off.
+        let mut per_unit: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for (person_key, old) in &current {
+            let in_scope = old[3].as_text().is_some_and(|u| scope.covers(u));
+            if old[10] != Value::Int(1) || !in_scope {
+                continue;
+            }
+            let unit = per_unit.entry(old[3].as_text().unwrap_or("")).or_default();
+            unit.1 += 1;
+            if !listed.contains(person_key) {
+                unit.0 += 1;
+            }
+        }
+        let over: Vec<UnitRemovals> = per_unit
+            .iter()
+            .filter(|(_, (removed, of))| removed * 100 > of * REMOVAL_SHARE_PERCENT)
+            .map(|(unit, (removed, of))| UnitRemovals {
+                unit: (*unit).to_owned(),
+                removed: *removed,
+                of: *of,
+            })
+            .collect();
+        if !over.is_empty() && removals == Removals::Guarded {
+            w.rollback().await?;
+            return Err(StoreError::TooManyRemovals {
+                file: file_name_of(file),
+                units: over,
+            });
+        }
         for (person_key, old) in &current {
             let in_scope = old[3].as_text().is_some_and(|u| scope.covers(u));
             if listed.contains(person_key) || old[10] != Value::Int(1) || !in_scope {
@@ -378,6 +432,33 @@ impl Store {
                 "*".into(),
             ]);
             outcome.removed += 1;
+        }
+        if change_rows.is_empty() {
+            // The roster is as the file has it already: nothing to record.
+            w.rollback().await?;
+            outcome.already = true;
+            return Ok(outcome);
+        }
+        // The batch row first: units, subjects and changes refer to it.
+        w.insert(
+            &ROSTER_BATCHES,
+            "roster.import",
+            vec![
+                Value::Int(batch),
+                file_name_of(file).into(),
+                file_sha256.as_str().into(),
+                Value::Int(entries.len() as i64),
+                stamp.at.as_str().into(),
+            ],
+        )
+        .await?;
+        for unit in &new_units {
+            w.insert(
+                &UNITS,
+                "unit.create",
+                vec![unit.as_str().into(), Value::Int(batch)],
+            )
+            .await?;
         }
         w.upsert_all(&SUBJECTS, "subject.update", subject_rows)
             .await?;
@@ -526,7 +607,8 @@ impl Store {
 
     /// `probity registry import`: stores each extract file (already read and checked by the
     /// caller) as one batch: source, file name, hash, row count and the file itself, sealed.
-    /// A file already imported (same source and hash) is skipped.
+    /// A file equal to its source's latest batch (the one runs read) is skipped; an earlier
+    /// file imported again after a newer one becomes the latest again.
     pub async fn import_registry(
         &self,
         stamp: &Stamp,
@@ -536,15 +618,16 @@ impl Store {
         let mut outcome = Imported::default();
         for f in files {
             let file_sha256 = sha256_hex(&f.bytes);
-            let known = sqlx::query(
-                "SELECT COUNT(*) FROM registry_batches WHERE source = $1 AND file_sha256 = $2",
+            let latest: Option<String> = sqlx::query(
+                "SELECT file_sha256 FROM registry_batches WHERE id = \
+                 (SELECT MAX(id) FROM registry_batches WHERE source = $1)",
             )
             .bind(f.source.as_str())
-            .bind(file_sha256.as_str())
-            .fetch_one(w.conn())
-            .await
-            .map(|r| sqlx::Row::try_get::<i64, _>(&r, 0))??;
-            if known > 0 {
+            .fetch_optional(w.conn())
+            .await?
+            .map(|r| sqlx::Row::try_get(&r, 0))
+            .transpose()?;
+            if latest.as_deref() == Some(file_sha256.as_str()) {
                 outcome.unchanged += 1;
                 continue;
             }

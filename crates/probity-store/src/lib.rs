@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod audit;
 mod backup;
+pub mod csv_out;
 pub mod declarant;
 mod error;
 pub mod group;
@@ -38,7 +39,7 @@ mod write;
 pub use accounts::{Role, User};
 pub use audit::{Checkpoint, Unfit, Verified};
 pub use backup::Copied;
-pub use error::StoreError;
+pub use error::{DraftRefusal, StoreError};
 pub use import::{Cycle, Filing, Imported, RegistryFile};
 pub use keys::Keyring;
 pub use progress::{Obligation, Progress, ProgressRow, ReportSummary, Standing};

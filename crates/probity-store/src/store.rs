@@ -48,6 +48,7 @@ impl Backend {
                     include_str!("../migrations/sqlite/0006_cases_per_subject.sql"),
                 ),
                 (7, include_str!("../migrations/sqlite/0007_user_totp.sql")),
+                (8, include_str!("../migrations/sqlite/0008_reimport.sql")),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -66,6 +67,7 @@ impl Backend {
                     include_str!("../migrations/postgres/0006_cases_per_subject.sql"),
                 ),
                 (7, include_str!("../migrations/postgres/0007_user_totp.sql")),
+                (8, include_str!("../migrations/postgres/0008_reimport.sql")),
             ],
         }
     }
@@ -149,6 +151,36 @@ pub(crate) async fn current_keys_in(
 }
 
 /// A SQLite URL that creates the file when missing.
+/// Creates `path` empty with mode 0600 (owner only) if it does not exist; an existing file is
+/// left as it is. SQLite gives a database's `-wal` and `-shm` files the mode of the database, so
+/// a database created through this has all three private.
+pub(crate) fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// The file a SQLite URL names (`sqlite://FILE?…`, `sqlite:FILE`), none for an in-memory one.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
 fn sqlite_url(url: &str) -> String {
     if url.contains("mode=") {
         url.to_owned()
@@ -166,7 +198,13 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend = Backend::of(url)?;
         let url = match backend {
-            Backend::Sqlite => sqlite_url(url),
+            Backend::Sqlite => {
+                // A new database file is created private (0600) before SQLite opens it.
+                if let Some(file) = sqlite_file(url) {
+                    create_private(&file)?;
+                }
+                sqlite_url(url)
+            }
             Backend::Postgres => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)?;

@@ -9,6 +9,7 @@ mod statistics;
 mod workbench;
 
 use common::{Fresh, fixtures, load_small, parse_declarations, stamp};
+use probity_store::import::{Removals, UnitRemovals};
 use probity_store::record::{Value, stored_row};
 use probity_store::schema::{self, TABLES};
 use probity_store::{Checkpoint, StoreError};
@@ -98,9 +99,22 @@ async fn roster_history_case(db: &Fresh) {
     let second = "id,name,unit,position,rank,sector,subject_since,status,flags\n\
                   350111199006074875,陈良生,C局,主席,division,other,2022-02-23,active,promotion\n\
                   350104201811304094,陈翔诚,A局,科员,other,other,2026-01-01,active,\n";
-    let r = db
+    // It takes B局's only subject off: refused unless confirmed.
+    let e = db
         .store
         .import_roster(&s, "r2.csv", second.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::TooManyRemovals { .. }), "{e}");
+    let r = db
+        .store
+        .import_roster_with(
+            &probity_store::UnitScope::Department,
+            &s,
+            "r2.csv",
+            second.as_bytes(),
+            Removals::Allowed,
+        )
         .await
         .unwrap();
     assert_eq!((r.added, r.changed, r.removed), (1, 1, 1));
@@ -129,6 +143,125 @@ async fn roster_history_case(db: &Fresh) {
         .get(0);
     assert_eq!(on_roster, 2);
     drop(conn);
+    verify_ok(db).await;
+}
+
+async fn on_roster(db: &Fresh) -> i64 {
+    let mut conn = db.store.connection().await.unwrap();
+    sqlx::query("SELECT COUNT(*) FROM subjects WHERE on_roster = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+        .get::<i64, _>(0)
+}
+
+on_both!(roster_removals, roster_removals_case);
+async fn roster_removals_case(db: &Fresh) {
+    let s = stamp();
+    let header = "id,name,unit,position,rank,sector,subject_since,status,flags\n";
+    let a = [
+        "110101198001010010,甲一,A局,科员,other,other,2022-01-01,active,",
+        "110101198002020026,甲二,A局,科员,other,other,2022-01-01,active,",
+        "110101198003030031,甲三,A局,科员,other,other,2022-01-01,active,",
+        "110101198004040047,甲四,A局,科员,other,other,2022-01-01,active,",
+        "110101198005050052,甲五,A局,科员,other,other,2022-01-01,active,",
+    ];
+    let b = "110101198006060068,乙一,B局,科员,other,other,2022-01-01,active,";
+    let file = |lines: &[&str]| format!("{header}{}\n", lines.join("\n"));
+    let full = file(&[a[0], a[1], a[2], a[3], a[4], b]);
+    let r = db
+        .store
+        .import_roster(&s, "full.csv", full.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(r.added, 6);
+
+    // A header-only file would empty the roster: refused, naming each unit and its counts.
+    let head = db.store.checkpoint().await.unwrap();
+    let e = db
+        .store
+        .import_roster(&s, "empty.csv", header.as_bytes())
+        .await
+        .unwrap_err();
+    match &e {
+        StoreError::TooManyRemovals { file, units } => {
+            assert_eq!(file, "empty.csv");
+            assert_eq!(
+                units,
+                &vec![
+                    UnitRemovals {
+                        unit: "A局".into(),
+                        removed: 5,
+                        of: 5
+                    },
+                    UnitRemovals {
+                        unit: "B局".into(),
+                        removed: 1,
+                        of: 1
+                    },
+                ]
+            );
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(
+        e.to_string(),
+        "empty.csv: would take 5 of the 5 subjects of unit A局, 1 of the 1 subjects of unit B局 \
+         off the roster; confirm the removals to import it"
+    );
+    assert_eq!(
+        db.store.checkpoint().await.unwrap(),
+        head,
+        "nothing written"
+    );
+    assert_eq!(on_roster(db).await, 6);
+
+    // One of A局's five (20 %) is not more than the share: taken off without confirmation.
+    let r = db
+        .store
+        .import_roster(
+            &s,
+            "less.csv",
+            file(&[a[0], a[1], a[2], a[3], b]).as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.removed, r.unchanged), (1, 5));
+    // Confirmed, the header-only file takes everyone off.
+    let r = db
+        .store
+        .import_roster_with(
+            &probity_store::UnitScope::Department,
+            &s,
+            "empty.csv",
+            header.as_bytes(),
+            Removals::Allowed,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.removed, 5);
+    assert_eq!(on_roster(db).await, 0);
+
+    // The first file again is compared with the roster as it is, not with the files seen:
+    // everyone returns.
+    let r = db
+        .store
+        .import_roster(&s, "full.csv", full.as_bytes())
+        .await
+        .unwrap();
+    assert!(!r.already);
+    assert_eq!((r.added, r.changed, r.removed), (0, 6, 0));
+    assert_eq!(on_roster(db).await, 6);
+    // And once more, it changes nothing, not even an event.
+    let head = db.store.checkpoint().await.unwrap();
+    let r = db
+        .store
+        .import_roster(&s, "full.csv", full.as_bytes())
+        .await
+        .unwrap();
+    assert!(r.already);
+    assert_eq!(r.unchanged, 6);
+    assert_eq!(db.store.checkpoint().await.unwrap(), head);
     verify_ok(db).await;
 }
 
@@ -1330,20 +1463,17 @@ async fn group_commit_case(db: &Fresh) {
     clash.declaration_id = "G7".into();
     clash.filed_on = probity_model::Date::parse("2026-01-30").unwrap();
     submit(clash, "web:clash".into());
-    // Drafts saved meanwhile.
+    // Drafts saved meanwhile, each of another year (one the subject can owe, 2022 to 2026)
+    // and kind.
+    let slot = |i: i32| (2022 + i / 2, ["annual", "initial"][(i % 2) as usize]);
     let drafts: Vec<_> = (0..10)
         .map(|i| {
             let store = std::sync::Arc::clone(&store);
             let person = person.clone();
+            let (year, kind) = slot(i);
             tokio::spawn(async move {
                 store
-                    .save_draft(
-                        &stamp(),
-                        &person,
-                        2030 + i,
-                        "annual",
-                        &format!("{{\"n\": {i}}}"),
-                    )
+                    .save_draft(&stamp(), &person, year, kind, &format!("{{\"n\": {i}}}"))
                     .await
             })
         })
@@ -1356,7 +1486,7 @@ async fn group_commit_case(db: &Fresh) {
             let person = person.clone();
             tokio::spawn(async move {
                 store
-                    .save_draft(&stamp(), &person, 2030, "annual", json)
+                    .save_draft(&stamp(), &person, 2022, "annual", json)
                     .await
             })
         })
@@ -1381,7 +1511,8 @@ async fn group_commit_case(db: &Fresh) {
         d.await.unwrap().unwrap();
     }
     for i in 1..10 {
-        let draft = store.draft(&person, 2030 + i, "annual").await.unwrap();
+        let (year, kind) = slot(i);
+        let draft = store.draft(&person, year, kind).await.unwrap();
         assert_eq!(draft, Some(format!("{{\"n\": {i}}}")));
     }
     assert_eq!(
@@ -1390,7 +1521,7 @@ async fn group_commit_case(db: &Fresh) {
     );
     // Written together: fewer commits than writes.
     let (batches, writes) = store.group_commits();
-    let first = store.draft(&person, 2030, "annual").await.unwrap().unwrap();
+    let first = store.draft(&person, 2022, "annual").await.unwrap().unwrap();
     assert!(
         ["{\"n\": 0}", "{\"again\": 0}"].contains(&first.as_str()),
         "{first}"
@@ -1414,7 +1545,7 @@ async fn group_commit_case(db: &Fresh) {
     // A batch that cannot be written is answered as such, never as stored.
     assert!(matches!(
         store
-            .save_draft(&stamp(), &person, 2040, "annual", "{}")
+            .save_draft(&stamp(), &person, 2023, "annual", "{}")
             .await,
         Err(StoreError::NotCommitted(_))
     ));
@@ -1510,5 +1641,172 @@ async fn accounts_case(db: &Fresh) {
         .unwrap()
         .unwrap();
     assert!(!session.must_change_password);
+    verify_ok(db).await;
+}
+
+/// A new SQLite database is private, and so are its WAL and shared-memory files (SQLite gives
+/// them the database's mode), and a backup.
+#[cfg(unix)]
+#[tokio::test]
+async fn database_wal_shm_and_backup_files_are_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = probity_store::Keyring::create(&dir.path().join("keys")).unwrap();
+    let db = dir.path().join("p.db");
+    let store = probity_store::Store::open(&format!("sqlite://{}", db.display()), keys)
+        .await
+        .unwrap();
+    let roster = std::fs::read(fixtures().join("roster.csv")).unwrap();
+    store
+        .import_roster(&stamp(), "roster.csv", &roster)
+        .await
+        .unwrap();
+    let backup = dir.path().join("backup.db");
+    store.backup(&backup).await.unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for f in ["p.db", "p.db-wal", "p.db-shm", "backup.db", "keys"] {
+        assert_eq!(mode(&dir.path().join(f)), 0o600, "{f}");
+    }
+    store.close().await;
+}
+
+on_both!(drafts_only_for_years_due, drafts_only_for_years_due_case);
+async fn drafts_only_for_years_due_case(db: &Fresh) {
+    load_small(&db.store).await;
+    // Subject since 2022-02-23; the stamp is of 2026.
+    let person = db
+        .store
+        .keys()
+        .blind_index("resident_id", "350111199006074875");
+    let save = |year: i32, json: String| {
+        let store = &db.store;
+        let person = person.clone();
+        async move {
+            store
+                .save_draft(&stamp(), &person, year, "annual", &json)
+                .await
+        }
+    };
+    for year in [2022, 2026] {
+        save(year, "{}".into()).await.unwrap();
+    }
+    for year in [2021, 2027, i32::MAX, i32::MIN] {
+        match save(year, "{}".into()).await {
+            Err(StoreError::DraftRefused(why)) => assert_eq!(
+                why,
+                probity_store::DraftRefusal::NotDue {
+                    year,
+                    from: 2022,
+                    to: 2026
+                }
+            ),
+            other => panic!("{year}: {other:?}"),
+        }
+    }
+    let big = format!(
+        "\"{}\"",
+        "x".repeat(probity_store::accounts::DRAFT_MAX_BYTES)
+    );
+    assert!(matches!(
+        save(2025, big).await,
+        Err(StoreError::DraftRefused(_))
+    ));
+    // Someone not on the roster keeps none.
+    let stranger = db
+        .store
+        .keys()
+        .blind_index("resident_id", "11010519491231002X");
+    assert!(matches!(
+        db.store
+            .save_draft(&stamp(), &stranger, 2025, "annual", "{}")
+            .await,
+        Err(StoreError::DraftRefused(_))
+    ));
+    assert_eq!(db.store.drafts_of(&person).await.unwrap().len(), 2);
+    verify_ok(db).await;
+}
+
+on_both!(roster_text_limits, roster_text_limits_case);
+async fn roster_text_limits_case(db: &Fresh) {
+    let s = stamp();
+    let head = "id,name,unit,position,rank,sector,subject_since,status,flags\n\
+                350111199006074875,陈良生,A局,副主席,vice_division,other,2022-02-23,active,\n";
+    let nul = format!(
+        "{head}350212197810284446,谢琴\0梅,B局,副厅长,vice_department,party_state,2022-12-16,active,\n"
+    );
+    let e = db
+        .store
+        .import_roster(&s, "roster.csv", nul.as_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "roster.csv:3: name: holds the control character U+0000"
+    );
+    let long = format!(
+        "{head}350212197810284446,谢琴梅,B局,{},vice_department,party_state,2022-12-16,active,\n",
+        "长".repeat(2000)
+    );
+    let e = db
+        .store
+        .import_roster(&s, "roster.csv", long.as_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "roster.csv:3: position: 6000 bytes where a field holds at most 4096"
+    );
+    assert_eq!(db.store.count(&schema::SUBJECTS).await.unwrap(), 0);
+}
+
+async fn latest_stocks(db: &Fresh) -> String {
+    let mut conn = db.store.connection().await.unwrap();
+    sqlx::query(
+        "SELECT file_sha256 FROM registry_batches WHERE id = \
+         (SELECT MAX(id) FROM registry_batches WHERE source = 'stocks')",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+    .get::<String, _>(0)
+}
+
+on_both!(registry_reimport, registry_reimport_case);
+async fn registry_reimport_case(db: &Fresh) {
+    load_small(&db.store).await;
+    let s = stamp();
+    let stocks = |bytes: Vec<u8>| probity_store::RegistryFile {
+        source: "stocks".into(),
+        file_name: "stocks.csv".into(),
+        rows: 1,
+        bytes,
+    };
+    let first = std::fs::read(fixtures().join("registries/stocks.csv")).unwrap();
+    let mut newer = first.clone();
+    newer.extend(b"ST-new,350111199006074875,x,A1,600519,y,1,1,2026-01-31\r\n");
+    let hash = |b: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b));
+    // The same file as the latest: nothing written.
+    let head = db.store.checkpoint().await.unwrap();
+    let r = db
+        .store
+        .import_registry(&s, &[stocks(first.clone())])
+        .await
+        .unwrap();
+    assert!(r.already);
+    assert_eq!(db.store.checkpoint().await.unwrap(), head);
+    // A newer file, then the first again: the first is the latest again, not skipped as seen.
+    let r = db
+        .store
+        .import_registry(&s, &[stocks(newer)])
+        .await
+        .unwrap();
+    assert_eq!(r.added, 1);
+    let r = db
+        .store
+        .import_registry(&s, &[stocks(first.clone())])
+        .await
+        .unwrap();
+    assert_eq!(r.added, 1, "imported again after a newer one");
+    assert_eq!(latest_stocks(db).await, hash(&first));
     verify_ok(db).await;
 }

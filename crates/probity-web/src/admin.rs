@@ -69,7 +69,7 @@ pub(crate) async fn create_accounts(
     if unit.is_some_and(|u| !scope.covers(u)) {
         return Err(WebError::Forbidden(ctx.t));
     }
-    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut csv = probity_store::csv_out::Writer::from_writer(Vec::new());
     csv.write_record(["username", "name", "unit", "initial_password"])
         .map_err(|e| WebError::internal(ctx.t, e))?;
     // Hashed on every core, written a chunk a transaction (see `accounts`).
@@ -373,12 +373,14 @@ pub(crate) struct AdminQuery {
     closed: Option<String>,
 }
 
-/// The files of a multipart form, by name (the kernel has checked its CSRF token).
+/// The fields of a multipart form (the kernel has checked its CSRF token): the files, by name,
+/// and the names of the checkboxes ticked.
 async fn read_multipart(
     ctx: &Ctx,
     mut form: Multipart,
-) -> Result<Vec<(String, Vec<u8>)>, WebError> {
+) -> Result<(Vec<(String, Vec<u8>)>, Vec<String>), WebError> {
     let mut files = Vec::new();
+    let mut ticked = Vec::new();
     while let Some(field) = form
         .next_field()
         .await
@@ -392,6 +394,8 @@ async fn read_multipart(
             .map_err(|e| WebError::BadRequest(ctx.t, e.to_string()))?;
         if name == "csrf" {
             continue;
+        } else if file_name.is_none() && !bytes.is_empty() {
+            ticked.push(name);
         } else if let Some(file_name) = file_name {
             // Only the last part of the name: a browser may send a path.
             let base = file_name
@@ -404,12 +408,12 @@ async fn read_multipart(
             }
         }
     }
-    Ok(files)
+    Ok((files, ticked))
 }
 
 fn imported_message(t: Tr, r: &Imported) -> String {
     if r.already {
-        return t.get("nothing-changed");
+        return t.get("roster-unchanged");
     }
     t.with(
         "roster-imported",
@@ -427,17 +431,51 @@ pub(crate) async fn upload_roster(
     Staff { ctx, scope, .. }: Staff<Administrators>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    let files = read_multipart(&ctx, form).await?;
+    let (files, ticked) = read_multipart(&ctx, form).await?;
     let Some((name, bytes)) = files.into_iter().next() else {
         return Ok(page(&app, &ctx, Some(ctx.t.get("roster-file")), None).await);
+    };
+    let removals = if ticked.iter().any(|n| n == "allow_removals") {
+        probity_store::import::Removals::Allowed
+    } else {
+        probity_store::import::Removals::Guarded
     };
     Ok(
         match app
             .store
-            .import_roster_in(&scope, &ctx.stamp(), &name, &bytes)
+            .import_roster_with(&scope, &ctx.stamp(), &name, &bytes, removals)
             .await
         {
             Ok(r) => page(&app, &ctx, None, Some(imported_message(ctx.t, &r))).await,
+            Err(probity_store::StoreError::TooManyRemovals { file, units }) => {
+                let sep = ctx.t.lang.list_separator();
+                let units = units
+                    .iter()
+                    .map(|u| {
+                        ctx.t.with_text(
+                            "roster-removals-unit",
+                            &[
+                                ("unit", u.unit.clone()),
+                                ("removed", u.removed.to_string()),
+                                ("of", u.of.to_string()),
+                            ],
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(sep);
+                let message = ctx.t.with_text(
+                    "roster-removals",
+                    &[
+                        ("file", file),
+                        ("units", units),
+                        (
+                            "share",
+                            probity_store::import::REMOVAL_SHARE_PERCENT.to_string(),
+                        ),
+                    ],
+                );
+                page(&app, &ctx, Some(message), None).await
+            }
             Err(e @ probity_store::StoreError::Rejected { .. }) => {
                 page(&app, &ctx, Some(e.to_string()), None).await
             }
@@ -505,7 +543,7 @@ pub(crate) async fn upload_registry(
     DepartmentStaff { ctx, .. }: DepartmentStaff<Administrators>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    let files = read_multipart(&ctx, form).await?;
+    let (files, _) = read_multipart(&ctx, form).await?;
     if let Some((name, _)) = files
         .iter()
         .find(|(n, _)| !crate::uploads::is_registry_file_name(n))

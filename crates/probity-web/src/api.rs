@@ -187,6 +187,18 @@ pub(crate) async fn submit_report(
     body: String,
 ) -> Response {
     let run = async {
+        if let Some(d) = probity_model::json::duplicate_key(&body) {
+            let issue = probity_model::issue::Issue::new(
+                d.path.as_str(),
+                probity_model::issue::IssueCode::DuplicateKey,
+                vec![("key", d.key.as_str().into())],
+                format!("the key {:?} appears twice in this object", d.key),
+            );
+            return Ok(issues(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![FieldIssue::of(ctx.t, &issue)],
+            ));
+        }
         let value: serde_json::Value = match serde_json::from_str(&body) {
             Ok(v) => v,
             Err(e) => {
@@ -342,7 +354,7 @@ pub(crate) async fn put_draft(
         app.store
             .save_draft(&ctx.stamp(), &person, year, &kind, &body)
             .await
-            .map_err(|e| crate::WebError::internal(ctx.t, e))?;
+            .map_err(|e| crate::filing::draft_error(ctx.t, e))?;
         Ok::<_, crate::WebError>(StatusCode::NO_CONTENT.into_response())
     };
     match run.await {

@@ -3,7 +3,9 @@
 //! - Passwords: argon2id (PHC strings), hashed and verified on a blocking thread; an unknown
 //!   username is verified against a dummy hash so its answer takes as long as a real one.
 //! - Sessions: a random token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` behind TLS); the
-//!   database keeps only its SHA-256.
+//!   database keeps only its SHA-256. Behind TLS every cookie's name carries the `__Host-` prefix
+//!   ([`cookie_name`]), so that no other host (a sibling subdomain) can set or shadow it; over
+//!   plain HTTP (local use, tests) the names stay plain, as browsers refuse the prefix there.
 //! - CSRF: every form carries the session's token (synchronizer token), checked on every POST,
 //!   together with `Sec-Fetch-Site`/`Origin` when the browser sends them. The sign-in form, which
 //!   has no session yet, uses a double-submit cookie.
@@ -78,8 +80,19 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
 }
 
-/// A cookie's value from the request.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The name a cookie goes by: `__Host-` and `name` when served over TLS (`secure`), else `name`.
+pub fn cookie_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A cookie's value from the request, by the name it goes by ([`cookie_name`]): behind TLS only
+/// the `__Host-` cookie counts, never a plain one of the same name.
+pub fn cookie(headers: &HeaderMap, name: &str, secure: bool) -> Option<String> {
+    let name = cookie_name(name, secure);
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -90,7 +103,8 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// A `Set-Cookie` value.
+/// A `Set-Cookie` value, under the name the cookie goes by ([`cookie_name`]); `Path=/` and no
+/// `Domain`, as the `__Host-` prefix requires.
 pub fn set_cookie(
     name: &str,
     value: &str,
@@ -98,6 +112,7 @@ pub fn set_cookie(
     secure: bool,
     http_only: bool,
 ) -> String {
+    let name = cookie_name(name, secure);
     let mut c = format!("{name}={value}; Path=/; Max-Age={max_age_s}; SameSite=Lax");
     if http_only {
         c.push_str("; HttpOnly");

@@ -1072,7 +1072,7 @@ pub(crate) async fn start_correction(
         app.store
             .save_draft(&ctx.stamp(), &person, year, &slot, &report.to_string())
             .await
-            .map_err(|e| WebError::internal(ctx.t, e))?;
+            .map_err(|e| draft_error(ctx.t, e))?;
     }
     Ok(Redirect::to(&format!("/file?correct={}", url_part(&form.id))).into_response())
 }
@@ -1180,7 +1180,7 @@ pub(crate) async fn start_from_last(
     app.store
         .save_draft(&ctx.stamp(), &person, *year, kind, &report.to_string())
         .await
-        .map_err(|e| WebError::internal(ctx.t, e))?;
+        .map_err(|e| draft_error(ctx.t, e))?;
     Ok(Redirect::to(&target.action()).into_response())
 }
 
@@ -1353,7 +1353,7 @@ pub(crate) async fn file_post(
     app.store
         .save_draft(&ctx.stamp(), &person, year, &slot, &text)
         .await
-        .map_err(|e| WebError::internal(ctx.t, e))?;
+        .map_err(|e| draft_error(ctx.t, e))?;
     if action != "review" && action != "submit" {
         return Ok(render(
             &ctx,
@@ -1497,6 +1497,31 @@ pub(crate) async fn file_post(
                 extras,
             ))
         }
+    }
+}
+
+/// A draft's refusal as the reader's words (400), any other failure as internal.
+pub(crate) fn draft_error(t: Tr, e: probity_store::StoreError) -> WebError {
+    use probity_store::DraftRefusal;
+    match e {
+        probity_store::StoreError::DraftRefused(why) => WebError::BadRequest(
+            t,
+            match why {
+                DraftRefusal::TooLarge { limit_kib } => {
+                    t.with("draft-too-large", &[("limit", limit_kib as i64)])
+                }
+                DraftRefusal::NotDue { year, from, to } => t.with_text(
+                    "draft-not-due",
+                    &[
+                        ("year", year.to_string()),
+                        ("from", from.to_string()),
+                        ("to", to.to_string()),
+                    ],
+                ),
+                DraftRefusal::NotSubject => t.get("draft-not-subject"),
+            },
+        ),
+        e => WebError::internal(t, e),
     }
 }
 

@@ -78,7 +78,8 @@ pub async fn resolve(
         let path = request.uri().path();
         let signing_in = path == "/login" || path == "/login/code";
         let expected = match path {
-            "/login" => auth::cookie(request.headers(), LOGIN_COOKIE).unwrap_or_default(),
+            "/login" => auth::cookie(request.headers(), LOGIN_COOKIE, app.secure_cookies)
+                .unwrap_or_default(),
             "/login/code" => {
                 crate::second_factor::pending_csrf(&app, request.headers()).unwrap_or_default()
             }

@@ -274,7 +274,7 @@ pub(crate) async fn issue(
         }
         .into_response());
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| WebError::internal(ctx.t, e);
     w.write_record([
         "unit",

@@ -161,7 +161,7 @@ fn page_of(app: &App, t: Tr, token: &str, error: Option<String>) -> Option<CodeP
 
 /// The CSRF token of the sign-in waiting for its code (the cookie's), for the request kernel.
 pub(crate) fn pending_csrf(app: &App, headers: &HeaderMap) -> Option<String> {
-    let token = auth::cookie(headers, PENDING_COOKIE)?;
+    let token = auth::cookie(headers, PENDING_COOKIE, app.secure_cookies)?;
     let pending = app.pending.0.lock().ok()?;
     pending
         .get(&token)
@@ -174,7 +174,7 @@ pub(crate) async fn code_page(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
-    let token = auth::cookie(&headers, PENDING_COOKIE).unwrap_or_default();
+    let token = auth::cookie(&headers, PENDING_COOKIE, app.secure_cookies).unwrap_or_default();
     Ok(match page_of(&app, ctx.t, &token, None) {
         Some(page) => page.into_response(),
         None => Redirect::to("/login").into_response(),
@@ -193,7 +193,7 @@ pub(crate) async fn code_post(
 ) -> Result<Response, WebError> {
     let ctx = Ctx::of(&app, &headers).await?;
     let t = ctx.t;
-    let token = auth::cookie(&headers, PENDING_COOKIE).unwrap_or_default();
+    let token = auth::cookie(&headers, PENDING_COOKIE, app.secure_cookies).unwrap_or_default();
     let at = now();
     // Checked and taken out (when right, or after too many wrong codes) under the lock.
     let outcome = {

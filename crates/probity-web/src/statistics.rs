@@ -382,7 +382,7 @@ pub(crate) async fn statistics_csv(
     let t = ctx.t;
     let (_, loaded) = load(&app, &ctx, &scope, q.cycle).await?;
     let (stats, _) = loaded.ok_or(WebError::NotFound(t))?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());
     for record in stats.csv_records() {
         w.write_record(&record)
             .map_err(|e| WebError::internal(t, e))?;

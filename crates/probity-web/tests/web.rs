@@ -35,6 +35,7 @@ mod accounts;
 mod browser;
 mod cycles;
 mod db;
+mod files;
 mod lifecycle;
 mod me;
 mod rights;

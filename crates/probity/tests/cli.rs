@@ -1636,3 +1636,113 @@ fn operators_reset_and_unlock_an_account() {
     );
     ok(probity_db(d, &["audit", "verify"]));
 }
+/// The mode bits of a file (owner, group, others).
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn database_key_backup_and_password_files_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(probity_db(d, &["init"]));
+    ok(probity_db(
+        d,
+        &[
+            "roster",
+            "import",
+            small_dir().join("roster.csv").to_str().unwrap(),
+        ],
+    ));
+    let backup = d.join("backup.db");
+    ok(probity_db(d, &["backup", backup.to_str().unwrap()]));
+    let passwords = d.join("passwords.csv");
+    ok(probity_db(
+        d,
+        &["user", "accounts", "--out", passwords.to_str().unwrap()],
+    ));
+    for f in ["probity.db", "probity.keys", "backup.db", "passwords.csv"] {
+        assert_eq!(mode_of(&d.join(f)), 0o600, "{f}");
+    }
+}
+
+#[test]
+fn a_roster_that_empties_units_needs_allow_removals_and_the_old_file_restores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let roster = small_dir().join("roster.csv");
+    let text = std::fs::read_to_string(&roster).unwrap();
+    let header_only = d.join("empty.csv");
+    std::fs::write(&header_only, format!("{}\n", text.lines().next().unwrap())).unwrap();
+    ok(probity_db(d, &["init"]));
+    assert!(
+        ok(probity_db(
+            d,
+            &["roster", "import", roster.to_str().unwrap()]
+        ))
+        .contains("5 subjects added")
+    );
+    // A header-only file: refused, naming the units and counts.
+    let o = probity_db(d, &["roster", "import", header_only.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("probity: empty.csv: would take 1 of the 1 subjects of unit ")
+            && err.contains(", 1 of the 1 subjects of unit 厦门市公安局, ")
+            && err.contains("confirm the removals"),
+        "{err}"
+    );
+    let taken_off = ok(probity_db(
+        d,
+        &[
+            "roster",
+            "import",
+            "--allow-removals",
+            header_only.to_str().unwrap(),
+        ],
+    ));
+    assert!(taken_off.contains("5 removed"), "{taken_off}");
+    // The first file again restores everyone (compared with the roster, not with the hash).
+    let back = ok(probity_db(
+        d,
+        &["roster", "import", roster.to_str().unwrap()],
+    ));
+    assert!(back.contains("5 changed, 0 removed"), "{back}");
+    let again = ok(probity_db(
+        d,
+        &["roster", "import", roster.to_str().unwrap()],
+    ));
+    assert!(again.contains("nothing changed"), "{again}");
+    ok(probity_db(d, &["audit", "verify"]));
+}
+
+#[test]
+fn repeated_keys_long_texts_and_control_characters_are_refused_by_line_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd.jsonl");
+    let lines = example_lines();
+    // Line 1: the declarant's salary twice (the last would win unseen).
+    let twice = lines[0].replacen("{\"format\"", "{\"salary\": {}, \"format\"", 1);
+    assert_ne!(twice, lines[0]);
+    // Line 2: a NUL in a stock's name; line 3: a name of 5000 bytes.
+    let mut nul: Value = serde_json::from_str(&lines[1]).unwrap();
+    nul["stocks"][0]["name"] = "茅\u{0}台".into();
+    let mut long: Value = serde_json::from_str(&lines[2]).unwrap();
+    long["stocks"][0]["name"] = "x".repeat(5000).into();
+    std::fs::write(&file, format!("{twice}\n{nul}\n{long}\n{}\n", lines[3])).unwrap();
+    let o = probity(&["declaration", "validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let f = file.display();
+    for expected in [
+        format!("{f}:1: $: the key \"salary\" appears twice in this object"),
+        format!("{f}:2: $.stocks[0].name: holds the control character U+0000"),
+        format!("{f}:3: $.stocks[0].name: 5000 bytes where a field holds at most 4096"),
+    ] {
+        assert!(out.contains(&expected), "{expected}\n{out}");
+    }
+    assert_eq!(out.lines().count(), 3, "{out}");
+}

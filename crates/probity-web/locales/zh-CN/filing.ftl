@@ -1,5 +1,8 @@
 # The filing form: issues by code (probity_model::issue::IssueCode), units, places.
 issue-not-json = 不是有效的 JSON：{ $detail }
+issue-duplicate-key = 此处键“{ $key }”出现了两次，请只保留一个。
+issue-text-too-long = 此处文字长 { $length } 字节，单个字段不得超过 { $limit } 字节。
+issue-control-character = 此处文字含不可见的控制字符（{ $character }），请重新输入。
 issue-not-an-object = 报告须为 JSON 对象。
 issue-missing-field = 此项必填。
 issue-unknown-field = 报告表中没有此项。

@@ -39,7 +39,7 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
     let file = options
         .open(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let mut csv = probity_store::csv_out::Writer::from_writer(std::io::BufWriter::new(file));
     csv.write_record(["username", "name", "unit", "initial_password"])?;
     let started = Instant::now();
     let created = db::runtime()?.block_on(async {

@@ -160,7 +160,7 @@ pub enum FindingsWriter<'w> {
     /// One JSON object a line.
     Jsonl(&'w mut dyn Write),
     /// CSV, the header written once.
-    Csv(Box<csv::Writer<&'w mut dyn Write>>),
+    Csv(Box<probity_store::csv_out::Writer<&'w mut dyn Write>>),
 }
 
 impl<'w> FindingsWriter<'w> {
@@ -169,7 +169,7 @@ impl<'w> FindingsWriter<'w> {
         Ok(match format {
             FindingsFormat::Jsonl => FindingsWriter::Jsonl(w),
             FindingsFormat::Csv => {
-                let mut csv = csv::Writer::from_writer(w);
+                let mut csv = probity_store::csv_out::Writer::from_writer(w);
                 csv.write_record([
                     "declaration_id",
                     "declarant_id",

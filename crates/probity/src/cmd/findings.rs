@@ -62,7 +62,7 @@ pub fn write(w: &mut dyn Write, found: &[FindingInForce], format: FindingsFormat
             }
         }
         FindingsFormat::Csv => {
-            let mut csv = csv::Writer::from_writer(w);
+            let mut csv = probity_store::csv_out::Writer::from_writer(w);
             csv.write_record([
                 "declaration_id",
                 "declarant_id",

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use probity_model::{Date, Profile};
+use probity_store::import::Removals;
 use probity_store::{Imported, RegistryFile};
 use serde_json::json;
 
@@ -18,6 +19,10 @@ use crate::output::{Output, SummaryFormat};
 pub struct RosterArgs {
     /// The roster (`roster.csv`, FORMATS.md): the whole list of reporting subjects.
     file: PathBuf,
+    /// Take off everyone the file leaves out, even more than 20 % of a unit's subjects (without
+    /// it, such a file is refused, naming the units).
+    #[arg(long)]
+    allow_removals: bool,
     /// How the summary is printed.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
@@ -100,10 +105,32 @@ pub fn roster(args: RosterArgs, database: &Database, quiet: bool) -> Result<Exit
     let name = args.file.display().to_string();
     let r = db::runtime()?.block_on(async {
         let store = db::open(database).await?;
-        let r = store.import_roster(&db::stamp(), &name, &bytes).await?;
+        let removals = if args.allow_removals {
+            Removals::Allowed
+        } else {
+            Removals::Guarded
+        };
+        let r = store
+            .import_roster_with(
+                &probity_store::UnitScope::Department,
+                &db::stamp(),
+                &name,
+                &bytes,
+                removals,
+            )
+            .await;
         store.close().await;
-        anyhow::Ok(r)
+        anyhow::Ok(r?)
     })?;
+    if r.already {
+        // Compared with the roster as stored, not with the files imported before.
+        out.say(format!(
+            "{name}: the roster is as the file has it; nothing changed"
+        ));
+        out.summary(&json!({"file": name, "already_imported": true, "added": 0,
+            "changed": 0, "removed": 0, "unchanged": r.unchanged}));
+        return Ok(ExitCode::SUCCESS);
+    }
     report(&out, "subjects", &name, &r);
     Ok(ExitCode::SUCCESS)
 }

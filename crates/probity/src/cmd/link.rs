@@ -77,7 +77,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let right = right.as_ref().unwrap_or(&left);
 
     crate::output::write_file(&args.out, |w| {
-        let mut csv = csv::Writer::from_writer(w);
+        let mut csv = probity_store::csv_out::Writer::from_writer(w);
         csv.write_record(["left_id", "right_id", "score"])?;
         for l in &linkage.links {
             csv.write_record([

@@ -21,7 +21,8 @@ pub struct Args {
     /// before the server exits anyway.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub shutdown_grace: u64,
-    /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
+    /// Served over TLS (directly or behind a proxy): cookies `Secure` and named `__Host-…`,
+    /// and `Strict-Transport-Security` on every answer.
     #[arg(long)]
     secure_cookies: bool,
     /// Require a second factor (a TOTP code, enrolled by QR code at the next sign-in) from

@@ -58,7 +58,7 @@ pub fn run(args: Args, database: &Database, _quiet: bool) -> Result<ExitCode> {
     match args.format {
         StatsFormat::Json => crate::outln!("{}", stats.to_json()),
         StatsFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());
             for record in stats.csv_records() {
                 w.write_record(&record)?;
             }

@@ -93,6 +93,11 @@ pub fn validate_text(path: &Path, text: &str, profiles: &[Profile], keep: bool) 
             if line.trim().is_empty() {
                 continue;
             }
+            if let Some(d) = probity_model::json::duplicate_key(line) {
+                report.declarations += 1;
+                report.problems.push(duplicate_problem(i + 1, &d));
+                continue;
+            }
             match serde_json::from_str::<Value>(line) {
                 Ok(value) => check(&value, &|| line.to_owned(), &|_| i + 1, &mut report),
                 Err(e) => {
@@ -101,6 +106,11 @@ pub fn validate_text(path: &Path, text: &str, profiles: &[Profile], keep: bool) 
                 }
             }
         }
+        return report;
+    }
+    if let Some(d) = probity_model::json::duplicate_key(text) {
+        report.declarations += 1;
+        report.problems.push(duplicate_problem(d.line, &d));
         return report;
     }
     match serde_json::from_str::<Value>(text) {
@@ -124,6 +134,18 @@ pub fn validate_text(path: &Path, text: &str, profiles: &[Profile], keep: bool) 
         }
     }
     report
+}
+
+fn duplicate_problem(line: usize, d: &probity_model::json::DuplicateKey) -> Located {
+    Located {
+        line,
+        issue: Issue::new(
+            d.path.as_str(),
+            IssueCode::DuplicateKey,
+            vec![("key", d.key.as_str().into())],
+            format!("the key {:?} appears twice in this object", d.key),
+        ),
+    }
 }
 
 fn syntax_problem(line: usize, e: &serde_json::Error) -> Located {
