@@ -191,10 +191,42 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
+/// How long PostgreSQL lets a session wait and idle, so that no server can stall the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// A transaction left open with nothing running (its server frozen, cut off or paused) is
+    /// ended by PostgreSQL after this long, releasing the write lock it held.
+    pub idle_in_transaction: std::time::Duration,
+    /// A statement waiting for a lock (every write first locks `audit_head`) gives up after this
+    /// long: an error (nothing stored) rather than a wait without end.
+    pub lock: std::time::Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            idle_in_transaction: std::time::Duration::from_secs(30),
+            lock: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// The key of the PostgreSQL advisory lock under which one server at a time migrates.
+const MIGRATION_LOCK: i64 = 0x0070_726f_6269_7479;
+
 impl Store {
     /// Opens (creating if needed) the database at `url`, runs pending migrations, and checks that
     /// `keys` is the key file the database was written with (binding them on first use).
     pub async fn open(url: &str, keys: Keyring) -> Result<Store, StoreError> {
+        Store::open_with(url, keys, Timeouts::default()).await
+    }
+
+    /// [`Store::open`] with the PostgreSQL timeouts given (SQLite has one writer and ignores them).
+    pub async fn open_with(
+        url: &str,
+        keys: Keyring,
+        timeouts: Timeouts,
+    ) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of(url)?;
         let url = match backend {
@@ -218,6 +250,13 @@ impl Store {
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    } else {
+                        let sql = format!(
+                            "SET idle_in_transaction_session_timeout = {}; SET lock_timeout = {}",
+                            timeouts.idle_in_transaction.as_millis(),
+                            timeouts.lock.as_millis()
+                        );
+                        conn.execute(sqlx::AssertSqlSafe(sql)).await?;
                     }
                     Ok(())
                 })
@@ -266,33 +305,25 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Runs the migrations not yet applied, each in its own transaction.
+    /// Runs the migrations not yet applied, each in its own transaction. On PostgreSQL one server
+    /// at a time, under an advisory lock: servers started together wait for the first, then find
+    /// nothing left to do.
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
-        )
-        .await?;
-        for (version, sql) in self.backend.migrations() {
-            let done = sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get::<i64, _>(0)?;
-            if done > 0 {
-                continue;
-            }
-            let mut tx = conn.begin().await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
-                .bind(*version)
-                .bind("migration")
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
+        if self.backend != Backend::Postgres {
+            return migrate_on(self.backend, &mut conn).await;
         }
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+        let migrated = migrate_on(self.backend, &mut conn).await;
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await;
+        migrated?;
+        unlocked?;
         Ok(())
     }
 
@@ -413,4 +444,33 @@ impl Store {
             .await?
             .try_get(0)?)
     }
+}
+
+/// Runs the migrations not yet applied on `conn`, each in its own transaction.
+async fn migrate_on(backend: Backend, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )
+    .await?;
+    for (version, sql) in backend.migrations() {
+        let done = sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+            .bind(*version)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get::<i64, _>(0)?;
+        if done > 0 {
+            continue;
+        }
+        let mut tx = conn.begin().await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(*version)
+            .bind("migration")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod common;
 mod cycles;
 mod declarant;
+mod servers;
 mod statistics;
 mod workbench;
 

@@ -1,0 +1,101 @@
+//! Several servers on one PostgreSQL database: they start together, and none can stall the
+//! others' writes without end.
+
+use std::time::Duration;
+
+use probity_store::{Keyring, Role, Stamp, Store, Timeouts, User};
+
+use crate::common::{Db, fresh, postgres_admin_url};
+
+fn user(name: &str) -> User {
+    User {
+        username: name.into(),
+        role: Role::Auditor,
+        person_key: None,
+        password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+        disabled: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_started_together_on_a_new_database_all_start() {
+    // A fresh database the way `fresh` makes one, but with no server started on it yet.
+    let Some(db) = fresh(Db::Postgres).await else {
+        return;
+    };
+    let admin = postgres_admin_url();
+    let name = format!("{}_together", db.postgres_name().unwrap());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let url = db.url.replace(db.postgres_name().unwrap(), &name);
+    let key_file = db.dir.path().join("together.keys");
+    Keyring::create(&key_file).unwrap();
+    let opened = futures_util::future::join_all((0..3).map(|_| {
+        let (url, keys) = (url.clone(), Keyring::load(&key_file).unwrap());
+        async move { Store::open(&url, keys).await }
+    }))
+    .await;
+    for store in &opened {
+        assert!(store.is_ok(), "{:?}", store.as_ref().err());
+    }
+    for store in opened.into_iter().flatten() {
+        assert!(store.verify_audit(None).await.unwrap().is_ok());
+        store.close().await;
+    }
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_frozen_in_a_write_does_not_stall_the_others() {
+    let Some(db) = fresh(Db::Postgres).await else {
+        return;
+    };
+    // Another server, with a short idle limit, takes the write lock and then stops answering
+    // (as when it is frozen, paused or cut off) with its transaction open.
+    let frozen = Store::open_with(
+        &db.url,
+        Keyring::load(&db.key_file).unwrap(),
+        Timeouts {
+            idle_in_transaction: Duration::from_secs(1),
+            lock: Duration::from_secs(60),
+        },
+    )
+    .await
+    .unwrap();
+    let mut conn = frozen.connection().await.unwrap();
+    sqlx::raw_sql("BEGIN; UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+
+    // This server's write waits for the lock only until PostgreSQL ends the idle transaction.
+    let s = Stamp::new("2026-03-01T08:00:00Z", "test");
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        db.store.create_user(&s, &user("after")),
+    )
+    .await
+    .expect("the write is not stalled without end")
+    .unwrap();
+    // The frozen server's transaction is gone; the write it held the lock for never happened.
+    assert!(
+        sqlx::raw_sql("COMMIT").execute(&mut *conn).await.is_err(),
+        "the idle transaction was ended"
+    );
+    drop(conn);
+    assert!(db.store.user("after").await.unwrap().is_some());
+    assert!(db.store.verify_audit(None).await.unwrap().is_ok());
+    frozen.close().await;
+    db.drop_db().await;
+}
