@@ -124,7 +124,24 @@ pub fn set_cookie(
 }
 
 /// Whether a state-changing request comes from our own pages, as far as the browser says:
-/// `Sec-Fetch-Site` must be same-origin (or absent), and `Origin`, if sent, must be ours.
+/// `Sec-Fetch-Site` must be same-origin (or absent), and `Origin`, if sent, must be ours — the
+/// public origin when one is configured (behind a proxy that rewrites `Host`), else the `Host`
+/// the request came to.
+pub fn same_origin_as(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let Some(public) = public_origin else {
+        return same_origin(headers);
+    };
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let site_ok = site.is_none_or(|v| v == "same-origin" || v == "none");
+    let origin_ok = match headers.get("origin").and_then(|v| v.to_str().ok()) {
+        Some("null") => site == Some("same-origin"),
+        Some(origin) => origin.trim_end_matches('/') == public.trim_end_matches('/'),
+        None => true,
+    };
+    site_ok && origin_ok
+}
+
+/// [`same_origin_as`] without a configured public origin: `Origin` must name the `Host`.
 pub fn same_origin(headers: &HeaderMap) -> bool {
     let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let site_ok = site.is_none_or(|v| v == "same-origin" || v == "none");

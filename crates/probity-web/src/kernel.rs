@@ -97,7 +97,7 @@ pub async fn resolve(
             let fits = given
                 .as_deref()
                 .is_some_and(|g| !expected.is_empty() && auth::equal_secrets(&expected, g));
-            if !fits || !auth::same_origin(request.headers()) {
+            if !fits || !auth::same_origin_as(request.headers(), app.public_origin.as_deref()) {
                 return Refusal {
                     api,
                     error: WebError::Forbidden(ctx.t),

@@ -61,6 +61,9 @@ pub struct App {
     pub require_totp_for_staff: bool,
     /// Sign-ins waiting for their second factor.
     pub pending: second_factor::PendingSignIns,
+    /// The origin browsers see (`https://probity.example.gov`), when a proxy in front rewrites
+    /// `Host`: state-changing requests must come from it. `None`: from the `Host` asked.
+    pub public_origin: Option<String>,
 }
 
 impl App {
@@ -73,7 +76,14 @@ impl App {
             runs: Default::default(),
             require_totp_for_staff: false,
             pending: Default::default(),
+            public_origin: None,
         }
+    }
+
+    /// The same, behind a proxy: the origin browsers see (see [`App::public_origin`]).
+    pub fn with_public_origin(mut self, origin: Option<String>) -> App {
+        self.public_origin = origin;
+        self
     }
 
     /// The same, requiring (or not) a second factor from staff accounts.

@@ -140,3 +140,47 @@ async fn a_stop_lets_every_request_in_flight_finish_and_answer() {
     assert!(TcpStream::connect(addr).await.is_err());
     assert!(app.store.verify_audit(None).await.unwrap().is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_that_rewrites_host_writes_come_from_the_public_origin() {
+    let (db, app) = app().await;
+    let cookie = super::sign_in(&app, "chen", super::PASSWORD).await.unwrap();
+    let csrf = super::csrf_of(&app, &cookie).await;
+    let draft = |app: &Arc<probity_web::App>, origin: &'static str| {
+        let app = Arc::clone(app);
+        let (cookie, csrf) = (cookie.clone(), csrf.clone());
+        async move {
+            send(
+                &app,
+                Request::put("/api/drafts/2025/annual")
+                    .header("cookie", cookie)
+                    .header("x-csrf-token", csrf)
+                    .header("host", "10.0.0.7:8080")
+                    .header("origin", origin)
+                    .body(Body::from("{}"))
+                    .unwrap(),
+            )
+            .await
+            .0
+        }
+    };
+    // Without a public origin, the proxy's rewritten Host makes the browser's Origin foreign.
+    assert_eq!(
+        draft(&app, "https://probity.example.gov").await,
+        StatusCode::FORBIDDEN
+    );
+    // Configured, the public origin is ours and any other is not.
+    let Ok(inner) = Arc::try_unwrap(app) else {
+        panic!("the app is shared")
+    };
+    let app = Arc::new(inner.with_public_origin(Some("https://probity.example.gov".into())));
+    assert_eq!(
+        draft(&app, "https://probity.example.gov").await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        draft(&app, "https://elsewhere.example").await,
+        StatusCode::FORBIDDEN
+    );
+    drop(db);
+}

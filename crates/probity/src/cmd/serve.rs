@@ -29,6 +29,10 @@ pub struct Args {
     /// staff accounts: administrators, verifiers and auditors.
     #[arg(long, env = "PROBITY_REQUIRE_TOTP_FOR_STAFF")]
     require_totp_for_staff: bool,
+    /// Behind a proxy that rewrites `Host`: the origin browsers use
+    /// (`https://probity.example.gov`); forms and API writes must come from it.
+    #[arg(long, value_name = "ORIGIN", env = "PROBITY_PUBLIC_ORIGIN")]
+    public_origin: Option<String>,
 }
 
 /// Arguments of `probity user add`.
@@ -60,7 +64,8 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         let app = Arc::new(
             App::new(store, args.secure_cookies, Lang::Zh)
-                .with_totp_for_staff(args.require_totp_for_staff),
+                .with_totp_for_staff(args.require_totp_for_staff)
+                .with_public_origin(args.public_origin.clone()),
         );
         if !quiet {
             crate::outln!("Probity at http://{}/", listener.local_addr()?);
