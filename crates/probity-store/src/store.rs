@@ -98,8 +98,16 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
     keys: KeyCell,
+    /// When the key file was last seen changed on disk: a rotation by another process (another
+    /// server, `probity key rotate`) rewrites it, and the next read reloads it.
+    key_file_seen: std::sync::Mutex<Option<std::time::SystemTime>>,
     /// The queue of group-committed writes (drafts and submits).
     pub(crate) group: crate::group::Committer,
+}
+
+/// When a file was last modified, if it can be told.
+fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 /// The key file in use, shared with the group-commit task (a rotation in another process makes
@@ -263,12 +271,14 @@ impl Store {
             })
             .connect_with(options)
             .await?;
+        let key_file_seen = std::sync::Mutex::new(modified(keys.path()));
         let keys: KeyCell = Arc::new(RwLock::new(Arc::new(keys)));
         let group = crate::group::Committer::start(pool.clone(), backend, Arc::clone(&keys));
         let store = Store {
             pool,
             backend,
             keys,
+            key_file_seen,
             group,
         };
         store.migrate().await?;
@@ -281,9 +291,26 @@ impl Store {
         self.backend
     }
 
-    /// The keys in use.
+    /// The keys in use: the key file as last read, read again first when it has changed on disk
+    /// since (another process rotated the keys), so that every read opens values sealed under a
+    /// key added elsewhere.
     pub fn keys(&self) -> Arc<Keyring> {
-        keys_in(&self.keys)
+        let keys = keys_in(&self.keys);
+        let now = modified(keys.path());
+        let mut seen = match self.key_file_seen.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if now.is_some() && *seen != now {
+            // A key file being rewritten may not parse yet: keep the keys in use, try again at
+            // the next read.
+            if let Ok(reloaded) = Keyring::load(keys.path()) {
+                set_keys_in(&self.keys, reloaded);
+                *seen = now;
+                return keys_in(&self.keys);
+            }
+        }
+        keys
     }
 
     pub(crate) fn set_keys(&self, keys: Keyring) {

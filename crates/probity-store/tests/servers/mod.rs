@@ -99,3 +99,32 @@ async fn a_server_frozen_in_a_write_does_not_stall_the_others() {
     frozen.close().await;
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_rotation_by_another_server_is_noticed_before_the_next_read() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let Some(db) = fresh(db).await else {
+            continue;
+        };
+        let s = Stamp::new("2026-03-01T08:00:00Z", "test");
+        crate::common::load_small(&db.store).await;
+        let person = db
+            .store
+            .person_key(&probity_model::ResidentId::parse("350111199006074875").unwrap());
+        db.store
+            .save_draft(&s, &person, 2025, "annual", "{\"typed\": \"so far\"}")
+            .await
+            .unwrap();
+        // A second server on the same database and key file reads the draft…
+        let other = db.reopen().await;
+        let before = other.draft(&person, 2025, "annual").await.unwrap();
+        assert!(before.is_some());
+        // …the first rotates the keys (every value re-sealed, the old key retired)…
+        db.store.rotate_key(&s, &|_n: u64| {}).await.unwrap();
+        // …and the second, which has written nothing since, reads it under the new key.
+        let after = other.draft(&person, 2025, "annual").await.unwrap();
+        assert_eq!(after, before);
+        other.close().await;
+        db.drop_db().await;
+    }
+}
