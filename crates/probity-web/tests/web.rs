@@ -896,9 +896,19 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
         .await
         .unwrap();
     click_and_wait_for(&client, Locator::Id("sign-in"), Locator::Id("file-link")).await;
+    // "填报" leads to what is due (an initial and an annual report for this new subject).
+    // On /me already, where the link is an anchor: the page is not left.
+    client
+        .find(Locator::Id("file-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&client, "/me#actions").await;
     click_and_wait_for(
         &client,
-        Locator::Id("file-link"),
+        Locator::Id("notice-file"),
         Locator::Id("report-form"),
     )
     .await;
@@ -2136,6 +2146,17 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
     };
     assert!(page.contains(expected), "{page}");
     assert!(page.contains("href=\"/file?year=2025&amp;kind=annual\" id=\"notice-file\""));
+    // The nav's "填报" opens this list of what is due, the initial report of a new subject among
+    // it, not always an annual report.
+    assert!(
+        page.contains("href=\"/me#actions\" id=\"file-link\""),
+        "{page}"
+    );
+    assert!(page.contains("id=\"actions\""), "{page}");
+    assert!(
+        page.contains("kind=initial\" id=\"notice-file-initial-"),
+        "{page}"
+    );
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let (_, _, page) = send(&app, get("/me", &chen)).await;
     assert!(!page.contains("id=\"notice\""), "filed: no notice");
