@@ -229,6 +229,41 @@ async fn roles_and_scope_are_checked_on_every_page_and_endpoint() {
     ));
     assert_eq!(csv.lines().count(), 9);
     assert_eq!(csv.lines().filter(|l| l.contains(",initial,")).count(), 2);
+    // The page's count by unit: one line per unit and kind of report, each counting the people
+    // who owe that kind, so a new subject owing both is not counted twice on one line.
+    let (status, _, page) = send(&app, get("/progress?cycle=2025", &admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let table = &page[page.find("<table id=\"units\">").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let mut lines = 0;
+    for row in table.split("<tr class=\"kind-").skip(1) {
+        let kind = &row[..row.find('"').unwrap()];
+        let unit = row.split("<th scope=\"row\">").nth(1).unwrap();
+        let unit = &unit[..unit.find("</th>").unwrap()];
+        let total: usize = row
+            .rsplit("<td>")
+            .next()
+            .unwrap()
+            .split("</td>")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let owed = csv
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("{unit},")) && l.contains(&format!(",{kind},")))
+            .count();
+        assert_eq!(total, owed, "{unit} {kind}: {table}");
+        lines += 1;
+    }
+    let units: std::collections::HashSet<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert!(table.contains("class=\"kind-initial\""), "{table}");
+    assert!(lines > units.len(), "{table}");
     // A staff read of a report is in the audit log, with who read it.
     let (status, _, body) = send(&app, get("/api/reports/D2025-000018", &admin)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
