@@ -34,6 +34,7 @@ mod family;
 mod history;
 mod household;
 mod identity;
+mod initial;
 mod inject;
 mod matters;
 mod names;
@@ -219,6 +220,7 @@ pub fn generate_two_years(
 }
 
 pub use changes::{ChangeSummary, generate_change_reports};
+pub use initial::{InitialSummary, generate_initial_reports};
 
 /// Support for tests of this crate and of the cross-check; not part of the stable API.
 #[doc(hidden)]

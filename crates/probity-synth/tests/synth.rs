@@ -1427,3 +1427,81 @@ fn last_years_reports_are_valid_and_belong_to_this_years_subjects() {
             .collect()
     );
 }
+
+#[test]
+fn initial_reports_are_annual_reports_of_subjects_who_joined_just_before_filing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = config(400, 11, Noise::Default);
+    generate_two_years(&config, d, &|_| {}).unwrap();
+    let before: Vec<Declaration> = read_jsonl(&d.join("declarations.jsonl"));
+    let truth_before: Vec<Discrepancy> = read_jsonl(&d.join("truth.jsonl"));
+    let s = probity_synth::generate_initial_reports(&config, d).unwrap();
+    let profile = Profile::builtin("cn").unwrap();
+    let text = std::fs::read_to_string(d.join("initial/declarations.jsonl")).unwrap();
+    let mut initial = Vec::new();
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        initial.push(validation::parse_and_validate(&value, |_| Some(&profile)).unwrap());
+    }
+    assert_eq!(initial.len() as u64, s.reports);
+    assert!(s.reports > 0 && s.findings > 0, "{s:?}");
+    let annual: Vec<Declaration> = read_jsonl(&d.join("declarations.jsonl"));
+    assert_eq!(annual.len() + initial.len(), before.len());
+    let roster: HashMap<String, probity_model::roster::RosterEntry> =
+        csv::Reader::from_path(d.join("roster.csv"))
+            .unwrap()
+            .deserialize()
+            .map(|e| {
+                let e: probity_model::roster::RosterEntry = e.unwrap();
+                (e.id.as_str().to_owned(), e)
+            })
+            .collect();
+    let previous: HashSet<String> =
+        read_jsonl::<Declaration>(&d.join("previous/declarations.jsonl"))
+            .iter()
+            .map(|p| p.declarant_id.as_str().to_owned())
+            .collect();
+    let truth_initial: Vec<Discrepancy> = read_jsonl(&d.join("truth_initial.jsonl"));
+    let truth: Vec<Discrepancy> = read_jsonl(&d.join("truth.jsonl"));
+    assert_eq!(truth.len() + truth_initial.len(), truth_before.len());
+    for i in &initial {
+        assert_eq!(i.kind, probity_model::declaration::ReportKind::Initial);
+        // Income of the calendar year before the report date, holdings as of it.
+        assert_eq!(i.year, i.filed_on.year() - 1);
+        // Due within the profile's days of joining, in the year after the annual reports': no
+        // annual report owed for 2025, none from last year.
+        let since = roster[i.declarant_id.as_str()].subject_since;
+        assert_eq!(since.year(), 2026);
+        let due = probity_model::obligation::initial_due(&profile, since).unwrap();
+        assert!(
+            since <= i.filed_on && i.filed_on <= due,
+            "{since} {}",
+            i.filed_on
+        );
+        assert!(!previous.contains(i.declarant_id.as_str()));
+        assert!(!annual.iter().any(|a| a.declarant_id == i.declarant_id));
+        // Its truth is the annual report's it was, under its own id.
+        let was = before
+            .iter()
+            .find(|b| b.declarant_id == i.declarant_id)
+            .unwrap();
+        let mut expected: Vec<String> = truth_before
+            .iter()
+            .filter(|t| t.declaration_id == was.declaration_id)
+            .map(|t| {
+                let mut t = t.clone();
+                t.declaration_id = i.declaration_id.clone();
+                serde_json::to_string(&t).unwrap()
+            })
+            .collect();
+        let mut got: Vec<String> = truth_initial
+            .iter()
+            .filter(|t| t.declaration_id == i.declaration_id)
+            .map(|t| serde_json::to_string(t).unwrap())
+            .collect();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected);
+    }
+}

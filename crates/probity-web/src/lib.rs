@@ -920,7 +920,9 @@ struct ProgressPage {
     csrf: String,
     progress: Option<Progress>,
     standings: Vec<Standing>,
-    units: Vec<(String, Vec<usize>, usize)>,
+    /// Per unit and report kind (`annual` before `initial`): the count of each standing and the
+    /// total, so a subject owing an annual and an initial report counts once on each line.
+    units: Vec<(String, &'static str, Vec<usize>, usize)>,
     rows: Vec<ProgressRow>,
     cycles: Vec<cycles::CycleChoice>,
 }
@@ -972,10 +974,13 @@ async fn progress_page(
         Some("standing") => rows.sort_by(|a, b| (b.standing, &a.unit).cmp(&(a.standing, &b.unit))),
         _ => rows.sort_by(|a, b| (&a.unit, &a.name).cmp(&(&b.unit, &b.name))),
     }
-    let mut units: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    // One line per unit and kind of report: a new subject owes an initial report beside the
+    // annual one, and a department counts each against the people who owe it.
+    let mut units: std::collections::BTreeMap<(String, &'static str), Vec<usize>> =
+        Default::default();
     for r in &rows {
         let counts = units
-            .entry(r.unit.clone())
+            .entry((r.unit.clone(), kind_name(&r.kind)))
             .or_insert_with(|| vec![0; Standing::ALL.len()]);
         if let Some(i) = Standing::ALL.iter().position(|s| *s == r.standing) {
             counts[i] += 1;
@@ -989,9 +994,9 @@ async fn progress_page(
         standings: Standing::ALL.to_vec(),
         units: units
             .into_iter()
-            .map(|(u, c)| {
+            .map(|((u, kind), c)| {
                 let total = c.iter().sum();
-                (u, c, total)
+                (u, kind, c, total)
             })
             .collect(),
         rows,

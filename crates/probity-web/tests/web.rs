@@ -230,6 +230,41 @@ async fn roles_and_scope_are_checked_on_every_page_and_endpoint() {
     ));
     assert_eq!(csv.lines().count(), 9);
     assert_eq!(csv.lines().filter(|l| l.contains(",initial,")).count(), 2);
+    // The page's count by unit: one line per unit and kind of report, each counting the people
+    // who owe that kind, so a new subject owing both is not counted twice on one line.
+    let (status, _, page) = send(&app, get("/progress?cycle=2025", &admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let table = &page[page.find("<table id=\"units\">").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let mut lines = 0;
+    for row in table.split("<tr class=\"kind-").skip(1) {
+        let kind = &row[..row.find('"').unwrap()];
+        let unit = row.split("<th scope=\"row\">").nth(1).unwrap();
+        let unit = &unit[..unit.find("</th>").unwrap()];
+        let total: usize = row
+            .rsplit("<td>")
+            .next()
+            .unwrap()
+            .split("</td>")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let owed = csv
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("{unit},")) && l.contains(&format!(",{kind},")))
+            .count();
+        assert_eq!(total, owed, "{unit} {kind}: {table}");
+        lines += 1;
+    }
+    let units: std::collections::HashSet<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert!(table.contains("class=\"kind-initial\""), "{table}");
+    assert!(lines > units.len(), "{table}");
     // A staff read of a report is in the audit log, with who read it.
     let (status, _, body) = send(&app, get("/api/reports/D2025-000018", &admin)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -897,9 +932,19 @@ async fn a_declarant_files_a_complete_annual_report_in_the_browser() {
         .await
         .unwrap();
     click_and_wait_for(&client, Locator::Id("sign-in"), Locator::Id("file-link")).await;
+    // "填报" leads to what is due (an initial and an annual report for this new subject).
+    // On /me already, where the link is an anchor: the page is not left.
+    client
+        .find(Locator::Id("file-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&client, "/me#actions").await;
     click_and_wait_for(
         &client,
-        Locator::Id("file-link"),
+        Locator::Id("notice-file"),
         Locator::Id("report-form"),
     )
     .await;
@@ -2137,6 +2182,17 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
     };
     assert!(page.contains(expected), "{page}");
     assert!(page.contains("href=\"/file?year=2025&amp;kind=annual\" id=\"notice-file\""));
+    // The nav's "填报" opens this list of what is due, the initial report of a new subject among
+    // it, not always an annual report.
+    assert!(
+        page.contains("href=\"/me#actions\" id=\"file-link\""),
+        "{page}"
+    );
+    assert!(page.contains("id=\"actions\""), "{page}");
+    assert!(
+        page.contains("kind=initial\" id=\"notice-file-initial-"),
+        "{page}"
+    );
     let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
     let (_, _, page) = send(&app, get("/me", &chen)).await;
     assert!(!page.contains("id=\"notice\""), "filed: no notice");

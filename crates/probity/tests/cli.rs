@@ -290,6 +290,40 @@ fn synth_is_deterministic_and_its_reports_validate() {
         a.join("declarations.jsonl").to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stdout(&o));
+    // With initial reports: some annual reports become new subjects' initial reports, valid,
+    // with their truth beside them.
+    let init = dir.path().join("initial");
+    let o = probity(&[
+        "synth",
+        "--people",
+        "200",
+        "--seed",
+        "7",
+        "--previous-year",
+        "--initial",
+        "--out",
+        init.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let reports = summary["initial_reports"].as_u64().unwrap();
+    assert!(reports > 0, "{summary}");
+    let written = std::fs::read_to_string(init.join("initial/declarations.jsonl")).unwrap();
+    assert_eq!(written.lines().count() as u64, reports);
+    assert!(written.lines().all(|l| l.contains(r#""kind":"initial""#)));
+    let truth = std::fs::read_to_string(init.join("truth_initial.jsonl")).unwrap();
+    assert_eq!(
+        truth.lines().count() as u64,
+        summary["initial_findings"].as_u64().unwrap()
+    );
+    let o = probity(&[
+        "declaration",
+        "validate",
+        init.join("initial/declarations.jsonl").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stdout(&o));
 }
 
 #[test]
@@ -332,7 +366,15 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
     assert!(previous > 0, "last year's reports were written");
     let changes = lines("changes/declarations.jsonl");
     assert!(changes > 0, "the next year's change reports were written");
-    assert_eq!((c[0], c[1], c[3]), (reports + previous + changes, 2, 5));
+    let initial = lines("initial/declarations.jsonl");
+    assert!(
+        initial > 0,
+        "the initial reports of new subjects were written"
+    );
+    assert_eq!(
+        (c[0], c[1], c[3]),
+        (reports + previous + changes + initial, 2, 5)
+    );
     assert!(c[2] > 0, "cases were opened");
     // The run compared this year's reports with last year's: as many year-over-year findings
     // as the synthetic truth holds, each a review.
@@ -374,6 +416,7 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
         "truth.jsonl",
         "truth_year_over_year.jsonl",
         "truth_timeliness.jsonl",
+        "truth_initial.jsonl",
     ] {
         all.push_str(&std::fs::read_to_string(d.join(f)).unwrap());
     }
@@ -397,6 +440,31 @@ fn demo_builds_a_running_system_and_prints_a_login_per_role() {
         let score: serde_json::Value = serde_json::from_str(&score).unwrap();
         assert_eq!(score["overall"]["precision"], 1.0, "{cycle}: {score}");
         assert_eq!(score["overall"]["recall"], 1.0, "{cycle}: {score}");
+    }
+    // New subjects' initial reports are checked in 2025's run (their income year): the export
+    // carries findings on them, exactly the initial truth, and their subjects joined in 2026.
+    let on_initial = std::fs::read_to_string(d.join("found_2025.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["report_kind"] == "initial"
+        })
+        .count() as i64;
+    assert!(on_initial > 0, "the demo shows findings on initial reports");
+    assert_eq!(on_initial, lines("truth_initial.jsonl"));
+    let roster = std::fs::read_to_string(d.join("roster.csv")).unwrap();
+    for report in std::fs::read_to_string(d.join("initial/declarations.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let r: serde_json::Value = serde_json::from_str(report).unwrap();
+        assert_eq!((&r["kind"], &r["year"]), (&"initial".into(), &2025.into()));
+        let since = roster
+            .lines()
+            .find(|l| l.starts_with(r["declarant_id"].as_str().unwrap()))
+            .and_then(|l| l.split(',').nth(6))
+            .unwrap();
+        assert!(since.starts_with("2026-") && since < r["filed_on"].as_str().unwrap());
     }
     // The rows the next year's events add change nothing the annual reports are compared on:
     // the stateless check still finds exactly the annual truth.

@@ -1,7 +1,7 @@
 //! `probity demo`: everything a newcomer needs to see Probity work, in one step.
 //!
 //! It writes a synthetic organisation (roster, a year of reports and most subjects' reports of
-//! the year before, the registry extracts about the families, and the findings a correct
+//! the year before, the initial reports of a few subjects who joined early the next year, the registry extracts about the families, and the findings a correct
 //! cross-check and year-over-year check must make), validates every report, loads it all into a
 //! fresh database, runs a verification over the cycle, creates an account for each role, and
 //! serves the web application, printing the address and the logins.
@@ -59,6 +59,8 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let s = crate::cmd::synth::generate_years(&config, &args.dir, out, true)?;
     let changed = probity_synth::generate_change_reports(&config, &args.dir)
         .context("cannot write the demo's change reports")?;
+    let joined = probity_synth::generate_initial_reports(&config, &args.dir)
+        .context("cannot write the demo's initial reports")?;
 
     let declarations = args.dir.join("declarations.jsonl");
     let text = std::fs::read_to_string(&declarations)
@@ -100,6 +102,19 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         );
     }
 
+    let initial = args.dir.join("initial").join("declarations.jsonl");
+    let initial_text = std::fs::read_to_string(&initial)
+        .with_context(|| format!("cannot read {}", initial.display()))?;
+    let initial_report = validate_text(&initial, &initial_text, &profiles, true);
+    if let Some(p) = initial_report.problems.first() {
+        anyhow::bail!(
+            "the generated reports do not validate: {}:{}: {}",
+            initial.display(),
+            p.line,
+            p.issue
+        );
+    }
+
     let truth = args.dir.join("truth.jsonl");
     let mut by_class: BTreeMap<String, usize> = BTreeMap::new();
     for (i, line) in std::fs::read_to_string(&truth)
@@ -112,23 +127,31 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         *by_class.entry(d.classification.to_string()).or_default() += 1;
     }
 
+    // Counted after the initial reports took their subjects' year-over-year truth.
+    let year_over_year = std::fs::read_to_string(args.dir.join("truth_year_over_year.jsonl"))
+        .context("cannot read truth_year_over_year.jsonl")?
+        .lines()
+        .count();
+
     let built = build_system(
         &args,
         (&text, &report.reports),
         (&previous_text, &previous_report.reports),
         (&changes_text, &changes_report.reports),
+        (&initial_text, &initial_report.reports),
         out,
     )?;
 
     let dir = args.dir.display();
     out.summary(
-        &json!({"dir": dir.to_string(), "people": s.people, "declarations": s.declarations,
-        "valid": report.valid, "previous_declarations": s.previous_declarations,
-        "year_over_year_truth": s.year_over_year_findings,
+        &json!({"dir": dir.to_string(), "people": s.people, "declarations": report.reports.len(),
+        "valid": report.valid, "previous_declarations": previous_report.reports.len(),
+        "year_over_year_truth": year_over_year,
         "timeliness_truth": s.timeliness_findings,
         "registry_rows": s.registry_rows, "truth": by_class,
         "change_reports": changed.reports, "change_reports_late": changed.late,
         "change_reports_missing": changed.missing,
+        "initial_reports": joined.reports, "initial_truth": joined.findings,
         "database": built.url, "cases": built.cases, "findings": built.findings,
         "next_cycle_findings": built.next_findings,
         "logins": built.logins.iter().map(|(r, u, p)| json!({"role": r, "username": u, "password": p})).collect::<Vec<_>>()}),
@@ -140,13 +163,21 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     ));
     out.say(format!(
         "  declarations.jsonl   {} annual reports for {}, all {} valid",
-        s.declarations, config.year, report.valid
+        report.reports.len(),
+        config.year,
+        report.valid
     ));
     out.say(format!(
         "  previous/            {} annual reports for {}, all {} valid",
-        s.previous_declarations,
+        previous_report.reports.len(),
         config.year - 1,
         previous_report.valid
+    ));
+    out.say(format!(
+        "  initial/             {} initial reports of subjects who joined in {}; {} hidden discrepancies (truth_initial.jsonl)",
+        joined.reports,
+        config.year + 1,
+        joined.findings
     ));
     out.say(format!(
         "  registries/          {} rows from 12 agencies",
@@ -155,12 +186,12 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let classes: Vec<String> = by_class.iter().map(|(k, v)| format!("{v} {k}")).collect();
     out.say(format!(
         "  truth.jsonl          {} hidden discrepancies ({})",
-        s.truth_findings,
+        by_class.values().sum::<usize>(),
         classes.join(", ")
     ));
     out.say(format!(
         "  truth_year_over_year.jsonl {} year-over-year findings (assets grown past income, assets gone)",
-        s.year_over_year_findings
+        year_over_year
     ));
     out.say(format!(
         "  truth_timeliness.jsonl {} changes of {} first reported in the annual report, after they were due",
@@ -230,6 +261,7 @@ fn build_system(
     (text, reports): Reports<'_>,
     (previous_text, previous): Reports<'_>,
     (changes_text, changes): Reports<'_>,
+    (initial_text, initial): Reports<'_>,
     out: &Output,
 ) -> Result<Built> {
     let database = database(args);
@@ -288,6 +320,16 @@ fn build_system(
         store.open_cycle(&stamp, year, deadline).await?;
         store
             .import_declarations(&stamp, "declarations.jsonl", text.as_bytes(), reports)
+            .await?;
+        // The initial reports of the subjects who joined early next year: income of this year,
+        // so checked in this year's run beside the annual reports.
+        store
+            .import_declarations(
+                &stamp,
+                "initial/declarations.jsonl",
+                initial_text.as_bytes(),
+                initial,
+            )
             .await?;
         store.import_registry(&stamp, &registry).await?;
         let (_, found, recorded) = crate::cmd::verify::verify_cycle(

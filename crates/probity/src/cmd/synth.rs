@@ -38,6 +38,12 @@ pub struct Args {
     /// findings the timeliness check of that year's cycle must make (truth_changes.jsonl).
     #[arg(long)]
     changes: bool,
+    /// Also turn a few annual reports into the initial reports of subjects who joined the roster
+    /// a few days before filing them, early the next year (initial/declarations.jsonl, their
+    /// hidden discrepancies moved from truth.jsonl to truth_initial.jsonl, roster.csv's
+    /// subject_since set); after --changes when both are given.
+    #[arg(long)]
+    initial: bool,
     /// How the summary is printed.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
@@ -90,6 +96,15 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     } else {
         None
     };
+    let initial = if args.initial {
+        Some(
+            probity_synth::generate_initial_reports(&config, &args.out).with_context(|| {
+                format!("cannot write the initial reports to {}", args.out.display())
+            })?,
+        )
+    } else {
+        None
+    };
     let mut summary = json!({
         "out": args.out.display().to_string(), "people": s.people, "declarations": s.declarations,
         "registry_rows": s.registry_rows, "truth_findings": s.truth_findings,
@@ -103,6 +118,10 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         summary["change_reports"] = json!(c.reports);
         summary["change_reports_late"] = json!(c.late);
         summary["change_reports_missing"] = json!(c.missing);
+    }
+    if let Some(i) = &initial {
+        summary["initial_reports"] = json!(i.reports);
+        summary["initial_findings"] = json!(i.findings);
     }
     out.summary(&summary);
     out.say(format!(
@@ -128,6 +147,14 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
             config.year + 1,
             c.late,
             c.missing
+        ));
+    }
+    if let Some(i) = &initial {
+        out.say(format!(
+            "and {} of the reports turned into initial reports of subjects who joined in {}, with {} of the true findings (truth_initial.jsonl)",
+            i.reports,
+            config.year + 1,
+            i.findings
         ));
     }
     Ok(ExitCode::SUCCESS)
