@@ -321,6 +321,11 @@ impl Store {
         &self.keys
     }
 
+    /// The pool's connections: (open, idle).
+    pub fn pool_connections(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     /// Whether the database answers (a `SELECT 1` on a pooled connection): readiness.
     pub async fn ready(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

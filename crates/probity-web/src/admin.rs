@@ -627,9 +627,13 @@ pub(crate) async fn start_run(
     };
     let task_app = Arc::clone(&app);
     tokio::spawn(async move {
+        let started = std::time::Instant::now();
         let outcome =
             crate::verification::verify_cycle(&task_app.store, &stamp, form.year, scope, &progress)
                 .await;
+        task_app
+            .metrics
+            .run_ended(outcome.is_ok(), started.elapsed().as_secs_f64());
         let message = match outcome {
             Ok((checked, findings, recorded)) => t.with(
                 "run-done",

@@ -32,6 +32,7 @@ pub mod filing;
 pub mod i18n;
 pub mod kernel;
 pub mod me;
+pub mod metrics;
 pub mod reminders;
 pub mod report_view;
 pub mod second_factor;
@@ -64,6 +65,10 @@ pub struct App {
     /// The origin browsers see (`https://probity.example.gov`), when a proxy in front rewrites
     /// `Host`: state-changing requests must come from it. `None`: from the `Host` asked.
     pub public_origin: Option<String>,
+    /// What an operator watches (`GET /metrics`).
+    pub metrics: metrics::Metrics,
+    /// The token a scraper of `/metrics` must present; `None`: `/metrics` is closed.
+    pub metrics_token: Option<String>,
 }
 
 impl App {
@@ -77,7 +82,15 @@ impl App {
             require_totp_for_staff: false,
             pending: Default::default(),
             public_origin: None,
+            metrics: Default::default(),
+            metrics_token: None,
         }
+    }
+
+    /// The same, with `/metrics` open to a scraper presenting `token`.
+    pub fn with_metrics_token(mut self, token: Option<String>) -> App {
+        self.metrics_token = token.filter(|t| !t.is_empty());
+        self
     }
 
     /// The same, behind a proxy: the origin browsers see (see [`App::public_origin`]).
@@ -148,6 +161,7 @@ routes! {
     "/audit" => get audit::audit_page;
     "/healthz" => get healthz;
     "/readyz" => get readyz;
+    "/metrics" => get metrics::metrics;
     "/static/probity.css" => get stylesheet;
     "/static/file.js" => get filing_script;
     "/static/admin.js" => get admin_script;
@@ -175,6 +189,10 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             kernel::resolve,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            metrics::record,
         ))
         .layer(axum::middleware::from_fn_with_state(
             app.secure_cookies,
@@ -589,6 +607,7 @@ async fn login(
         .await
         .map_err(|e| WebError::internal(t, e))?;
     if let Attempt::Locked { until } = &attempt {
+        app.metrics.sign_in_failed();
         return Ok(login_form(&app, t, Some(locked(t, at, until)), username));
     }
     let user = app
@@ -605,6 +624,7 @@ async fn login(
         .await
         .unwrap_or(false);
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
+        app.metrics.sign_in_failed();
         app.store
             .sign_in_refused(&stamp, &username, &attempt)
             .await

@@ -77,6 +77,8 @@ const RIGHTS: &[(&str, &str, &str)] = &[
     ("GET", "/audit", "SDDDDDDA"),
     ("GET", "/healthz", "AAAAAAAA"),
     ("GET", "/readyz", "AAAAAAAA"),
+    // For a scraper with the configured token only (tests/service); none is configured here.
+    ("GET", "/metrics", "DDDDDDDD"),
     ("GET", "/static/probity.css", "AAAAAAAA"),
     ("GET", "/static/file.js", "AAAAAAAA"),
     ("GET", "/static/admin.js", "AAAAAAAA"),

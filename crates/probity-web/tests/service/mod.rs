@@ -184,3 +184,65 @@ async fn behind_a_proxy_that_rewrites_host_writes_come_from_the_public_origin() 
     );
     drop(db);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_by_route_for_a_scraper_with_the_token_only() {
+    let (db, app) = app().await;
+    // Closed without a token configured.
+    let (status, _, _) = send(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let Ok(inner) = Arc::try_unwrap(app) else {
+        panic!("the app is shared")
+    };
+    let app = Arc::new(inner.with_metrics_token(Some("scrape-secret".into())));
+    // Some traffic: a page by its pattern, a wrong password.
+    send(
+        &app,
+        Request::get("/reports/D2025-000001")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        super::sign_in(&app, "chen", "wrong password")
+            .await
+            .is_err()
+    );
+    let scrape = |token: &'static str| {
+        let app = Arc::clone(&app);
+        async move {
+            send(
+                &app,
+                Request::get("/metrics")
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    assert_eq!(scrape("a guess").await.0, StatusCode::FORBIDDEN);
+    let (status, _, text) = scrape("scrape-secret").await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(
+        text.contains(
+            r#"probity_http_requests_total{method="GET",route="/reports/{id}",status="303"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains("probity_sign_in_failures_total 1"), "{text}");
+    assert!(
+        text.contains("probity_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"probity_db_connections{state="idle"}"#),
+        "{text}"
+    );
+    // No personal data or usernames in it.
+    assert!(
+        !text.contains("D2025-000001") && !text.contains("chen"),
+        "{text}"
+    );
+    drop(db);
+}

@@ -33,6 +33,16 @@ pub struct Args {
     /// (`https://probity.example.gov`); forms and API writes must come from it.
     #[arg(long, value_name = "ORIGIN", env = "PROBITY_PUBLIC_ORIGIN")]
     public_origin: Option<String>,
+    /// Open `GET /metrics` (Prometheus text) to a scraper sending `Authorization: Bearer
+    /// TOKEN`; without it `/metrics` is closed. Prefer the environment variable: flags show in
+    /// the process list.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "PROBITY_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
 }
 
 /// Arguments of `probity user add`.
@@ -65,7 +75,8 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         let app = Arc::new(
             App::new(store, args.secure_cookies, Lang::Zh)
                 .with_totp_for_staff(args.require_totp_for_staff)
-                .with_public_origin(args.public_origin.clone()),
+                .with_public_origin(args.public_origin.clone())
+                .with_metrics_token(args.metrics_token.clone()),
         );
         if !quiet {
             crate::outln!("Probity at http://{}/", listener.local_addr()?);
