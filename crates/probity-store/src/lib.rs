@@ -45,7 +45,7 @@ pub use read::StoredDeclaration;
 pub use reminders::{REMINDER_ISSUED, ReminderIssued};
 pub use rotate::Rotated;
 pub use sample::Sample;
-pub use sessions::Session;
+pub use sessions::{SESSION_MAX_HOURS, Session};
 pub use statistics::{Counts, Statistics, UnitCounts};
 pub use store::{Backend, Stamp, Store};
 pub use verification::{Checked, FindingInForce, RunRecorded, StoredRegistryFile};
