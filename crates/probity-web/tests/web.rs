@@ -1401,6 +1401,40 @@ async fn the_workbench_is_for_verifiers_in_their_units() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_row_written_into_the_database_signs_nobody_in() {
+    let (_dir, app) = app().await;
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    assert_eq!(send(&app, get("/me", &chen)).await.0, StatusCode::OK);
+    // Someone who can write to the database, without the key file, adds a session as the
+    // administrator (and one that copies the MAC of chen's).
+    let now = chrono::Utc::now();
+    let at = |h: i64| (now + chrono::Duration::hours(h)).to_rfc3339();
+    let mut conn = app.store.connection().await.unwrap();
+    for (token, mac) in [
+        ("forged", "NULL"),
+        ("copied", "(SELECT MAX(mac) FROM sessions)"),
+    ] {
+        let sql = format!(
+            "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, mac) \
+             VALUES ('{}', 'admin', 'c', '{}', '{}', {mac})",
+            probity_web::auth::token_hash(token),
+            at(0),
+            at(1)
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let cookie = format!("probity_session={token}");
+        let (status, _, _) = send(&app, get("/admin", &cookie)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{token} signed in");
+    }
+    // The administrator's own session does.
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    assert_eq!(send(&app, get("/admin", &admin)).await.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_case_page_shows_an_override_and_what_it_waits_for() {
     let (_dir, app) = app_with_cases().await;
     let profile = probity_model::Profile::builtin("cn").unwrap();
