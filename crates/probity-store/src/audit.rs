@@ -134,6 +134,9 @@ pub struct Unfit {
     pub seq: Option<i64>,
     /// What is wrong.
     pub message: String,
+    /// The checkpoint the log does not reach or differs from, as its position in the series
+    /// given to [`verify`] (from 0), when that is what is wrong.
+    pub checkpoint: Option<usize>,
 }
 
 impl fmt::Display for Unfit {
@@ -165,18 +168,27 @@ struct Coverage {
 }
 
 /// Walks the whole log and every covered record; `Ok(Err(unfit))` names the first event (or
-/// record) that does not fit. With a checkpoint, also proves the log up to it is the one that
-/// was checkpointed.
+/// record) that does not fit. With checkpoints (one printed earlier, or the series the server
+/// published), also proves the log reaches each and, up to each, is the one that was
+/// checkpointed; the first that fails is named (`Unfit::checkpoint`).
+///
+/// Without a checkpoint, the walk cannot see events deleted from the end when the signed head
+/// of that earlier point is put back (it is a valid head of a valid, shorter log): a checkpoint
+/// published after those events is what catches it.
 pub async fn verify(
     conn: &mut AnyConnection,
     keys: &Keyring,
-    checkpoint: Option<&Checkpoint>,
+    checkpoints: &[Checkpoint],
 ) -> Result<Result<Verified, Unfit>, StoreError> {
     let mut unfits: Vec<Unfit> = Vec::new();
     let mut coverage: HashMap<(String, String), Coverage> = HashMap::new();
     let mut expected = 1i64;
     let mut prev = GENESIS.to_owned();
-    let mut checkpoint_seen = checkpoint.is_some_and(|c| c.seq == 0 && c.sha256 == GENESIS);
+    // Where each checkpoint falls, by event number.
+    let mut by_seq: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, c) in checkpoints.iter().enumerate() {
+        by_seq.entry(c.seq).or_default().push(i);
+    }
     {
         let mut rows = sqlx::query(
             "SELECT seq, at, actor, action, subject, payload, payload_sha256, prev_sha256, sha256 \
@@ -198,6 +210,7 @@ pub async fn verify(
             let fail = |message: String| Unfit {
                 seq: Some(e.seq),
                 message: format!("({} {}) {message}", e.action, e.subject),
+                checkpoint: None,
             };
             if e.seq != expected {
                 return Ok(Err(if e.seq > expected {
@@ -208,6 +221,7 @@ pub async fn verify(
                             expected - 1,
                             e.seq
                         ),
+                        checkpoint: None,
                     }
                 } else {
                     fail(format!("out of order: expected event {expected}"))
@@ -235,15 +249,18 @@ pub async fn verify(
                     "its fields do not match its hash (altered)".into(),
                 )));
             }
-            if let Some(c) = checkpoint
-                && c.seq == e.seq
-            {
-                if c.sha256 != e.sha256 {
-                    return Ok(Err(fail(
-                        "differs from the checkpoint: the history up to it was rewritten".into(),
-                    )));
+            if let Some(at) = by_seq.get(&e.seq) {
+                for &i in at {
+                    if checkpoints[i].sha256 != e.sha256 {
+                        return Ok(Err(Unfit {
+                            checkpoint: Some(i),
+                            ..fail(
+                                "differs from the checkpoint: the history up to it was rewritten"
+                                    .into(),
+                            )
+                        }));
+                    }
                 }
-                checkpoint_seen = true;
             }
             for line in e.payload.lines() {
                 let mut words = line.splitn(4, ' ');
@@ -289,6 +306,7 @@ pub async fn verify(
         return Ok(Err(Unfit {
             seq: None,
             message: "the signed head of the log is missing".into(),
+            checkpoint: None,
         }));
     };
     let head = Checkpoint {
@@ -302,6 +320,7 @@ pub async fn verify(
             message: "the head's signature does not match: the head was altered, or the log \
                       rewritten by someone without the audit key"
                 .into(),
+            checkpoint: None,
         }));
     }
     if head.seq != events || head.sha256 != prev {
@@ -311,22 +330,34 @@ pub async fn verify(
                 "the signed head says the log ends at event {}, but it ends at event {events}",
                 head.seq
             ),
+            checkpoint: None,
         }));
     }
-    if let Some(c) = checkpoint {
+    // The checkpoints, in the order given: the first not signed with this key file, or that the
+    // log does not reach, is named.
+    for (i, c) in checkpoints.iter().enumerate() {
+        let unfit = |message: String| {
+            Ok(Err(Unfit {
+                seq: Some(c.seq),
+                message,
+                checkpoint: Some(i),
+            }))
+        };
         if c.mac != keys.sign_head(c.seq, &c.sha256) {
-            return Ok(Err(Unfit {
-                seq: Some(c.seq),
-                message: "the checkpoint's signature does not match: not a checkpoint of this \
-                          key file, or mistyped"
+            return unfit(
+                "the checkpoint's signature does not match: not a checkpoint of this key file, \
+                 or mistyped"
                     .into(),
-            }));
+            );
         }
-        if !checkpoint_seen {
-            return Ok(Err(Unfit {
-                seq: Some(c.seq),
-                message: format!("the log ends at event {events}, before the checkpoint"),
-            }));
+        if c.seq < 0 || c.seq > events {
+            return unfit(format!(
+                "the log ends at event {events}, before the checkpoint: events after it were \
+                 deleted (and the signed head put back)"
+            ));
+        }
+        if c.seq == 0 && c.sha256 != GENESIS {
+            return unfit("differs from the checkpoint: not the empty log".into());
         }
     }
 
@@ -340,6 +371,7 @@ pub async fn verify(
             unfits.push(Unfit {
                 seq: Some(c.seq),
                 message: format!("({} {table}/{key}) the record it wrote is gone", c.action),
+                checkpoint: None,
             });
         }
     }
@@ -375,6 +407,7 @@ async fn check_records(
                     "record {}/{key} has no audit event: written outside Probity",
                     table.name
                 ),
+                checkpoint: None,
             });
             continue;
         };
@@ -383,6 +416,7 @@ async fn check_records(
             unfits.push(Unfit {
                 seq: Some(c.seq),
                 message: format!("{what} deleted the record, but it is there"),
+                checkpoint: None,
             });
             continue;
         };
@@ -390,6 +424,7 @@ async fn check_records(
             unfits.push(Unfit {
                 seq: Some(c.seq),
                 message: format!("{what} a sealed value of the record does not open: {e}"),
+                checkpoint: None,
             });
             continue;
         }
@@ -397,6 +432,7 @@ async fn check_records(
             unfits.push(Unfit {
                 seq: Some(c.seq),
                 message: format!("{what} the record was altered after it was written"),
+                checkpoint: None,
             });
         }
     }

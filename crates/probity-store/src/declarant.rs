@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use crate::error::StoreError;
 use crate::store::Store;
-use crate::workbench::in_force;
+use crate::workbench::{Signed, standings};
 
 /// A report being written: one per year and kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +67,9 @@ impl Store {
     }
 
     /// The determinations in force on the findings about the declarant's reports, with their
-    /// measures: per finding the latest determination, if it is in force under the profile (the
-    /// one rule, [`crate::workbench::in_force`]); one awaiting its second verifier is not shown,
-    /// and neither is the earlier one it replaces. Ordered by report, then as decided.
+    /// measures: per finding the determination in force under the profile (the one rule,
+    /// `workbench::standings`); one awaiting its second verifier is not shown, and one it would
+    /// replace stays shown until it takes force. Ordered by report, then as decided.
     pub async fn report_outcomes(
         &self,
         profile: &Profile,
@@ -77,32 +77,39 @@ impl Store {
     ) -> Result<Vec<ReportOutcome>, StoreError> {
         let mut conn = self.connection().await?;
         let rows = sqlx::query(
-            "SELECT d.id, d.finding_id, COALESCE(f.declaration_id, c.declaration_id, ''), f.category, d.outcome, d.decided_at, \
+            "SELECT d.id, d.finding_id, d.outcome, d.decided_by, d.confirmed_by, \
+             COALESCE(f.declaration_id, c.declaration_id, ''), f.category, d.decided_at, \
              d.confirmed_at FROM determinations d JOIN cases c ON c.id = d.case_id \
              JOIN findings f ON f.id = d.finding_id WHERE c.person_key = $1 ORDER BY d.id",
         )
         .bind(person_key)
         .fetch_all(&mut *conn)
         .await?;
-        // The latest determination per finding is the one that counts; earlier ones are history.
+        let signed = rows
+            .iter()
+            .map(Signed::of_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let standing = standings(profile, &signed);
+        // Per finding, the determination in force, if one; the others are history or wait.
         let mut latest: BTreeMap<i64, (i64, ReportOutcome, bool)> = BTreeMap::new();
-        for r in &rows {
-            let outcome: String = r.try_get(4)?;
-            let decided_at: String = r.try_get(5)?;
-            let confirmed_at: Option<String> = r.try_get(6)?;
-            let effective = in_force(profile, &outcome, confirmed_at.is_some());
+        for (r, d) in rows.iter().zip(&signed) {
+            if !standing.get(&d.id).is_some_and(|s| s.in_force) {
+                continue;
+            }
+            let decided_at: String = r.try_get(7)?;
+            let confirmed_at: Option<String> = r.try_get(8)?;
             latest.insert(
-                r.try_get(1)?,
+                d.finding.unwrap_or_default(),
                 (
-                    r.try_get(0)?,
+                    d.id,
                     ReportOutcome {
-                        declaration_id: r.try_get(2)?,
-                        category: r.try_get(3)?,
-                        outcome,
+                        declaration_id: r.try_get(5)?,
+                        category: r.try_get(6)?,
+                        outcome: d.outcome.clone(),
                         in_force_since: confirmed_at.unwrap_or(decided_at),
                         measures: Vec::new(),
                     },
-                    effective,
+                    true,
                 ),
             );
         }

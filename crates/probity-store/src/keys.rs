@@ -323,6 +323,34 @@ impl Keyring {
         )
     }
 
+    /// The signature of a sign-in session's row: HMAC-SHA256, under a key derived from the
+    /// audit key for sessions alone, of every column, hex. A row written into the database by
+    /// someone without the key file has none that fits, and signs nobody in.
+    pub fn sign_session(
+        &self,
+        token_sha256: &str,
+        username: &str,
+        csrf: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> String {
+        let mut derive = <Hmac<Sha256> as Mac>::new_from_slice(self.audit_key.expose_secret())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        derive.update(b"probity.session-key/1");
+        let key: Key = SecretBox::new(Box::new(derive.finalize().into_bytes().into()));
+        Self::mac(
+            &key,
+            &[
+                b"probity.session/1",
+                token_sha256.as_bytes(),
+                username.as_bytes(),
+                csrf.as_bytes(),
+                created_at.as_bytes(),
+                expires_at.as_bytes(),
+            ],
+        )
+    }
+
     /// A value that tells whether a database was written with this key file.
     pub fn fingerprint(&self) -> String {
         Self::mac(&self.index_key, &[b"probity.key-check/1"])

@@ -48,7 +48,7 @@ pub use reminders::{REMINDER_ISSUED, ReminderIssued};
 pub use rotate::Rotated;
 pub use sample::Sample;
 pub use scope::{UnitScope, WholeDepartment};
-pub use sessions::{Attempt, Session};
+pub use sessions::{Attempt, SESSION_MAX_HOURS, Session};
 pub use statistics::{Counts, Statistics, UnitCounts};
 pub use store::{Backend, Stamp, Store, Timeouts};
 pub use verification::{Checked, FindingInForce, RunRecorded, StoredRegistryFile};

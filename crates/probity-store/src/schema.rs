@@ -415,7 +415,8 @@ pub const TABLES: &[&Table] = &[
     &MEASURES,
 ];
 
-/// Sign-in sessions: the SHA-256 of the cookie's token, never the token.
+/// Sign-in sessions: the SHA-256 of the cookie's token, never the token; `mac` binds the row to
+/// the key file (`Keyring::sign_session`).
 pub const SESSIONS: Table = Table {
     name: "sessions",
     columns: &[
@@ -424,6 +425,7 @@ pub const SESSIONS: Table = Table {
         ("csrf", Text),
         ("created_at", Text),
         ("expires_at", Text),
+        ("mac", Text),
     ],
     key_len: 1,
     covered: false,

@@ -1,11 +1,33 @@
 //! Sign-in sessions and lockout. The cookie holds a random token; the database holds its
 //! SHA-256 only, so a copy of the database signs nobody in. Signing in and out are audit events.
+//!
+//! Sessions are not covered by the audit chain, so each row carries a MAC of all its columns
+//! under a key derived from the key file (`Keyring::sign_session`), checked on every read: a row
+//! written or altered in the database by someone without the key file (another user's name, a
+//! later expiry) signs nobody in. And whatever `expires_at` says, a session is refused once
+//! [`SESSION_MAX_HOURS`] have passed since it was opened.
 
 use sqlx::Row;
 
 use crate::accounts::User;
 use crate::error::StoreError;
 use crate::store::{Stamp, Store};
+
+/// The longest a session lives, from when it was opened, whatever its row says (the web's
+/// sessions last 8 hours).
+pub const SESSION_MAX_HOURS: i64 = 8;
+
+/// Whether a session opened at `created_at` is past the longest lifetime at `now` (both RFC
+/// 3339); a time that does not parse counts as past.
+fn past_lifetime(created_at: &str, now: &str) -> bool {
+    match (
+        chrono::DateTime::parse_from_rfc3339(created_at),
+        chrono::DateTime::parse_from_rfc3339(now),
+    ) {
+        (Ok(created), Ok(now)) => now >= created + chrono::Duration::hours(SESSION_MAX_HOURS),
+        _ => true,
+    }
+}
 
 /// A live session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,14 +53,18 @@ impl Store {
         expires_at: &str,
     ) -> Result<(), StoreError> {
         let mut w = self.writer(stamp).await?;
+        let mac = w
+            .keys()
+            .sign_session(token_sha256, username, csrf, &stamp.at, expires_at);
         sqlx::query(
-            "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, mac) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_sha256)
         .bind(username)
         .bind(csrf)
         .bind(stamp.at.as_str())
         .bind(expires_at)
+        .bind(mac)
         .execute(w.conn())
         .await?;
         sqlx::query("DELETE FROM login_failures WHERE username = $1")
@@ -51,8 +77,9 @@ impl Store {
         Ok(())
     }
 
-    /// The session of a token, if it is live at `now` and its account is enabled. One query
-    /// for session and account: it runs on every request.
+    /// The session of a token, if it is live at `now` and its account is enabled, its row bears
+    /// the key file's MAC and it was opened less than [`SESSION_MAX_HOURS`] before `now`. One
+    /// query for session and account: it runs on every request.
     pub async fn session(
         &self,
         token_sha256: &str,
@@ -60,7 +87,7 @@ impl Store {
     ) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
             "SELECT u.username, u.role, u.person_key, u.password_hash, u.disabled, \
-             u.must_change_password, s.csrf, s.expires_at \
+             u.must_change_password, s.csrf, s.expires_at, s.created_at, s.mac \
              FROM sessions s JOIN users u ON u.username = s.username \
              WHERE s.token_sha256 = $1 AND s.expires_at > $2",
         )
@@ -69,6 +96,19 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let (csrf, expires_at, created_at, mac): (String, String, String, Option<String>) = (
+            row.try_get(6)?,
+            row.try_get(7)?,
+            row.try_get(8)?,
+            row.try_get(9)?,
+        );
+        let username: String = row.try_get(0)?;
+        let signed =
+            self.keys()
+                .sign_session(token_sha256, &username, &csrf, &created_at, &expires_at);
+        if mac.as_deref() != Some(signed.as_str()) || past_lifetime(&created_at, now) {
+            return Ok(None);
+        }
         let user = User {
             username: row.try_get(0)?,
             role: row.try_get::<String, _>(1)?.parse()?,
@@ -82,8 +122,8 @@ impl Store {
         Ok(Some(Session {
             user,
             must_change_password: row.try_get::<i64, _>(5)? == 1,
-            csrf: row.try_get(6)?,
-            expires_at: row.try_get(7)?,
+            csrf,
+            expires_at,
         }))
     }
 
@@ -97,12 +137,13 @@ impl Store {
         expires_at: &str,
     ) -> Result<(), StoreError> {
         let mut w = self.writer(stamp).await?;
+        let keys = w.keys.clone();
         for chunk in sessions.chunks(500) {
             let tuples: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", crate::record::placeholders(i * 5 + 1, 5)))
+                .map(|i| format!("({})", crate::record::placeholders(i * 6 + 1, 6)))
                 .collect();
             let sql = format!(
-                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) VALUES {}",
+                "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, mac) VALUES {}",
                 tuples.join(", ")
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -112,7 +153,8 @@ impl Store {
                     .bind(username.as_str())
                     .bind(csrf.as_str())
                     .bind(stamp.at.as_str())
-                    .bind(expires_at);
+                    .bind(expires_at)
+                    .bind(keys.sign_session(token_sha256, username, csrf, &stamp.at, expires_at));
             }
             query.execute(w.conn()).await?;
         }

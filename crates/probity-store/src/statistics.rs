@@ -219,11 +219,8 @@ struct Report {
 }
 
 struct Determination {
-    id: i64,
     case_id: i64,
-    outcome: String,
-    confirmed: bool,
-    finding_id: Option<i64>,
+    signed: crate::workbench::Signed,
 }
 
 impl Store {
@@ -318,8 +315,8 @@ impl Store {
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .collect::<Result<_, sqlx::Error>>()?;
         let determinations: Vec<Determination> = sqlx::query(
-            "SELECT d.id, d.case_id, d.outcome, d.confirmed_at, d.finding_id FROM determinations d \
-             JOIN cases c ON c.id = d.case_id WHERE c.cycle = $1",
+            "SELECT d.id, d.finding_id, d.outcome, d.decided_by, d.confirmed_by, d.case_id \
+             FROM determinations d JOIN cases c ON c.id = d.case_id WHERE c.cycle = $1",
         )
         .bind(cycle)
         .fetch_all(&mut *conn)
@@ -327,14 +324,11 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(Determination {
-                id: r.try_get(0)?,
-                case_id: r.try_get(1)?,
-                outcome: r.try_get(2)?,
-                confirmed: r.try_get::<Option<String>, _>(3)?.is_some(),
-                finding_id: r.try_get(4)?,
+                case_id: r.try_get(5)?,
+                signed: crate::workbench::Signed::of_row(r)?,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()?;
+        .collect::<Result<_, StoreError>>()?;
         let measures: Vec<(i64, String, Option<i64>)> = sqlx::query(
             "SELECT m.case_id, m.measure, m.determination_id FROM measures m \
              JOIN cases c ON c.id = m.case_id WHERE c.cycle = $1",
@@ -369,7 +363,7 @@ impl Store {
             slot(&mut axes.classifications, classification);
         }
         for d in &determinations {
-            slot(&mut axes.outcomes, &d.outcome);
+            slot(&mut axes.outcomes, &d.signed.outcome);
         }
         for (_, measure, _) in &measures {
             slot(&mut axes.measures, measure);
@@ -472,25 +466,21 @@ impl Store {
             rows[row_of_case(*case_id)?].counts.findings[a][b] += 1;
         }
 
-        // The latest determination of each finding (one that names no finding stands alone).
-        let mut latest: HashMap<(Option<i64>, i64), &Determination> = HashMap::new();
-        for d in &determinations {
-            let key = match d.finding_id {
-                Some(f) => (Some(f), 0),
-                None => (None, d.id),
-            };
-            let entry = latest.entry(key).or_insert(d);
-            if d.id > entry.id {
-                *entry = d;
-            }
-        }
+        // Per finding, the determination in force and any awaiting confirmation (the one rule;
+        // one that names no finding stands alone).
+        let signed: Vec<crate::workbench::Signed> =
+            determinations.iter().map(|d| d.signed.clone()).collect();
+        let standing = crate::workbench::standings(profile, &signed);
         let mut in_force: BTreeSet<i64> = BTreeSet::new();
-        for d in latest.values() {
+        for d in &determinations {
+            let Some(s) = standing.get(&d.signed.id) else {
+                continue;
+            };
             let c = &mut rows[row_of_case(d.case_id)?].counts;
-            if crate::workbench::in_force(profile, &d.outcome, d.confirmed) {
-                in_force.insert(d.id);
-                c.determinations[slot(&mut axes.outcomes, &d.outcome)] += 1;
-            } else {
+            if s.in_force {
+                in_force.insert(d.signed.id);
+                c.determinations[slot(&mut axes.outcomes, &d.signed.outcome)] += 1;
+            } else if !s.superseded {
                 c.pending_confirmation += 1;
             }
         }

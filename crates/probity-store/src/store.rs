@@ -49,6 +49,7 @@ impl Backend {
                 ),
                 (7, include_str!("../migrations/sqlite/0007_user_totp.sql")),
                 (8, include_str!("../migrations/sqlite/0008_reimport.sql")),
+                (9, include_str!("../migrations/sqlite/0009_session_mac.sql")),
             ],
             Backend::Postgres => &[
                 (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -68,6 +69,10 @@ impl Backend {
                 ),
                 (7, include_str!("../migrations/postgres/0007_user_totp.sql")),
                 (8, include_str!("../migrations/postgres/0008_reimport.sql")),
+                (
+                    9,
+                    include_str!("../migrations/postgres/0009_session_mac.sql"),
+                ),
             ],
         }
     }
@@ -413,9 +418,21 @@ impl Store {
         &self,
         checkpoint: Option<&Checkpoint>,
     ) -> Result<Result<Verified, Unfit>, StoreError> {
+        self.verify_audit_against(checkpoint.map(std::slice::from_ref).unwrap_or_default())
+            .await
+    }
+
+    /// Walks the audit log and every record it covers, and checks that the log reaches every
+    /// checkpoint of a published series and is, up to each, the log that was checkpointed
+    /// (`probity audit verify --checkpoints FILE`); the first checkpoint that fails is named
+    /// (`Unfit::checkpoint`, its position in `checkpoints`).
+    pub async fn verify_audit_against(
+        &self,
+        checkpoints: &[Checkpoint],
+    ) -> Result<Result<Verified, Unfit>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let keys = self.current_keys(&mut conn).await?;
-        audit::verify(&mut conn, &keys, checkpoint).await
+        audit::verify(&mut conn, &keys, checkpoints).await
     }
 
     /// The latest events of the log, newest first, at most `limit`, from `before` (exclusive)

@@ -4,7 +4,9 @@
 //! follows a subject across cycles.
 //!
 //! Nothing here is ever overwritten but a case's status and an explanation's answer: a new
-//! determination on a finding supersedes the earlier one (the latest is in force), and both stay.
+//! determination on a finding supersedes the one in force once it takes force itself, and both
+//! stay. Replacing a determination that needed two verifiers needs two others (`standings`, the
+//! one in-force rule): one verifier cannot undo what two decided.
 //! Reading a case file opens the registry rows about a family: it is an audited read.
 
 use std::collections::{BTreeMap, HashMap};
@@ -165,10 +167,19 @@ pub struct DeterminationRecord {
     pub reason: String,
     /// Measure ids decided with it (they apply once it is in force).
     pub measures: Vec<String>,
-    /// Whether it is in force: needs no confirmation, or has it.
+    /// Whether it is the determination in force on its finding (see `needs` and `not_by`).
     pub in_force: bool,
-    /// Whether a later determination on the same finding replaced it.
+    /// Whether a later determination on the same finding replaced it (or, for one that never
+    /// took force, was recorded after it).
     pub superseded: bool,
+    /// How many different verifiers it needs, the one who decided included.
+    pub needs: u8,
+    /// The determination in force it would replace when it was recorded (and replaced, if it
+    /// took force).
+    pub replaces: Option<i64>,
+    /// Verifiers who may not confirm it: those who decided or confirmed the determination it
+    /// replaces, when that one needed two.
+    pub not_by: Vec<String>,
 }
 
 /// Everything about one case, for the verifier's case page.
@@ -202,6 +213,12 @@ pub struct IntegrityEntry {
     pub in_force: bool,
     /// Measures, in force with it.
     pub measures: Vec<String>,
+    /// The outcome of the determination in force it replaced, if it replaced one (an override
+    /// of a determination that needed two verifiers took two others).
+    pub replaces: Option<String>,
+    /// The outcome of a later determination that would replace it and awaits its confirmation:
+    /// until then this one stays in force.
+    pub pending: Option<String>,
 }
 
 /// A subject's integrity record across cycles, and what it means for promotion.
@@ -296,14 +313,133 @@ fn sealed_text(row: &[Value], i: usize) -> String {
 pub(crate) const CURRENT: &str =
     "(f.last_run IS NULL OR c.last_run IS NULL OR f.last_run = c.last_run)";
 
-/// Whether a determination is in force: its outcome needs one verifier only (the profile's
-/// `confirmations`), or a second has confirmed it. The one rule for the workbench, the integrity
-/// record and the statistics.
-pub(crate) fn in_force(profile: &Profile, outcome: &str, confirmed: bool) -> bool {
-    confirmed
-        || profile
-            .determination(outcome)
-            .is_none_or(|d| d.confirmations < 2)
+/// A determination as the in-force rule reads it: what it decides and who signed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Signed {
+    /// Id (the order determinations on a finding were recorded in).
+    pub(crate) id: i64,
+    /// The finding (`None`: a determination naming no finding, which stands alone).
+    pub(crate) finding: Option<i64>,
+    /// The profile's determination id.
+    pub(crate) outcome: String,
+    /// The verifier who decided it.
+    pub(crate) decided_by: String,
+    /// The verifier who confirmed it.
+    pub(crate) confirmed_by: Option<String>,
+}
+
+impl Signed {
+    /// From a row whose first five columns are `id, finding_id, outcome, decided_by,
+    /// confirmed_by` of `determinations`.
+    pub(crate) fn of_row(r: &sqlx::any::AnyRow) -> Result<Signed, StoreError> {
+        Ok(Signed {
+            id: r.try_get(0)?,
+            finding: r.try_get(1)?,
+            outcome: r.try_get(2)?,
+            decided_by: r.try_get(3)?,
+            confirmed_by: r.try_get(4)?,
+        })
+    }
+}
+
+/// What the in-force rule says of one determination.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Standing {
+    /// It is the determination in force on its finding.
+    pub(crate) in_force: bool,
+    /// A later determination took force after it, or (one that never took force) a later one
+    /// was recorded: it can no longer take force.
+    pub(crate) superseded: bool,
+    /// How many different verifiers it needs, the one who decided included.
+    pub(crate) needs: u8,
+    /// The determination in force it would replace when recorded (and replaced, once in force).
+    pub(crate) replaces: Option<i64>,
+    /// Verifiers who may not sign it: those who decided or confirmed the determination it
+    /// replaces, when that one needed more than one verifier.
+    pub(crate) not_by: Vec<String>,
+}
+
+/// How many different verifiers a determination of `outcome` needs on its own (the profile's
+/// `confirmations`; an outcome the profile does not know, one).
+fn needs_of(profile: &Profile, outcome: &str) -> u8 {
+    profile
+        .determination(outcome)
+        .map_or(1, |d| d.confirmations.max(1))
+}
+
+/// **The in-force rule for determinations**, the one rule for the workbench, the case status,
+/// the integrity record, the key checks, the statistics and the declarant's own page.
+///
+/// On each finding, determinations are taken in the order recorded. One takes force when as
+/// many different verifiers signed it (decided, then confirmed) as its outcome needs under the
+/// profile; it then replaces the one in force before it, which stays as history. One that would
+/// replace a determination in force that needed N verifiers needs N itself, none of them a
+/// verifier who decided or confirmed the one it replaces: until then the first stays in force
+/// (and so does any promotion bar it carries). A determination that has not taken force is
+/// superseded by any later one on the same finding.
+pub(crate) fn standings(profile: &Profile, all: &[Signed]) -> HashMap<i64, Standing> {
+    let mut by_finding: BTreeMap<(Option<i64>, i64), Vec<&Signed>> = BTreeMap::new();
+    for d in all {
+        let key = match d.finding {
+            Some(f) => (Some(f), 0),
+            None => (None, d.id),
+        };
+        by_finding.entry(key).or_default().push(d);
+    }
+    let mut out: HashMap<i64, Standing> = HashMap::new();
+    for mut ds in by_finding.into_values() {
+        ds.sort_by_key(|d| d.id);
+        // The determination in force, what it needed, and who signed it.
+        let mut current: Option<(i64, u8, Vec<&str>)> = None;
+        let mut waiting: Option<i64> = None;
+        for d in ds {
+            if let Some(w) = waiting.take()
+                && let Some(s) = out.get_mut(&w)
+            {
+                s.superseded = true;
+            }
+            let own = needs_of(profile, &d.outcome);
+            let (needs, not_by, replaces) = match &current {
+                Some((id, n, signers)) if *n >= 2 => (
+                    own.max(*n),
+                    signers.iter().map(|s| (*s).to_owned()).collect(),
+                    Some(*id),
+                ),
+                Some((id, _, _)) => (own, Vec::new(), Some(*id)),
+                None => (own, Vec::new(), None),
+            };
+            let mut signers = vec![d.decided_by.as_str()];
+            if let Some(c) = d.confirmed_by.as_deref()
+                && !signers.contains(&c)
+            {
+                signers.push(c);
+            }
+            let takes_force = signers.len() >= usize::from(needs)
+                && !signers.iter().any(|s| not_by.iter().any(|n| n == s));
+            if takes_force {
+                if let Some((before, ..)) = current.take()
+                    && let Some(s) = out.get_mut(&before)
+                {
+                    s.in_force = false;
+                    s.superseded = true;
+                }
+                current = Some((d.id, needs, signers));
+            } else {
+                waiting = Some(d.id);
+            }
+            out.insert(
+                d.id,
+                Standing {
+                    in_force: takes_force,
+                    superseded: false,
+                    needs,
+                    replaces,
+                    not_by,
+                },
+            );
+        }
+    }
+    out
 }
 
 fn outcome<'p>(profile: &'p Profile, id: &str) -> Result<&'p Outcome, StoreError> {
@@ -561,7 +697,11 @@ impl Store {
 
     /// Records a determination on a finding, with the measures it allows (checked against the
     /// profile). In force at once when the profile asks for one verifier; otherwise when a
-    /// second confirms it. A determination on a finding that has one supersedes it.
+    /// second confirms it. It supersedes the determination in force on the finding once it
+    /// takes force; replacing one that needed two verifiers needs two itself, neither of them
+    /// one who decided or confirmed it (the in-force rule, `standings`): the verifiers who did are
+    /// refused,
+    /// and the event is `determination.override`.
     pub async fn determine(
         &self,
         stamp: &Stamp,
@@ -594,10 +734,33 @@ impl Store {
             .map(|r| r.try_get::<i64, _>(0))
             .transpose()?
             .ok_or_else(|| StoreError::Conflict(format!("no finding {finding_id}")))?;
+        // The determination in force on the finding, if one: replacing one that needed N
+        // verifiers takes N others.
+        let (signed, standing) = finding_standings(&mut w, profile, finding_id).await?;
+        let current = signed
+            .iter()
+            .find(|d| standing.get(&d.id).is_some_and(|s| s.in_force));
+        let mut action = "determination.record";
+        if let Some(c) = current
+            && standing.get(&c.id).is_some_and(|s| s.needs >= 2)
+        {
+            let signers: Vec<&str> = std::iter::once(c.decided_by.as_str())
+                .chain(c.confirmed_by.as_deref())
+                .collect();
+            if signers.contains(&stamp.actor.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "determination {} in force on this finding was decided or confirmed by you: \
+                     only verifiers other than {} may replace it",
+                    c.id,
+                    signers.join(" and ")
+                )));
+            }
+            action = "determination.override";
+        }
         let id = w.next_id(&DETERMINATIONS).await?;
         w.insert(
             &DETERMINATIONS,
-            "determination.record",
+            action,
             vec![
                 Value::Int(id),
                 Value::Int(case_id),
@@ -656,36 +819,51 @@ impl Store {
                 "no determination {determination_id}"
             )));
         };
-        let needs = outcome(profile, &text(&row, 2))?.confirmations;
+        outcome(profile, &text(&row, 2))?;
+        let finding_id = row[8].as_int().unwrap_or_default();
+        let (_, standing) = finding_standings(&mut w, profile, finding_id).await?;
+        let this = standing.get(&determination_id).cloned().unwrap_or_default();
         let refuse = |why: &str| {
             Err(StoreError::Conflict(format!(
                 "determination {determination_id} {why}"
             )))
         };
-        if needs < 2 {
-            return refuse("needs no confirmation");
-        }
         if !matches!(row[5], Value::Null) {
             return refuse("is confirmed already");
+        }
+        if this.in_force || this.needs < 2 {
+            return refuse("needs no confirmation");
+        }
+        if this.superseded {
+            return refuse("was superseded by a later determination");
         }
         if row[3].as_text() == Some(stamp.actor.as_str()) {
             return refuse("was decided by you: a second verifier must confirm it");
         }
-        let later =
-            sqlx::query("SELECT COUNT(*) FROM determinations WHERE finding_id = $1 AND id > $2")
-                .bind(row[8].as_int().unwrap_or_default())
-                .bind(determination_id)
-                .fetch_one(w.conn())
-                .await?
-                .try_get::<i64, _>(0)?;
-        if later > 0 {
-            return refuse("was superseded by a later determination");
+        if this.not_by.contains(&stamp.actor) {
+            return refuse(&format!(
+                "would replace determination {} which you decided or confirmed: a verifier \
+                 other than {} must confirm it",
+                this.replaces.unwrap_or_default(),
+                this.not_by.join(" and ")
+            ));
         }
         row[5] = stamp.actor.as_str().into();
         row[6] = stamp.at.as_str().into();
         let case_id = row[1].as_int().unwrap_or_default();
         w.upsert(&DETERMINATIONS, "determination.confirm", row)
             .await?;
+        if let Some(replaced) = this.replaces {
+            w.event(
+                "determination.replaced",
+                &format!("determinations/{replaced}"),
+                &format!(
+                    "replaced by determination {determination_id}, confirmed by {}",
+                    stamp.actor
+                ),
+            )
+            .await?;
+        }
         update_status(&mut w, profile, case_id).await?;
         w.commit().await?;
         Ok(())
@@ -769,17 +947,21 @@ impl Store {
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<_, sqlx::Error>>()?;
-        let mut decided: HashMap<i64, bool> = HashMap::new();
-        for r in sqlx::query(
-            "SELECT finding_id, outcome, confirmed_at FROM determinations \
+        let signed = sqlx::query(
+            "SELECT id, finding_id, outcome, decided_by, confirmed_by FROM determinations \
              WHERE finding_id IS NOT NULL ORDER BY id",
         )
         .fetch_all(&mut *conn)
         .await?
-        {
-            let outcome: String = r.try_get(1)?;
-            let confirmed = r.try_get::<Option<String>, _>(2)?.is_some();
-            decided.insert(r.try_get(0)?, in_force(profile, &outcome, confirmed));
+        .iter()
+        .map(Signed::of_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let standing = standings(profile, &signed);
+        let mut decided: HashMap<i64, bool> = HashMap::new();
+        for d in &signed {
+            if let Some(f) = d.finding {
+                *decided.entry(f).or_default() |= standing.get(&d.id).is_some_and(|s| s.in_force);
+            }
         }
         let mut pending: BTreeMap<String, usize> = BTreeMap::new();
         for (id, person_key) in findings {
@@ -799,34 +981,64 @@ impl Store {
         let mut conn = self.connection().await?;
         let who = person_key.unwrap_or_default();
         let rows = sqlx::query(
-            "SELECT d.id, d.case_id, c.cycle, f.category, d.outcome, d.decided_at, d.confirmed_at, \
-             d.finding_id, c.person_key FROM determinations d JOIN cases c ON c.id = d.case_id \
-             JOIN findings f ON f.id = d.finding_id WHERE ($1 = '' OR c.person_key = $1) ORDER BY d.id",
+            "SELECT d.id, d.finding_id, d.outcome, d.decided_by, d.confirmed_by, d.case_id, \
+             c.cycle, f.category, d.decided_at, c.person_key FROM determinations d \
+             JOIN cases c ON c.id = d.case_id JOIN findings f ON f.id = d.finding_id \
+             WHERE ($1 = '' OR c.person_key = $1) ORDER BY d.id",
         )
         .bind(who)
         .fetch_all(&mut *conn)
         .await?;
-        // The latest determination per finding is the one in force; earlier ones are history.
+        let signed = rows
+            .iter()
+            .map(Signed::of_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let standing = standings(profile, &signed);
+        let outcome_of: HashMap<i64, &str> =
+            signed.iter().map(|d| (d.id, d.outcome.as_str())).collect();
+        // Per finding: the determination in force, else the one awaiting confirmation; with what
+        // the one in force replaced and what waits to replace it. Superseded ones are history.
         let mut latest: BTreeMap<i64, (String, i64, IntegrityEntry)> = BTreeMap::new();
-        for r in &rows {
-            let outcome_id: String = r.try_get(4)?;
-            let confirmed = r.try_get::<Option<String>, _>(6)?.is_some();
+        let mut waiting: HashMap<i64, String> = HashMap::new();
+        for (r, d) in rows.iter().zip(&signed) {
+            let Some(s) = standing.get(&d.id) else {
+                continue;
+            };
+            let finding = d.finding.unwrap_or_default();
+            if !s.in_force {
+                if !s.superseded {
+                    waiting.insert(finding, d.outcome.clone());
+                }
+                if latest.get(&finding).is_some_and(|(_, _, e)| e.in_force) {
+                    continue;
+                }
+            }
             latest.insert(
-                r.try_get(7)?,
+                finding,
                 (
-                    r.try_get(8)?,
-                    r.try_get(0)?,
+                    r.try_get(9)?,
+                    d.id,
                     IntegrityEntry {
-                        cycle: i32::try_from(r.try_get::<i64, _>(2)?).unwrap_or_default(),
-                        case_id: r.try_get(1)?,
-                        category: r.try_get(3)?,
-                        in_force: in_force(profile, &outcome_id, confirmed),
-                        outcome: outcome_id,
-                        decided_at: r.try_get(5)?,
+                        cycle: i32::try_from(r.try_get::<i64, _>(6)?).unwrap_or_default(),
+                        case_id: r.try_get(5)?,
+                        category: r.try_get(7)?,
+                        in_force: s.in_force,
+                        outcome: d.outcome.clone(),
+                        decided_at: r.try_get(8)?,
                         measures: Vec::new(),
+                        replaces: s
+                            .replaces
+                            .and_then(|id| outcome_of.get(&id))
+                            .map(|o| (*o).to_owned()),
+                        pending: None,
                     },
                 ),
             );
+        }
+        for (finding, (_, _, entry)) in latest.iter_mut() {
+            if entry.in_force {
+                entry.pending = waiting.remove(finding);
+            }
         }
         let mut measures: HashMap<i64, Vec<String>> = HashMap::new();
         for r in sqlx::query(
@@ -843,7 +1055,11 @@ impl Store {
         }
         let mut records: BTreeMap<String, IntegrityRecord> = BTreeMap::new();
         for (_, (subject, determination, mut entry)) in latest {
-            if entry.outcome == "consistent" {
+            let against = |o: &str| o != "consistent";
+            if !against(&entry.outcome)
+                && !entry.replaces.as_deref().is_some_and(against)
+                && !entry.pending.as_deref().is_some_and(against)
+            {
                 continue;
             }
             entry.measures = measures.remove(&determination).unwrap_or_default();
@@ -896,6 +1112,26 @@ async fn case_row(w: &mut Writer, case_id: i64) -> Result<Vec<Value>, StoreError
         .into_iter()
         .next()
         .ok_or_else(|| StoreError::Conflict(format!("no case {case_id}")))
+}
+
+/// The determinations on a finding, oldest first, and what the in-force rule says of each.
+async fn finding_standings(
+    w: &mut Writer,
+    profile: &Profile,
+    finding_id: i64,
+) -> Result<(Vec<Signed>, HashMap<i64, Standing>), StoreError> {
+    let signed = sqlx::query(
+        "SELECT id, finding_id, outcome, decided_by, confirmed_by FROM determinations \
+         WHERE finding_id = $1 ORDER BY id",
+    )
+    .bind(finding_id)
+    .fetch_all(w.conn())
+    .await?
+    .iter()
+    .map(Signed::of_row)
+    .collect::<Result<Vec<_>, _>>()?;
+    let standing = standings(profile, &signed);
+    Ok((signed, standing))
 }
 
 async fn read_case_file(
@@ -958,28 +1194,32 @@ async fn read_case_file(
         }
     }
     let rows = fetch(w.conn(), &keys, &DETERMINATIONS, "case_id = $1", &[id]).await?;
-    let mut latest: HashMap<i64, i64> = HashMap::new();
-    for r in &rows {
-        let (d, f) = (
-            r[0].as_int().unwrap_or_default(),
-            r[8].as_int().unwrap_or_default(),
-        );
-        let e = latest.entry(f).or_insert(d);
-        *e = (*e).max(d);
-    }
+    let signed: Vec<Signed> = rows
+        .iter()
+        .map(|r| Signed {
+            id: r[0].as_int().unwrap_or_default(),
+            finding: r[8].as_int(),
+            outcome: text(r, 2),
+            decided_by: text(r, 3),
+            confirmed_by: opt_text(r, 5),
+        })
+        .collect();
+    let mut standing = standings(profile, &signed);
     let determinations = rows
         .iter()
         .map(|r| {
             let id = r[0].as_int().unwrap_or_default();
-            let finding_id = r[8].as_int().unwrap_or_default();
-            let outcome_id = text(r, 2);
+            let s = standing.remove(&id).unwrap_or_default();
             DeterminationRecord {
                 id,
                 case_id: case.id,
-                finding_id,
-                in_force: in_force(profile, &outcome_id, !matches!(r[5], Value::Null)),
-                superseded: latest.get(&finding_id) != Some(&id),
-                outcome: outcome_id,
+                finding_id: r[8].as_int().unwrap_or_default(),
+                in_force: s.in_force,
+                superseded: s.superseded,
+                needs: s.needs,
+                replaces: s.replaces,
+                not_by: s.not_by,
+                outcome: text(r, 2),
                 decided_by: text(r, 3),
                 decided_at: text(r, 4),
                 confirmed_by: opt_text(r, 5),
@@ -1015,19 +1255,26 @@ pub(crate) async fn update_status(
         .iter()
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
-    let mut current: HashMap<i64, (String, bool)> = HashMap::new();
-    for r in sqlx::query(
-        "SELECT finding_id, outcome, confirmed_at FROM determinations WHERE case_id = $1 ORDER BY id",
+    let signed = sqlx::query(
+        "SELECT id, finding_id, outcome, decided_by, confirmed_by FROM determinations \
+         WHERE case_id = $1 ORDER BY id",
     )
     .bind(case_id)
     .fetch_all(w.conn())
     .await?
-    {
-        let finding: i64 = r.try_get(0)?;
-        current.insert(
-            finding,
-            (r.try_get(1)?, r.try_get::<Option<String>, _>(2)?.is_some()),
-        );
+    .iter()
+    .map(Signed::of_row)
+    .collect::<Result<Vec<_>, _>>()?;
+    let standing = standings(profile, &signed);
+    // Per finding: whether a determination is in force, whether one awaits confirmation.
+    let mut decided: HashMap<i64, bool> = HashMap::new();
+    let mut waiting: HashMap<i64, bool> = HashMap::new();
+    for d in &signed {
+        let (Some(f), Some(s)) = (d.finding, standing.get(&d.id)) else {
+            continue;
+        };
+        *decided.entry(f).or_default() |= s.in_force;
+        *waiting.entry(f).or_default() |= !s.in_force && !s.superseded;
     }
     let (asked, answered): (i64, i64) = {
         let r =
@@ -1037,14 +1284,11 @@ pub(crate) async fn update_status(
                 .await?;
         (r.try_get(0)?, r.try_get(1)?)
     };
-    let in_force = |(outcome, confirmed): &(String, bool)| in_force(profile, outcome, *confirmed);
-    let status = if !findings.is_empty()
-        && findings
-            .iter()
-            .all(|f| current.get(f).is_some_and(in_force))
-    {
+    let status = if findings.iter().any(|f| waiting.get(f) == Some(&true)) {
+        CaseStatus::AwaitingConfirmation
+    } else if !findings.is_empty() && findings.iter().all(|f| decided.get(f) == Some(&true)) {
         CaseStatus::Decided
-    } else if current.values().any(|d| !in_force(d)) {
+    } else if waiting.values().any(|w| *w) {
         CaseStatus::AwaitingConfirmation
     } else if asked > answered {
         CaseStatus::AwaitingExplanation

@@ -638,7 +638,7 @@ async fn tamper_case(db: &Fresh) {
             Err(_) => false,
         };
         if changed {
-            let outcome = probity_store::audit::verify(&mut tx, &keys, None)
+            let outcome = probity_store::audit::verify(&mut tx, &keys, &[])
                 .await
                 .unwrap();
             match outcome {
@@ -740,6 +740,146 @@ async fn checkpoint_case(db: &Fresh) {
         ..checkpoint
     };
     assert!(db.store.verify_audit(Some(&forged)).await.unwrap().is_err());
+}
+
+on_both!(
+    published_checkpoints_catch_a_shortened_trail,
+    shortened_case
+);
+async fn shortened_case(db: &Fresh) {
+    load_small(&db.store).await;
+    // The server publishes its head from time to time; an insider keeps an older one (any
+    // earlier read or backup gives it).
+    let mut published = vec![db.store.checkpoint().await.unwrap()];
+    for id in ["D2025-000018", "D2025-000002"] {
+        db.store.read_declaration(&stamp(), id).await.unwrap();
+        published.push(db.store.checkpoint().await.unwrap());
+    }
+    let kept = published[0].clone();
+    assert!(
+        db.store
+            .verify_audit_against(&published)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    // The insider deletes the events after it and puts the older signed head back.
+    drop_guards(db).await;
+    let mut conn = db.store.connection().await.unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE seq > $1")
+        .bind(kept.seq)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET seq = $1, sha256 = $2, mac = $3")
+        .bind(kept.seq)
+        .bind(kept.sha256.as_str())
+        .bind(kept.mac.as_str())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    // The walk alone cannot tell (a valid head of a valid, shorter log): the documented limit.
+    assert!(db.store.verify_audit(None).await.unwrap().is_ok());
+    // Against the published series, the first checkpoint the log no longer reaches is named.
+    let unfit = db
+        .store
+        .verify_audit_against(&published)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(unfit.checkpoint, Some(1), "{unfit}");
+    assert_eq!(unfit.seq, Some(published[1].seq));
+    assert!(
+        unfit.message.contains(&format!(
+            "the log ends at event {}, before the checkpoint",
+            kept.seq
+        )),
+        "{unfit}"
+    );
+}
+
+on_both!(sessions_are_bound_to_the_key_file, sessions_case);
+async fn sessions_case(db: &Fresh) {
+    use probity_store::{Role, Stamp, User};
+    let s = stamp();
+    for (username, role) in [("admin", Role::Administrator), ("lin", Role::Verifier)] {
+        let user = User {
+            username: username.into(),
+            role,
+            person_key: None,
+            password_hash: "$argon2id$v=19$m=4096,t=1,p=1$c2FsdA$aGFzaA".into(),
+            disabled: false,
+        };
+        db.store.create_user(&s, &user).await.unwrap();
+    }
+    let opened = Stamp::new("2026-02-01T10:00:00Z", "web:lin");
+    db.store
+        .open_session(&opened, "lin", "t-lin", "c-lin", "2026-02-01T18:00:00Z")
+        .await
+        .unwrap();
+    let now = "2026-02-01T11:00:00Z";
+    let lin = db.store.session("t-lin", now).await.unwrap().unwrap();
+    assert_eq!(lin.user.username, "lin");
+
+    // Someone who can write to the database, but has not the key file.
+    let mut conn = db.store.connection().await.unwrap();
+    let mut run = async |sql: &str| {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    };
+    // A row inserted as the administrator signs nobody in, with no MAC or with one copied from
+    // a real session.
+    run(
+        "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at) \
+         VALUES ('t-forged', 'admin', 'c', '2026-02-01T10:30:00Z', '2026-02-01T18:30:00Z')",
+    )
+    .await;
+    run(
+        "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, mac) \
+         SELECT 't-copied', 'admin', csrf, created_at, expires_at, mac FROM sessions \
+         WHERE token_sha256 = 't-lin'",
+    )
+    .await;
+    // The verifier's own session altered to act as the administrator, or to last longer.
+    run(
+        "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, mac) \
+         SELECT 't-longer', username, csrf, created_at, '2027-01-01T00:00:00Z', mac \
+         FROM sessions WHERE token_sha256 = 't-lin'",
+    )
+    .await;
+    for token in ["t-forged", "t-copied", "t-longer"] {
+        assert_eq!(
+            db.store.session(token, now).await.unwrap(),
+            None,
+            "{token} signed in"
+        );
+    }
+    run("UPDATE sessions SET username = 'admin' WHERE token_sha256 = 't-lin'").await;
+    assert_eq!(db.store.session("t-lin", now).await.unwrap(), None);
+    drop(conn);
+
+    // Whatever its expiry says, a session ends 8 hours after it was opened.
+    db.store
+        .open_session(&opened, "lin", "t-long", "c-long", "2099-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    assert!(
+        db.store
+            .session("t-long", "2026-02-01T17:59:59Z")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        db.store
+            .session("t-long", "2026-02-01T18:00:00Z")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 /// Values that must never be in the database in clear.

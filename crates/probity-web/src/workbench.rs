@@ -56,8 +56,8 @@ pub(crate) struct Names<'p> {
 }
 
 /// One line of an integrity record as the pages show it: cycle, category, determination, in
-/// force, measures.
-pub(crate) type IntegrityRow = (i32, String, String, bool, Vec<String>);
+/// force, measures, and what it replaced or what waits to replace it (a sentence, or empty).
+pub(crate) type IntegrityRow = (i32, String, String, bool, Vec<String>, String);
 
 impl<'p> Names<'p> {
     pub(crate) fn new(t: Tr, profile: &'p Profile) -> Names<'p> {
@@ -93,9 +93,28 @@ impl<'p> Names<'p> {
                     self.outcome(&e.outcome),
                     e.in_force,
                     self.measures(&e.measures),
+                    self.override_note(e),
                 )
             })
             .collect()
+    }
+
+    /// What an integrity entry replaced, and what waits to replace it, in a sentence.
+    fn override_note(&self, e: &probity_store::IntegrityEntry) -> String {
+        let mut parts = Vec::new();
+        if let Some(r) = &e.replaces {
+            parts.push(
+                self.t
+                    .with_text("integrity-replaces", &[("outcome", self.outcome(r))]),
+            );
+        }
+        if let Some(p) = &e.pending {
+            parts.push(self.t.with_text(
+                "integrity-pending-override",
+                &[("outcome", self.outcome(p))],
+            ));
+        }
+        parts.join(" ")
     }
 }
 
@@ -263,6 +282,10 @@ pub(crate) struct DeterminationView {
     pub(crate) reason: String,
     pub(crate) measures: Vec<String>,
     pub(crate) state: &'static str,
+    /// The determination in force it replaces (or replaced), if one.
+    pub(crate) replaces: Option<i64>,
+    /// Who may not confirm it, named (empty: anyone but the verifier who decided).
+    pub(crate) not_by: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -458,6 +481,8 @@ async fn case_view(
                 } else {
                     "awaiting-confirmation"
                 },
+                replaces: d.replaces,
+                not_by: d.not_by.join(t.lang.list_separator()),
             });
     }
     let findings = findings

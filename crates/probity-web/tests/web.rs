@@ -1483,6 +1483,139 @@ async fn the_workbench_is_for_verifiers_in_their_units() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_row_written_into_the_database_signs_nobody_in() {
+    let (_dir, app) = app().await;
+    let chen = sign_in(&app, "chen", PASSWORD).await.unwrap();
+    assert_eq!(send(&app, get("/me", &chen)).await.0, StatusCode::OK);
+    // Someone who can write to the database, without the key file, adds a session as the
+    // administrator (and one that copies the MAC of chen's).
+    let now = chrono::Utc::now();
+    let at = |h: i64| (now + chrono::Duration::hours(h)).to_rfc3339();
+    let mut conn = app.store.connection().await.unwrap();
+    for (token, mac) in [
+        ("forged", "NULL"),
+        ("copied", "(SELECT MAX(mac) FROM sessions)"),
+    ] {
+        let sql = format!(
+            "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, mac) \
+             VALUES ('{}', 'admin', 'c', '{}', '{}', {mac})",
+            probity_web::auth::token_hash(token),
+            at(0),
+            at(1)
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let cookie = format!("probity_session={token}");
+        let (status, _, _) = send(&app, get("/admin", &cookie)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{token} signed in");
+    }
+    // The administrator's own session does.
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    assert_eq!(send(&app, get("/admin", &admin)).await.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_page_shows_an_override_and_what_it_waits_for() {
+    let (_dir, app) = app_with_cases().await;
+    let profile = probity_model::Profile::builtin("cn").unwrap();
+    let case = case_of(&app, "D2025-000002").await;
+    let as_ = |who: &str| Stamp::new("2026-03-01T10:00:00Z", format!("web:{who}"));
+    let file = app
+        .store
+        .case_file(&as_("ann"), &profile, case.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let finding = file
+        .findings
+        .iter()
+        .find(|f| f.evidence.finding.classification.as_str() == "concealment")
+        .unwrap()
+        .id;
+    let concealment = app
+        .store
+        .determine(
+            &as_("ann"),
+            &profile,
+            finding,
+            "concealment",
+            "Not reported.",
+            &[],
+        )
+        .await
+        .unwrap();
+    app.store
+        .confirm_determination(&as_("bob"), &profile, concealment)
+        .await
+        .unwrap();
+    let explained = app
+        .store
+        .determine(
+            &as_("carol"),
+            &profile,
+            finding,
+            "explained",
+            "It holds.",
+            &[],
+        )
+        .await
+        .unwrap();
+    let ann = sign_in(&app, "ann", PASSWORD).await.unwrap();
+    let page = format!("/cases/{}", case.id);
+    let replaces = format!("<a href=\"#determination-{concealment}\">#{concealment}</a>");
+    for (cookie, words) in [
+        (
+            ann.clone(),
+            [
+                "取代认定",
+                "本认定须由以下人员以外的核查人员复核后方生效：",
+                "web:ann、web:bob",
+                "（改为“已作说明”的认定须由作出本认定者以外的两名核查人员确认，在此之前本认定仍然有效）",
+            ],
+        ),
+        (
+            format!("{ann}; lang=en"),
+            [
+                "replaces determination",
+                "only when confirmed by a verifier other than",
+                "web:ann, web:bob",
+                "(stays in force until the replacement by Explained is confirmed",
+            ],
+        ),
+    ] {
+        let (status, _, body) = send(&app, get(&page, &cookie)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains(&replaces), "{body}");
+        for w in words {
+            assert!(body.contains(w), "{w:?} not on the page");
+        }
+        // The concealment stays in force, and so does the bar.
+        assert!(body.contains("id=\"promotion-bar\""));
+        assert!(body.contains(&format!(
+            "<li class=\"in-force\" id=\"determination-{concealment}\">"
+        )));
+        assert!(body.contains(&format!(
+            "<li class=\"awaiting-confirmation\" id=\"determination-{explained}\">"
+        )));
+    }
+    // Once a fourth verifier confirms, the record says what the override replaced.
+    app.store
+        .confirm_determination(&as_("dave"), &profile, explained)
+        .await
+        .unwrap();
+    for (cookie, words) in [
+        (ann.clone(), "（取代“隐瞒不报”）"),
+        (format!("{ann}; lang=en"), "(replaces Concealment)"),
+    ] {
+        let (_, _, body) = send(&app, get(&page, &cookie)).await;
+        assert!(body.contains(words), "{words:?} not on the page");
+        assert!(!body.contains("id=\"promotion-bar\""));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_workbench_flow_in_a_real_browser() {
     use fantoccini::Locator;
     let Some((_driver, client)) = browser().await else {

@@ -1814,3 +1814,226 @@ fn repeated_keys_long_texts_and_control_characters_are_refused_by_line_and_path(
     }
     assert_eq!(out.lines().count(), 3, "{out}");
 }
+
+// ---- Published checkpoints ---------------------------------------------------------------------
+
+/// `probity serve` running against the database in `dir`, its standard output read line by line.
+struct Server {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_probity"));
+        command
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(args)
+            .env(
+                "PROBITY_DB",
+                format!("sqlite://{}", dir.join("probity.db").display()),
+            )
+            .env("PROBITY_KEY_FILE", dir.join("probity.keys"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap_or_default()).is_err() {
+                    break;
+                }
+            }
+        });
+        let server = Server { child, lines };
+        server.wait_for_line("Probity at http://");
+        server
+    }
+
+    /// Waits until the server prints a line containing `words`.
+    fn wait_for_line(&self, words: &str) {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(std::time::Duration::from_secs(120))
+                .expect("the server prints");
+            if line.contains(words) {
+                return;
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits for the server to exit; its exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    /// A test that fails leaves no server behind.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The checkpoint lines of a file.
+fn checkpoint_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Polls until `done` holds (the server publishes on its own clock); no time is asserted.
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let mut tries = 0;
+    while !done() {
+        tries += 1;
+        assert!(tries < 1200, "never: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_server_publishes_checkpoints_and_verify_names_the_first_the_log_no_longer_reaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let small = small_dir();
+    ok(probity_db(d, &["init"]));
+    ok(probity_db(
+        d,
+        &[
+            "roster",
+            "import",
+            small.join("roster.csv").to_str().unwrap(),
+        ],
+    ));
+    ok(probity_db(d, &["cycle", "open", "--year", "2025"]));
+    ok(probity_db(
+        d,
+        &[
+            "declaration",
+            "import",
+            small.join("declarations.jsonl").to_str().unwrap(),
+        ],
+    ));
+    ok(probity_db(
+        d,
+        &[
+            "registry",
+            "import",
+            small.join("registries").to_str().unwrap(),
+        ],
+    ));
+    ok(probity_db(d, &["verify", "--cycle", "2025", "--all"]));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let published = elsewhere.path().join("probity.checkpoints");
+    let hooked = elsewhere.path().join("pushed");
+    let hook = format!("cat >> '{}'", hooked.display());
+    let head = || {
+        ok(probity_db(d, &["audit", "checkpoint"]))
+            .trim()
+            .to_owned()
+    };
+
+    // At start, then on the interval once the log has moved (an audited read of the findings
+    // adds an event, and no record).
+    let server = Server::start(
+        d,
+        &[
+            "--checkpoints",
+            published.to_str().unwrap(),
+            "--checkpoint-every",
+            "1s",
+            "--checkpoint-hook",
+            &hook,
+        ],
+        &[],
+    );
+    let first = head();
+    assert_eq!(checkpoint_lines(&published), vec![first.clone()]);
+    ok(probity_db(d, &["findings", "--cycle", "2025"]));
+    let second = head();
+    assert_ne!(second, first);
+    eventually("the interval publishes the new head", || {
+        checkpoint_lines(&published).last() == Some(&second)
+    });
+    assert!(server.terminate().success());
+
+    // At shutdown: with an interval that never comes, the head the server leaves is published
+    // (the file named by the environment this time).
+    let server = Server::start(
+        d,
+        &["--checkpoint-every", "1h", "--checkpoint-hook", &hook],
+        &[("PROBITY_CHECKPOINTS", &published)],
+    );
+    ok(probity_db(d, &["findings", "--cycle", "2025"]));
+    let third = head();
+    assert_eq!(checkpoint_lines(&published).last(), Some(&second));
+    assert!(server.terminate().success());
+    let series = checkpoint_lines(&published);
+    assert_eq!(series, vec![first.clone(), second.clone(), third.clone()]);
+    assert_eq!(checkpoint_lines(&hooked), series, "the hook got each one");
+    let verified = ok(probity_db(
+        d,
+        &[
+            "audit",
+            "verify",
+            "--checkpoints",
+            published.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        verified.contains("every published checkpoint is in it (3)"),
+        "{verified}"
+    );
+
+    // An insider deletes the events after the first checkpoint and puts back its signed head.
+    let kept: probity_store::Checkpoint = first.parse().unwrap();
+    assert!(edit_sqlite(
+        &d.join("probity.db"),
+        &format!(
+            "DROP TRIGGER IF EXISTS audit_events_append_only_d; \
+             DELETE FROM audit_events WHERE seq > {seq}; \
+             UPDATE audit_head SET seq = {seq}, sha256 = '{sha}', mac = '{mac}'",
+            seq = kept.seq,
+            sha = kept.sha256,
+            mac = kept.mac
+        ),
+    ));
+    // The walk alone does not see it (the documented limit)...
+    ok(probity_db(d, &["audit", "verify"]));
+    // ...the published series does, and names the first checkpoint no longer reached.
+    let o = probity_db(
+        d,
+        &[
+            "audit",
+            "verify",
+            "--checkpoints",
+            published.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let said = stderr(&o);
+    assert!(
+        said.contains(&format!(
+            "against the checkpoint at {}:2 ({second})",
+            published.display()
+        )) && said.contains("before the checkpoint"),
+        "{said}"
+    );
+}

@@ -157,16 +157,30 @@ async fn declarant_case(db: &Fresh) {
     );
     assert_eq!(theirs_read.len(), 1);
 
-    // A later determination on the same finding replaces it: one needing no second verifier
-    // is in force at once, without the measures of the one it replaced.
-    store
+    // A later determination on the same finding replaces it once in force, without the
+    // measures of the one it replaced. Replacing a concealment two verifiers agreed on takes two
+    // others: until the second confirms, the subject still sees the concealment.
+    let explained = store
         .determine(
-            &Stamp::new("2026-03-05T09:00:00Z", "web:ann"),
+            &Stamp::new("2026-03-05T09:00:00Z", "web:carol"),
             &profile,
             concealed.id,
             "explained",
             "the registry was wrong",
             &[],
+        )
+        .await
+        .unwrap();
+    let waiting = store
+        .report_outcomes(&profile, &mine.person_key)
+        .await
+        .unwrap();
+    assert_eq!(waiting, outcomes, "the concealment stays in force");
+    store
+        .confirm_determination(
+            &Stamp::new("2026-03-06T09:00:00Z", "web:dave"),
+            &profile,
+            explained,
         )
         .await
         .unwrap();
@@ -177,8 +191,8 @@ async fn declarant_case(db: &Fresh) {
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!(after[0].outcome, "explained");
     assert!(after[0].measures.is_empty());
-    assert_eq!(after[0].in_force_since, "2026-03-05T09:00:00Z");
-    // The latest awaiting its second verifier: neither it nor the one it replaces is shown.
+    assert_eq!(after[0].in_force_since, "2026-03-06T09:00:00Z");
+    // The latest awaiting its second verifier is not shown; the one it would replace stays.
     store
         .determine(
             &as_verifier("ann"),
@@ -192,11 +206,8 @@ async fn declarant_case(db: &Fresh) {
         .unwrap();
     let person = store.person_key(&ResidentId::parse("350212197810284446").unwrap());
     assert_eq!(person, mine.person_key);
-    assert!(
-        store
-            .report_outcomes(&profile, &person)
-            .await
-            .unwrap()
-            .is_empty()
+    assert_eq!(
+        store.report_outcomes(&profile, &person).await.unwrap(),
+        after
     );
 }

@@ -382,10 +382,25 @@ async fn build(store: &Store) -> Data {
     // Finding 4: a concealment confirmed by a second verifier, with its measure.
     let d = determine(4, "concealment", &["removal_from_shortlist"]).await;
     store.confirm_determination(&v2, &profile, d).await.unwrap();
-    // Finding 5: a confirmed concealment replaced by an omission: the dismissal lapses.
+    // Finding 5: a confirmed concealment replaced by an omission, which two other verifiers
+    // agree on: the dismissal lapses.
     let d = determine(5, "concealment", &["dismissal"]).await;
     store.confirm_determination(&v2, &profile, d).await.unwrap();
-    determine(5, "omission", &["correction"]).await;
+    let d = store
+        .determine(
+            &Stamp::new("2026-02-21T00:00:00Z", "web:v3"),
+            &profile,
+            5,
+            "omission",
+            "reasons",
+            &["correction".to_owned()],
+        )
+        .await
+        .unwrap();
+    store
+        .confirm_determination(&Stamp::new("2026-02-21T00:00:00Z", "web:v4"), &profile, d)
+        .await
+        .unwrap();
     // Finding 7: a concealment awaiting confirmation, with a measure that waits too.
     determine(7, "concealment", &["transfer"]).await;
     // Finding 8: an omission with two measures.

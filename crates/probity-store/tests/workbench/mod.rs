@@ -454,3 +454,206 @@ async fn workbench_case(db: &Fresh) {
         Err(unfit) => panic!("audit verify failed: {unfit}"),
     }
 }
+
+on_both!(one_verifier_cannot_undo_what_two_decided, override_case);
+async fn override_case(db: &Fresh) {
+    let store = &db.store;
+    let profile = Profile::builtin("cn").unwrap();
+    load_small(store).await;
+    let findings = expected();
+    store
+        .record_verification(
+            &stamp(),
+            &profile,
+            2025,
+            "all",
+            &checked(store, 2025).await,
+            &findings,
+        )
+        .await
+        .unwrap();
+    let case = store
+        .cases(
+            &probity_store::UnitScope::Department,
+            &CaseFilter::default(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.declaration_id.as_deref() == Some("D2025-000002"))
+        .unwrap();
+    let subject = case.person_key.clone();
+    let (ann, bob, carol, dave) = (
+        as_verifier("ann"),
+        as_verifier("bob"),
+        as_verifier("carol"),
+        as_verifier("dave"),
+    );
+    let file = store
+        .case_file(&ann, &profile, case.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let finding = file
+        .findings
+        .iter()
+        .find(|f| f.evidence.finding.classification.as_str() == "concealment")
+        .unwrap()
+        .id;
+    let concealment = store
+        .determine(
+            &ann,
+            &profile,
+            finding,
+            "concealment",
+            "Not reported.",
+            &["admonishment".into()],
+        )
+        .await
+        .unwrap();
+    store
+        .confirm_determination(&bob, &profile, concealment)
+        .await
+        .unwrap();
+    let barred = vec!["concealment".to_owned()];
+    assert_eq!(
+        store
+            .integrity_record(&profile, &subject)
+            .await
+            .unwrap()
+            .bars_promotion,
+        barred
+    );
+
+    // Neither of the two may replace it.
+    for who in [&ann, &bob] {
+        conflict(
+            store
+                .determine(
+                    who,
+                    &profile,
+                    finding,
+                    "explained",
+                    "On second thought.",
+                    &[],
+                )
+                .await,
+            "only verifiers other than web:ann and web:bob may replace it",
+        );
+    }
+    // A third verifier's "explained" is recorded, but the concealment stays in force, and so
+    // does the bar, until a fourth confirms it.
+    let before = events(store, "determination.override").await;
+    let explained = store
+        .determine(
+            &carol,
+            &profile,
+            finding,
+            "explained",
+            "The answer holds.",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(events(store, "determination.override").await, before + 1);
+    let record = store.integrity_record(&profile, &subject).await.unwrap();
+    assert_eq!(record.bars_promotion, barred, "one verifier undid two");
+    let entry = record
+        .entries
+        .iter()
+        .find(|e| e.outcome == "concealment")
+        .unwrap();
+    assert!(entry.in_force);
+    assert_eq!(entry.pending.as_deref(), Some("explained"));
+    assert_eq!(
+        store.case_summary(case.id).await.unwrap().unwrap().status,
+        CaseStatus::AwaitingConfirmation
+    );
+    let outcomes = store.report_outcomes(&profile, &subject).await.unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| o.outcome == "concealment" && o.category == entry.category)
+            && !outcomes.iter().any(|o| o.outcome == "explained"),
+        "the subject still sees the concealment in force: {outcomes:?}"
+    );
+    let stats = store
+        .statistics(
+            2025,
+            "2026-03-01",
+            &profile,
+            &probity_store::UnitScope::Department,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let at = |o: &str| stats.outcomes.iter().position(|x| x == o).unwrap();
+    assert_eq!(stats.total.determinations[at("concealment")], 1);
+    assert_eq!(stats.total.determinations[at("explained")], 0);
+    assert_eq!(stats.total.pending_confirmation, 1);
+    let file = store
+        .case_file(&carol, &profile, case.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let of = |id: i64| file.determinations.iter().find(|d| d.id == id).unwrap();
+    assert!(of(concealment).in_force && !of(concealment).superseded);
+    let pending = of(explained);
+    assert!(!pending.in_force && !pending.superseded);
+    assert_eq!(
+        (pending.needs, pending.replaces, pending.not_by.clone()),
+        (
+            2,
+            Some(concealment),
+            vec!["web:ann".to_owned(), "web:bob".to_owned()]
+        )
+    );
+
+    // Its confirmation: not by its author, nor by those who decided the concealment.
+    conflict(
+        store
+            .confirm_determination(&carol, &profile, explained)
+            .await,
+        "decided by you",
+    );
+    for who in [&ann, &bob] {
+        conflict(
+            store.confirm_determination(who, &profile, explained).await,
+            "a verifier other than web:ann and web:bob must confirm it",
+        );
+    }
+    store
+        .confirm_determination(&dave, &profile, explained)
+        .await
+        .unwrap();
+    assert_eq!(events(store, "determination.replaced").await, 1);
+    let record = store.integrity_record(&profile, &subject).await.unwrap();
+    assert!(record.bars_promotion.is_empty());
+    let entry = record
+        .entries
+        .iter()
+        .find(|e| e.outcome == "explained")
+        .expect("the override is in the integrity record");
+    assert!(entry.in_force);
+    assert_eq!(entry.replaces.as_deref(), Some("concealment"));
+    assert_eq!(entry.pending, None);
+    let file = store
+        .case_file(&dave, &profile, case.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let of = |id: i64| file.determinations.iter().find(|d| d.id == id).unwrap();
+    assert!(of(explained).in_force && !of(concealment).in_force && of(concealment).superseded);
+
+    // What two others decided stands the same way: carol and dave cannot undo it alone either.
+    conflict(
+        store
+            .determine(&dave, &profile, finding, "concealment", "Again.", &[])
+            .await,
+        "only verifiers other than web:carol and web:dave",
+    );
+    match store.verify_audit(None).await.unwrap() {
+        Ok(_) => {}
+        Err(unfit) => panic!("audit verify failed: {unfit}"),
+    }
+}

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bench_store;
 pub mod bench_web;
 pub mod check;
+pub mod checkpoints;
 pub mod db;
 pub mod demo;
 pub mod findings;

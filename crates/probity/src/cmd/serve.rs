@@ -1,14 +1,18 @@
-//! `probity serve` and `probity user add`: the web application and its accounts.
+//! `probity serve` and `probity user add`: the web application (which publishes checkpoints of
+//! the audit log as it runs, see `checkpoints`) and its accounts.
 
 use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use probity_store::{Role, User};
+use probity_store::{Role, Store, User};
 use probity_web::App;
 use probity_web::i18n::Lang;
 
+use crate::cmd::checkpoints::{self, Published, Publisher};
 use crate::cmd::db::{self, Database};
 
 /// Arguments of `probity serve`.
@@ -43,6 +47,26 @@ pub struct Args {
         hide_env_values = true
     )]
     metrics_token: Option<String>,
+    /// Where to append the signed checkpoints of the audit log the server publishes (at start,
+    /// every --checkpoint-every, at shutdown): a file outside the database, best on another
+    /// volume, that `probity audit verify --checkpoints FILE` checks the log against. Default:
+    /// `probity.checkpoints` beside the key file.
+    #[arg(long, env = "PROBITY_CHECKPOINTS", value_name = "FILE")]
+    checkpoints: Option<PathBuf>,
+    /// How often to publish a checkpoint (when the log has moved): seconds, or 30s, 10m, 1h.
+    #[arg(
+        long,
+        env = "PROBITY_CHECKPOINT_EVERY",
+        value_name = "INTERVAL",
+        default_value = "10m",
+        value_parser = checkpoints::parse_interval
+    )]
+    checkpoint_every: Duration,
+    /// A command (run by `sh -c`) given each checkpoint published, as one line on its standard
+    /// input, to push it elsewhere (another machine, a ticket, a notary); a failure is reported
+    /// and the checkpoint given again next time.
+    #[arg(long, env = "PROBITY_CHECKPOINT_HOOK", value_name = "CMD")]
+    checkpoint_hook: Option<String>,
 }
 
 /// Arguments of `probity user add`.
@@ -64,11 +88,22 @@ pub struct UserArgs {
     password_stdin: bool,
 }
 
-/// Serves the web application until interrupted.
+/// Serves the web application until interrupted (SIGINT or SIGTERM), publishing checkpoints of
+/// the audit log at start, on the interval and at shutdown.
 pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
     let rt = db::runtime()?;
     rt.block_on(async {
         let store = db::open(database).await?;
+        let path = args
+            .checkpoints
+            .clone()
+            .unwrap_or_else(|| checkpoints::default_path(&database.key_file));
+        let publisher = Arc::new(Mutex::new(Publisher::open(
+            &path,
+            args.checkpoint_hook.clone(),
+        )?));
+        // At start: a server that cannot publish says so before it serves anyone.
+        publish(&store, &publisher, quiet).await?;
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -80,14 +115,38 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         );
         if !quiet {
             crate::outln!("Probity at http://{}/", listener.local_addr()?);
+            crate::outln!(
+                "audit checkpoints: appended to {} every {}s and at shutdown",
+                path.display(),
+                args.checkpoint_every.as_secs()
+            );
         }
+        let ticker = {
+            let (app, publisher) = (Arc::clone(&app), Arc::clone(&publisher));
+            let every = args.checkpoint_every;
+            tokio::spawn(async move {
+                let mut interval =
+                    tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    interval.tick().await;
+                    if let Err(e) = publish(&app.store, &publisher, quiet).await {
+                        eprintln!("probity: {e:#}");
+                    }
+                }
+            })
+        };
+        // Until SIGTERM or Ctrl-C; then every request in flight is answered first.
         probity_web::serve_gracefully(
             Arc::clone(&app),
             listener,
             std::time::Duration::from_secs(args.shutdown_grace),
         )
         .await?;
-        // Every request has been answered: close the pool, then exit 0.
+        ticker.abort();
+        // At shutdown, once every request has been answered: the head as the server leaves it.
+        publish(&app.store, &publisher, quiet).await?;
+        // Then close the pool and exit 0.
         app.store.close().await;
         if !quiet {
             crate::outln!("Probity stopped");
@@ -95,6 +154,37 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Publishes the log's signed head now (file and hook), saying so unless quiet; says loudly when
+/// the head is behind the last checkpoint published.
+async fn publish(store: &Store, publisher: &Arc<Mutex<Publisher>>, quiet: bool) -> Result<()> {
+    let head = store.checkpoint().await?;
+    let publisher = Arc::clone(publisher);
+    let line = head.to_string();
+    let (outcome, path) = tokio::task::spawn_blocking(move || {
+        let mut p = publisher
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the checkpoint publisher failed earlier"))?;
+        anyhow::Ok((p.publish(&head)?, p.path().to_owned()))
+    })
+    .await??;
+    match outcome {
+        Published::Unchanged => {}
+        Published::Appended => {
+            if !quiet {
+                crate::outln!("audit checkpoint published: {line}");
+            }
+        }
+        Published::Behind { last } => eprintln!(
+            "probity: the audit log's head ({line}) is behind the last checkpoint published in \
+             {} ({last}): events were deleted, or an older backup restored; run `probity audit \
+             verify --checkpoints {}`",
+            path.display(),
+            path.display()
+        ),
+    }
+    Ok(())
 }
 
 /// Creates an account.
