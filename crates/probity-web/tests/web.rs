@@ -39,6 +39,7 @@ mod files;
 mod lifecycle;
 mod me;
 mod rights;
+mod servers;
 mod service;
 mod statistics;
 

@@ -18,6 +18,8 @@ pub enum Db {
 /// database, dropped when this is.
 pub struct TestDb {
     pub dir: tempfile::TempDir,
+    /// The database's URL (a second server opens it too).
+    pub url: String,
     postgres: Option<(String, String)>,
 }
 
@@ -57,9 +59,10 @@ pub async fn fresh(db: Db) -> Option<(String, TestDb)> {
         Db::Sqlite => {
             let url = format!("sqlite://{}", dir.path().join("p.db").display());
             Some((
-                url,
+                url.clone(),
                 TestDb {
                     dir,
+                    url,
                     postgres: None,
                 },
             ))
@@ -94,9 +97,10 @@ pub async fn fresh(db: Db) -> Option<(String, TestDb)> {
                 .unwrap();
             let url = with_database(&admin, &name);
             Some((
-                url,
+                url.clone(),
                 TestDb {
                     dir,
+                    url,
                     postgres: Some((admin, name)),
                 },
             ))
