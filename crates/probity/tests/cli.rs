@@ -1559,8 +1559,12 @@ fn serve_stops_on_sigterm_and_exits_0() {
         .spawn()
         .unwrap();
     let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    // The line that says where it serves (after the checkpoint published at start).
     let mut first = String::new();
-    out.read_line(&mut first).unwrap();
+    while !first.contains("http://") {
+        first.clear();
+        assert!(out.read_line(&mut first).unwrap() > 0, "no address printed");
+    }
     let addr = first
         .split("http://")
         .nth(1)
