@@ -502,6 +502,19 @@ async fn migrate_on(backend: Backend, conn: &mut sqlx::AnyConnection) -> Result<
     )
     .await?;
     for (version, sql) in backend.migrations() {
+        if backend == Backend::Sqlite {
+            // The check and the change in one write transaction, taken before either: processes
+            // opening one file together apply each migration once (the others wait, then skip).
+            conn.execute("BEGIN IMMEDIATE").await?;
+            match apply_sqlite(conn, *version, sql).await {
+                Ok(()) => conn.execute("COMMIT").await?,
+                Err(e) => {
+                    let _ = conn.execute("ROLLBACK").await;
+                    return Err(e);
+                }
+            };
+            continue;
+        }
         let done = sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
             .bind(*version)
             .fetch_one(&mut *conn)
@@ -520,6 +533,30 @@ async fn migrate_on(backend: Backend, conn: &mut sqlx::AnyConnection) -> Result<
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// One SQLite migration, inside the caller's write transaction, unless it was applied already.
+async fn apply_sqlite(
+    conn: &mut sqlx::AnyConnection,
+    version: i64,
+    sql: &str,
+) -> Result<(), StoreError> {
+    let done = sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+        .bind(version)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<i64, _>(0)?;
+    if done == 0 {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(version)
+            .bind("migration")
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -128,3 +128,23 @@ async fn a_key_rotation_by_another_server_is_noticed_before_the_next_read() {
         db.drop_db().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn processes_opening_one_new_sqlite_file_together_all_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("together.keys");
+    Keyring::create(&key_file).unwrap();
+    let url = format!("sqlite://{}", dir.path().join("together.db").display());
+    let opened = futures_util::future::join_all((0..3).map(|_| {
+        let (url, keys) = (url.clone(), Keyring::load(&key_file).unwrap());
+        async move { Store::open(&url, keys).await }
+    }))
+    .await;
+    for store in &opened {
+        assert!(store.is_ok(), "{:?}", store.as_ref().err());
+    }
+    for store in opened.into_iter().flatten() {
+        assert!(store.verify_audit(None).await.unwrap().is_ok());
+        store.close().await;
+    }
+}
