@@ -332,8 +332,28 @@ impl Store {
     }
 
     /// Whether the database answers (a `SELECT 1` on a pooled connection): readiness.
+    ///
+    /// Ready means: the database answers, its schema is the one this build expects (no migration
+    /// pending, none newer than it knows: another server upgraded it), and the key file can be
+    /// read.
     pub async fn ready(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        let newest: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let expected = self
+            .backend
+            .migrations()
+            .iter()
+            .map(|(v, _)| *v)
+            .max()
+            .unwrap_or(0);
+        if newest != expected {
+            return Err(StoreError::Conflict(format!(
+                "the database schema is at migration {newest}, this server expects {expected}"
+            )));
+        }
+        Keyring::load(self.keys().path())?;
         Ok(())
     }
 

@@ -278,14 +278,14 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// `GET /readyz`: the database answers (503 when it does not: take this server out of the
-/// load balancer until it does).
+/// `GET /readyz`: the database answers with the schema this build expects, and the key file
+/// reads (503 otherwise: take this server out of the load balancer until it is).
 async fn readyz(State(app): State<Shared>) -> Response {
     match app.store.ready().await {
         Ok(()) => "ready\n".into_response(),
         Err(e) => {
             eprintln!("probity serve: not ready: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database not answering\n").into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
         }
     }
 }

@@ -56,11 +56,32 @@ async fn read_response(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness_answer_without_signing_in() {
-    let (_dir, app) = app().await;
+    let (db, app) = app().await;
     for path in ["/healthz", "/readyz"] {
         let (status, _, body) = send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
     }
+    // Without its key file the server cannot read what it stores: not ready.
+    let keys = db.dir.path().join("keys");
+    std::fs::rename(&keys, keys.with_extension("away")).unwrap();
+    let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    std::fs::rename(keys.with_extension("away"), &keys).unwrap();
+    // A schema newer than this build knows (another server upgraded it): not ready either.
+    let mut conn = app.store.connection().await.unwrap();
+    sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 'later')")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    sqlx::query("DELETE FROM schema_migrations WHERE version = 9999")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
     // With the database gone, the server is alive but not ready.
     app.store.close().await;
     let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
