@@ -153,11 +153,26 @@ enum Attempt {
 
 /// Writes a batch in one transaction; answers every caller after the commit. A refused job is
 /// answered and left out, and the rest written again.
+///
+/// A batch that fails on the way to the database (a connection cut by a failover, a restart or an
+/// idle limit; a serialization failure) is written again on a fresh connection, a few times: it
+/// is safe, since a draft is saved whole and a report already stored with the same content is
+/// taken as stored (so a commit whose answer was lost is not written twice).
 async fn commit_batch(pool: &AnyPool, backend: Backend, keys: &KeyCell, jobs: Vec<Job>) {
     let mut jobs = jobs;
     let mut singly = false;
+    let mut retries = 0;
     while !jobs.is_empty() {
-        match attempt(pool, backend, keys, &jobs, singly).await {
+        let outcome = attempt(pool, backend, keys, &jobs, singly).await;
+        if let Attempt::Refused(_, why) | Attempt::Broken(why) = &outcome
+            && transient(why)
+            && retries < RETRIES
+        {
+            retries += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(20 * retries)).await;
+            continue;
+        }
+        match outcome {
             Attempt::Done(outcomes) => {
                 for (job, done) in jobs.into_iter().zip(outcomes) {
                     // A caller that stopped waiting no longer needs the answer; the write stands.
@@ -239,6 +254,28 @@ async fn attempt(
     match committed {
         Ok(()) => Attempt::Done(outcomes),
         Err(e) => Attempt::Broken(e),
+    }
+}
+
+/// How many times a batch is written again after a transient failure.
+const RETRIES: u64 = 5;
+
+/// Whether an error is the database's connection or concurrency, not the write: worth writing
+/// the batch again on a fresh connection.
+fn transient(e: &StoreError) -> bool {
+    match e {
+        StoreError::Database(
+            sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::WorkerCrashed,
+        ) => true,
+        StoreError::Database(sqlx::Error::Database(db)) => matches!(
+            db.code().as_deref(),
+            // serialization failure, deadlock, the server ending the session, connection lost
+            Some("40001" | "40P01" | "57P01" | "57P02" | "57P03" | "08000" | "08003" | "08006")
+        ),
+        _ => false,
     }
 }
 

@@ -148,3 +148,109 @@ async fn processes_opening_one_new_sqlite_file_together_all_open() {
         store.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_survive_connections_cut_under_them() {
+    let Some(db) = fresh(Db::Postgres).await else {
+        return;
+    };
+    let s = crate::common::stamp();
+    let roster = std::fs::read(crate::common::fixtures().join("roster.csv")).unwrap();
+    db.store
+        .import_roster(&s, "roster.csv", &roster)
+        .await
+        .unwrap();
+    db.store
+        .open_cycle(&s, 2025, probity_model::Date::parse("2026-01-31").unwrap())
+        .await
+        .unwrap();
+    let text =
+        std::fs::read_to_string(crate::common::fixtures().join("declarations.jsonl")).unwrap();
+    let reports = crate::common::parse_declarations(&text);
+
+    // Another session cuts every connection of this database, again and again.
+    let admin = postgres_admin_url();
+    let name = db.postgres_name().unwrap().to_owned();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cutter = {
+        let stop = std::sync::Arc::clone(&stop);
+        tokio::spawn(async move {
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .unwrap();
+            let mut cut = 0_i64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let sql = format!(
+                    "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                     WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                cut += sqlx::Row::get::<i64, _>(&row, 0);
+                tokio::time::sleep(Duration::from_millis(40)).await;
+            }
+            cut
+        })
+    };
+
+    use futures_util::FutureExt;
+    let store = &db.store;
+    let mut failed = Vec::new();
+    // Rounds of writes while the connections are cut: the reports in the first, drafts in all.
+    for round in 0..12 {
+        let mut writes = Vec::new();
+        if round == 0 {
+            for (_, d, json) in &reports {
+                writes.push(
+                    async move {
+                        store
+                            .submit_declaration(&crate::common::stamp(), d, json)
+                            .await
+                            .map(|_| ())
+                    }
+                    .boxed(),
+                );
+            }
+        }
+        for i in 0..12 {
+            let (_, d, _) = &reports[i % reports.len()];
+            let person = store.person_key(&d.declarant_id);
+            let draft = format!("{{\"round\": {round}, \"n\": {i}}}");
+            writes.push(
+                async move {
+                    store
+                        .save_draft(&crate::common::stamp(), &person, 2025, "change", &draft)
+                        .await
+                }
+                .boxed(),
+            );
+        }
+        for result in futures_util::future::join_all(writes).await {
+            if let Err(e) = result {
+                failed.push(e.to_string());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let cut = cutter.await.unwrap();
+    assert!(cut > 0, "no connection was cut");
+    assert!(
+        failed.is_empty(),
+        "{} of the writes failed: {failed:?}",
+        failed.len()
+    );
+    for (_, d, _) in &reports {
+        assert!(
+            db.store
+                .report_summary(&d.declaration_id)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    assert!(db.store.verify_audit(None).await.unwrap().is_ok());
+    db.drop_db().await;
+}
