@@ -1530,39 +1530,19 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// What a browser posts for the form as the page shows `report`.
+    /// What a browser posts for the form as the page shows `report` ([`form_pairs`]), and how
+    /// many of its amounts the page shows in 万元.
     fn posted(report: &Value) -> (Vec<(String, String)>, usize) {
         let t = Tr {
             lang: crate::i18n::Lang::Zh,
         };
-        let mut wan_fields = 0;
-        let mut pairs = vec![("filed_on".to_owned(), shown(report.get("filed_on")))];
-        for s in views(t, report, &[]) {
-            if s.list {
-                pairs.push((format!("{}.rows", s.key), s.rows.len().to_string()));
-            }
-            if s.nothing {
-                pairs.push((format!("nothing.{}", s.key), "1".into()));
-            }
-            for row in s.rows {
-                for f in row.fields {
-                    if f.kind == "checkbox" {
-                        if f.value == "true" {
-                            pairs.push((f.name, "1".into()));
-                        }
-                    } else {
-                        if f.unit == Some("unit-wan") && !f.value.is_empty() {
-                            wan_fields += 1;
-                        }
-                        pairs.push((f.name, f.value));
-                    }
-                }
-            }
-        }
-        if let Some(o) = report.get("other_matters") {
-            pairs.push(("other_matters".into(), shown(Some(o))));
-        }
-        (pairs, wan_fields)
+        let wan_fields = views(t, report, &[])
+            .into_iter()
+            .flat_map(|s| s.rows)
+            .flat_map(|row| row.fields)
+            .filter(|f| f.unit == Some("unit-wan") && !f.value.is_empty())
+            .count();
+        (form_pairs(report), wan_fields)
     }
 
     #[test]
