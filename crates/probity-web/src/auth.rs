@@ -128,39 +128,30 @@ pub fn set_cookie(
 /// public origin when one is configured (behind a proxy that rewrites `Host`), else the `Host`
 /// the request came to.
 pub fn same_origin_as(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
-    let Some(public) = public_origin else {
-        return same_origin(headers);
-    };
-    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let site = text("sec-fetch-site");
     let site_ok = site.is_none_or(|v| v == "same-origin" || v == "none");
-    let origin_ok = match headers.get("origin").and_then(|v| v.to_str().ok()) {
-        Some("null") => site == Some("same-origin"),
-        Some(origin) => origin.trim_end_matches('/') == public.trim_end_matches('/'),
-        None => true,
+    let origin_ok = match (text("origin"), public_origin) {
+        // An opaque origin (a strict referrer policy can cause one) is ours only if the browser
+        // also says the request is same-origin.
+        (Some("null"), _) => site == Some("same-origin"),
+        (Some(origin), Some(public)) => {
+            origin.trim_end_matches('/') == public.trim_end_matches('/')
+        }
+        (Some(origin), None) => text("host").is_none_or(|host| {
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
+        }),
+        (None, _) => true,
     };
     site_ok && origin_ok
 }
 
 /// [`same_origin_as`] without a configured public origin: `Origin` must name the `Host`.
 pub fn same_origin(headers: &HeaderMap) -> bool {
-    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    let site_ok = site.is_none_or(|v| v == "same-origin" || v == "none");
-    let origin_ok = match (
-        headers.get("origin").and_then(|v| v.to_str().ok()),
-        headers.get("host").and_then(|v| v.to_str().ok()),
-    ) {
-        // An opaque origin (a strict referrer policy can cause one) is ours only if the browser
-        // also says the request is same-origin.
-        (Some("null"), _) => site == Some("same-origin"),
-        (Some(origin), Some(host)) => {
-            origin
-                .strip_prefix("http://")
-                .or_else(|| origin.strip_prefix("https://"))
-                == Some(host)
-        }
-        _ => true,
-    };
-    site_ok && origin_ok
+    same_origin_as(headers, None)
 }
 
 /// Compares secrets in time independent of where they differ.
