@@ -171,9 +171,9 @@ pub(crate) fn pending_csrf(app: &App, headers: &HeaderMap) -> Option<String> {
 
 pub(crate) async fn code_page(
     State(app): State<Arc<App>>,
+    ctx: Ctx,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
     let token = auth::cookie(&headers, PENDING_COOKIE, app.secure_cookies).unwrap_or_default();
     Ok(match page_of(&app, ctx.t, &token, None) {
         Some(page) => page.into_response(),
@@ -188,10 +188,10 @@ pub(crate) struct CodeForm {
 
 pub(crate) async fn code_post(
     State(app): State<Arc<App>>,
+    ctx: Ctx,
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    let ctx = Ctx::of(&app, &headers).await?;
     let t = ctx.t;
     let token = auth::cookie(&headers, PENDING_COOKIE, app.secure_cookies).unwrap_or_default();
     let at = now();
