@@ -48,6 +48,19 @@ impl RegistryExtracts {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder"),
             });
         }
+        RegistryExtracts::read_from(&Folder(dir))
+    }
+
+    /// Reads every source among `files`, each a file name (`real_estate.csv`,
+    /// `stocks.parquet`, …) with its content, as a folder holding just those files would be
+    /// read: nothing is written to disk, so extracts stored sealed are never in clear on it.
+    /// Errors name the file by its name. Names that are no source's file are not read, as in
+    /// a folder.
+    pub fn from_named(files: &[NamedFile]) -> Result<RegistryExtracts, CheckError> {
+        RegistryExtracts::read_from(&Named(files))
+    }
+
+    fn read_from(files: &(impl FileSet + Sync)) -> Result<RegistryExtracts, CheckError> {
         // The twelve files are independent: read them at once. Errors are returned in file
         // order, so the same bad input always gives the same message.
         let (mut marriages, mut travel_documents, mut border_crossings, mut residence_abroad) =
@@ -57,18 +70,18 @@ impl RegistryExtracts {
         let (mut stocks, mut funds, mut insurance, mut companies) =
             (Ok(None), Ok(None), Ok(None), Ok(None));
         rayon::scope(|s| {
-            s.spawn(|_| marriages = read_source(dir, Source::Marriages));
-            s.spawn(|_| travel_documents = read_source(dir, Source::TravelDocuments));
-            s.spawn(|_| border_crossings = read_source(dir, Source::BorderCrossings));
-            s.spawn(|_| residence_abroad = read_source(dir, Source::ResidenceAbroad));
-            s.spawn(|_| employment = read_source(dir, Source::Employment));
-            s.spawn(|_| criminal_cases = read_source(dir, Source::CriminalCases));
-            s.spawn(|_| tax_income = read_source(dir, Source::TaxIncome));
-            s.spawn(|_| real_estate = read_source(dir, Source::RealEstate));
-            s.spawn(|_| stocks = read_source(dir, Source::Stocks));
-            s.spawn(|_| funds = read_source(dir, Source::Funds));
-            s.spawn(|_| insurance = read_source(dir, Source::Insurance));
-            s.spawn(|_| companies = read_source(dir, Source::Companies));
+            s.spawn(|_| marriages = read_source(files, Source::Marriages));
+            s.spawn(|_| travel_documents = read_source(files, Source::TravelDocuments));
+            s.spawn(|_| border_crossings = read_source(files, Source::BorderCrossings));
+            s.spawn(|_| residence_abroad = read_source(files, Source::ResidenceAbroad));
+            s.spawn(|_| employment = read_source(files, Source::Employment));
+            s.spawn(|_| criminal_cases = read_source(files, Source::CriminalCases));
+            s.spawn(|_| tax_income = read_source(files, Source::TaxIncome));
+            s.spawn(|_| real_estate = read_source(files, Source::RealEstate));
+            s.spawn(|_| stocks = read_source(files, Source::Stocks));
+            s.spawn(|_| funds = read_source(files, Source::Funds));
+            s.spawn(|_| insurance = read_source(files, Source::Insurance));
+            s.spawn(|_| companies = read_source(files, Source::Companies));
         });
         Ok(RegistryExtracts {
             marriages: marriages?,
@@ -217,24 +230,85 @@ record!(
 
 /// Reads `<stem>.csv` or `<stem>.parquet`, whichever is present; `None` when neither is.
 fn read_source<T: DeserializeOwned + Record + Sync>(
-    dir: &Path,
+    files: &impl FileSet,
     source: Source,
 ) -> Result<Option<Vec<T>>, CheckError> {
-    let csv = dir.join(format!("{}.csv", source.file_stem()));
-    let parquet = dir.join(format!("{}.parquet", source.file_stem()));
-    let open = |path: &Path| match std::fs::File::open(path) {
-        Ok(file) => Ok(Some(file)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(CheckError::Io {
-            path: path.to_owned(),
-            source: e,
+    let csv = format!("{}.csv", source.file_stem());
+    let parquet = format!("{}.parquet", source.file_stem());
+    match (files.open(&csv)?, files.open(&parquet)?) {
+        (Some(_), Some(_)) => Err(CheckError::TwoFormats {
+            csv: files.path(&csv),
+            parquet: files.path(&parquet),
         }),
-    };
-    match (open(&csv)?, open(&parquet)?) {
-        (Some(_), Some(_)) => Err(CheckError::TwoFormats { csv, parquet }),
-        (Some(file), None) => read_csv(&csv, std::io::BufReader::new(file), source).map(Some),
-        (None, Some(file)) => crate::parquet::read_parquet(&parquet, file, source).map(Some),
+        (Some(Opened::File(file)), None) => {
+            read_csv(&files.path(&csv), std::io::BufReader::new(file), source).map(Some)
+        }
+        (Some(Opened::Bytes(bytes)), None) => {
+            read_csv(&files.path(&csv), bytes.as_ref(), source).map(Some)
+        }
+        (None, Some(Opened::File(file))) => {
+            crate::parquet::read_parquet(&files.path(&parquet), file, source).map(Some)
+        }
+        (None, Some(Opened::Bytes(bytes))) => {
+            crate::parquet::read_parquet(&files.path(&parquet), bytes, source).map(Some)
+        }
         (None, None) => Ok(None),
+    }
+}
+
+/// One registry extract file held in memory: its name (`real_estate.csv`) and content.
+#[derive(Debug, Clone)]
+pub struct NamedFile {
+    /// The file's name, as in a folder of extracts.
+    pub name: String,
+    /// Its content.
+    pub bytes: bytes::Bytes,
+}
+
+/// A file of a [`FileSet`], opened.
+enum Opened {
+    File(std::fs::File),
+    Bytes(bytes::Bytes),
+}
+
+/// Where the extract files of one reading come from: a folder, or files held in memory.
+trait FileSet {
+    /// The file called `name`, or `None` when the set has none.
+    fn open(&self, name: &str) -> Result<Option<Opened>, CheckError>;
+    /// How errors name the file called `name`.
+    fn path(&self, name: &str) -> PathBuf;
+}
+
+struct Folder<'a>(&'a Path);
+
+impl FileSet for Folder<'_> {
+    fn open(&self, name: &str) -> Result<Option<Opened>, CheckError> {
+        let path = self.0.join(name);
+        match std::fs::File::open(&path) {
+            Ok(file) => Ok(Some(Opened::File(file))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(CheckError::Io { path, source: e }),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+struct Named<'a>(&'a [NamedFile]);
+
+impl FileSet for Named<'_> {
+    fn open(&self, name: &str) -> Result<Option<Opened>, CheckError> {
+        Ok(self
+            .0
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| Opened::Bytes(f.bytes.clone())))
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        PathBuf::from(name)
     }
 }
 

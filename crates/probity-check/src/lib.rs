@@ -35,4 +35,4 @@ pub mod wealth;
 
 pub use engine::{Checker, check_all, check_declaration};
 pub use error::CheckError;
-pub use extract::RegistryExtracts;
+pub use extract::{NamedFile, RegistryExtracts};

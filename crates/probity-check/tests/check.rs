@@ -1087,3 +1087,55 @@ fn a_marriage_event_after_the_declared_change_is_one_unreported_finding() {
     assert_eq!(found[0].declared, "marriage");
     assert_eq!(found[0].registry, "divorce");
 }
+
+/// Every file of a folder as named bytes, as the store hands them to a verification run.
+fn named(dir: &Path) -> Vec<probity_check::NamedFile> {
+    let mut files: Vec<probity_check::NamedFile> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            probity_check::NamedFile {
+                name: e.file_name().into_string().unwrap(),
+                bytes: std::fs::read(e.path()).unwrap().into(),
+            }
+        })
+        .collect();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files
+}
+
+#[test]
+fn extracts_from_named_bytes_read_as_the_same_folder_does() {
+    let profile = Profile::builtin("cn").unwrap();
+    let dir = small().join("registries");
+    let from_bytes = RegistryExtracts::from_named(&named(&dir)).unwrap();
+    let found = check_all(&declarations(&small()), &|_| Some(&profile), &from_bytes);
+    assert_eq!(found, run(&dir));
+    assert!(!found.is_empty());
+
+    // Parquet from bytes too.
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        csv_to_parquet(&path, &tmp.path().join(format!("{stem}.parquet")));
+    }
+    let from_parquet = RegistryExtracts::from_named(&named(tmp.path())).unwrap();
+    let parquet_found = check_all(&declarations(&small()), &|_| Some(&profile), &from_parquet);
+    assert_eq!(parquet_found, found);
+
+    // A bad row is named by the file's name and its line; both formats of one source refused.
+    let bad = edited_registries("stocks.csv", |t| t.replace("5400,6.43", "54OO,6.43"));
+    let err = RegistryExtracts::from_named(&named(bad.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stocks.csv:4: shares: "), "{err}");
+    let mut both = named(&dir);
+    both.extend(
+        named(tmp.path())
+            .into_iter()
+            .filter(|f| f.name == "funds.parquet"),
+    );
+    let err = RegistryExtracts::from_named(&both).unwrap_err().to_string();
+    assert!(err.contains("funds.csv and funds.parquet"), "{err}");
+}

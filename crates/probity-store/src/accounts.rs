@@ -331,6 +331,16 @@ impl Store {
             .and_then(|r| r[1].as_bytes().map(<[u8]>::to_vec)))
     }
 
+    /// Every username in use: what a new account's name must differ from.
+    pub async fn usernames(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        sqlx::query("SELECT username FROM users")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(sqlx::Row::try_get(r, 0)?))
+            .collect()
+    }
+
     /// The account of this username.
     pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let mut conn = self.connection().await?;

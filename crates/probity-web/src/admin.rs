@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use crate::i18n::Tr;
 use crate::kernel::{Administrators, DepartmentStaff, Staff};
-use crate::verification::RunProgress;
 use crate::{App, Ctx, WebError};
+use probity_app::verification::RunProgress;
 
 /// The state of the latest verification run started from the page.
 #[derive(Debug, Default)]
@@ -56,6 +56,9 @@ async fn page(app: &App, ctx: &Ctx, error: Option<String>, done: Option<String>)
 #[derive(Deserialize)]
 pub(crate) struct AccountsForm {
     unit: Option<String>,
+    /// How usernames are made ([`probity_app::accounts::UsernamePattern`]); the default when
+    /// absent or blank.
+    pattern: Option<String>,
 }
 
 /// Creates a declarant account for every subject (of a unit, or all) on the roster without
@@ -69,17 +72,29 @@ pub(crate) async fn create_accounts(
     if unit.is_some_and(|u| !scope.covers(u)) {
         return Err(WebError::Forbidden(ctx.t));
     }
+    let pattern = match form.pattern.as_deref().map(str::trim) {
+        None | Some("") => probity_app::accounts::UsernamePattern::default(),
+        Some(p) => probity_app::accounts::UsernamePattern::parse(p)
+            .map_err(|_| WebError::BadRequest(ctx.t, ctx.t.get("username-pattern-refused")))?,
+    };
     let mut csv = probity_store::csv_out::Writer::from_writer(Vec::new());
     csv.write_record(["username", "name", "unit", "initial_password"])
         .map_err(|e| WebError::internal(ctx.t, e))?;
-    // Hashed on every core, written a chunk a transaction (see `accounts`).
-    crate::accounts::create_roster_accounts(&app.store, &ctx.stamp(), &scope, unit, |chunk| {
-        for a in chunk {
-            csv.write_record([&a.username, &a.name, &a.unit, &a.password])
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    })
+    // Hashed on every core, written a chunk a transaction (see `probity_app::accounts`).
+    probity_app::accounts::create_roster_accounts(
+        &app.store,
+        &ctx.stamp(),
+        &scope,
+        unit,
+        &pattern,
+        |chunk| {
+            for a in chunk {
+                csv.write_record([&a.username, &a.name, &a.unit, &a.password])
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        },
+    )
     .await
     .map_err(|e| WebError::internal(ctx.t, e))?;
     let body = csv
@@ -157,9 +172,9 @@ pub(crate) async fn reset_password(
             .with_text("no-such-account", &[("username", username)]);
         return Ok(page(&app, &ctx, Some(m), None).await);
     }
-    let password = crate::accounts::initial_password();
-    let hash =
-        crate::accounts::hash_initial(&password).map_err(|e| WebError::internal(ctx.t, e))?;
+    let password = probity_app::passwords::initial_password();
+    let hash = probity_app::passwords::hash_initial(&password)
+        .map_err(|e| WebError::internal(ctx.t, e))?;
     app.store
         .reset_password(&ctx.stamp(), &username, &hash)
         .await
@@ -544,41 +559,11 @@ pub(crate) async fn upload_registry(
     form: Multipart,
 ) -> Result<Response, WebError> {
     let (files, _) = read_multipart(&ctx, form).await?;
-    if let Some((name, _)) = files
-        .iter()
-        .find(|(n, _)| !crate::uploads::is_registry_file_name(n))
-    {
-        return Ok(page(
-            &app,
-            &ctx,
-            Some(format!(
-                "{name}: not a registry extract name (real_estate.csv, stocks.parquet, …)"
-            )),
-            None,
-        )
-        .await);
-    }
-    // Read and check every file as `probity registry import` does, from a private folder.
-    let dir = tempfile::Builder::new()
-        .prefix("probity-upload")
-        .tempdir()
-        .map_err(|e| WebError::internal(ctx.t, e))?;
-    for (name, bytes) in &files {
-        std::fs::write(dir.path().join(name), bytes).map_err(|e| WebError::internal(ctx.t, e))?;
-    }
-    let read = crate::uploads::registry_files(dir.path());
-    drop(dir);
-    let files = match read {
+    // Read and checked as `probity registry import` reads a folder, from the upload's bytes:
+    // nothing of it is written to disk before the store seals it.
+    let files = match probity_app::registry::registry_files_named(files) {
         Ok(f) => f,
-        Err(e) => {
-            // The message names the scratch folder's file: keep only the file's own name.
-            let message = e.to_string();
-            let message = message
-                .rsplit_once("probity-upload")
-                .and_then(|(_, rest)| rest.split_once('/').map(|(_, r)| r.to_owned()))
-                .unwrap_or(message);
-            return Ok(page(&app, &ctx, Some(message), None).await);
-        }
+        Err(e) => return Ok(page(&app, &ctx, Some(e.to_string()), None).await),
     };
     let r = app
         .store
@@ -621,16 +606,21 @@ pub(crate) async fn start_run(
     let stamp = ctx.stamp();
     let t = ctx.t;
     let scope = if form.sample.is_some() {
-        crate::verification::Scope::Sample
+        probity_app::verification::Scope::Sample
     } else {
-        crate::verification::Scope::All
+        probity_app::verification::Scope::All
     };
     let task_app = Arc::clone(&app);
     tokio::spawn(async move {
         let started = std::time::Instant::now();
-        let outcome =
-            crate::verification::verify_cycle(&task_app.store, &stamp, form.year, scope, &progress)
-                .await;
+        let outcome = probity_app::verification::verify_cycle(
+            &task_app.store,
+            &stamp,
+            form.year,
+            scope,
+            &progress,
+        )
+        .await;
         task_app
             .metrics
             .run_ended(outcome.is_ok(), started.elapsed().as_secs_f64());

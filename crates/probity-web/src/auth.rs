@@ -1,7 +1,7 @@
 //! Passwords, sessions and CSRF.
 //!
-//! - Passwords: argon2id (PHC strings), hashed and verified on a blocking thread; an unknown
-//!   username is verified against a dummy hash so its answer takes as long as a real one.
+//! - Passwords: hashed and verified by `probity_app::passwords` on a blocking thread; an unknown
+//!   username is verified against its dummy hash so its answer takes as long as a real one.
 //! - Sessions: a random token in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` behind TLS); the
 //!   database keeps only its SHA-256. Behind TLS every cookie's name carries the `__Host-` prefix
 //!   ([`cookie_name`]), so that no other host (a sibling subdomain) can set or shadow it; over
@@ -10,12 +10,7 @@
 //!   together with `Sec-Fetch-Site`/`Origin` when the browser sends them. The sign-in form, which
 //!   has no session yet, uses a double-submit cookie.
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::http::HeaderMap;
-use chacha20poly1305::aead::{OsRng, rand_core::RngCore};
-use sha2::{Digest, Sha256};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "probity_session";
@@ -31,54 +26,7 @@ pub const LOCK_MINUTES: i64 = 15;
 /// How long a session lasts, in hours.
 pub const SESSION_HOURS: i64 = 8;
 /// Shortest password accepted.
-pub const MIN_PASSWORD: usize = 12;
-
-/// Whether a chosen password is hard enough to guess: zxcvbn's score of at least 3 ("safely
-/// unguessable", about 10^8 guesses or more), with the account's own words (username, name)
-/// counted as the guessable words they are.
-pub fn strong_enough(password: &str, own_words: &[String]) -> bool {
-    let inputs: Vec<&str> = own_words.iter().map(String::as_str).collect();
-    zxcvbn::zxcvbn(password, &inputs).score() >= zxcvbn::Score::Three
-}
-
-/// A fresh random token, hex.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// SHA-256 of a token, hex: what the database keeps.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// An argon2id hash (PHC string) of a password.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    let mut salt = [0u8; 16];
-    OsRng.fill_bytes(&mut salt);
-    let hash: PasswordHash = Argon2::default()
-        .hash_password_with_salt(password.as_bytes(), &salt)
-        .map_err(|e| e.to_string())?;
-    Ok(hash.to_string())
-}
-
-/// Whether `password` matches `phc`; a malformed hash matches nothing.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// A valid hash of nothing anyone types, verified for unknown usernames.
-pub fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
-}
+pub use probity_app::passwords::MIN_PASSWORD;
 
 /// The name a cookie goes by: `__Host-` and `name` when served over TLS (`secure`), else `name`.
 pub fn cookie_name(name: &str, secure: bool) -> String {
@@ -167,30 +115,6 @@ pub fn equal_secrets(a: &str, b: &str) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn passwords_verify_only_themselves() {
-        let h = hash_password("correct horse battery").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &h));
-        assert!(!verify_password("correct horse batterz", &h));
-        assert!(!verify_password("anything", "not a hash"));
-        assert!(!verify_password("", dummy_hash()));
-    }
-
-    #[test]
-    fn guessable_passwords_are_weak() {
-        let none: &[String] = &[];
-        // Long enough, yet guessed at once: one letter repeated, a keyboard walk, a year.
-        for weak in ["aaaaaaaaaaaa", "qwertyuiop123", "password2025!"] {
-            assert!(!strong_enough(weak, none), "{weak}");
-        }
-        // The account's own words count against it.
-        let own = ["zhangwei".to_owned(), "张伟".to_owned()];
-        assert!(!strong_enough("zhangwei1990", &own));
-        assert!(strong_enough("a long enough password", none));
-        assert!(strong_enough("correct horse battery staple", &own));
-    }
 
     #[test]
     fn cross_site_posts_are_refused() {

@@ -21,7 +21,6 @@ use probity_store::{
 };
 use serde::Deserialize;
 
-pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod audit;
@@ -37,8 +36,6 @@ pub mod reminders;
 pub mod report_view;
 pub mod second_factor;
 pub mod statistics;
-pub mod uploads;
-pub mod verification;
 pub mod workbench;
 
 use auth::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE};
@@ -400,7 +397,7 @@ impl Ctx {
             token_hash: None,
         };
         if let Some(token) = auth::cookie(headers, SESSION_COOKIE, app.secure_cookies) {
-            let hash = auth::token_hash(&token);
+            let hash = probity_app::passwords::token_hash(&token);
             if let Some(session) = app
                 .store
                 .session(&hash, &rfc3339(now()))
@@ -560,7 +557,7 @@ async fn login_page(State(app): State<Shared>, ctx: Ctx) -> Result<Response, Web
 }
 
 fn login_form(app: &App, t: Tr, error: Option<String>, username: String) -> Response {
-    let token = auth::random_token();
+    let token = probity_app::passwords::random_token();
     let cookie = auth::set_cookie(LOGIN_COOKIE, &token, 3600, app.secure_cookies, true);
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
@@ -616,13 +613,15 @@ async fn login(
         .await
         .map_err(|e| WebError::internal(t, e))?;
     let phc = user.as_ref().filter(|u| !u.disabled).map_or_else(
-        || auth::dummy_hash().to_owned(),
+        || probity_app::passwords::dummy_hash().to_owned(),
         |u| u.password_hash.clone(),
     );
     let password = form.password;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
-        .await
-        .unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || {
+        probity_app::passwords::verify_password(&password, &phc)
+    })
+    .await
+    .unwrap_or(false);
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
         app.metrics.sign_in_failed();
         app.store
@@ -657,15 +656,15 @@ pub(crate) async fn open_session(
     username: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Response, WebError> {
-    let token = auth::random_token();
+    let token = probity_app::passwords::random_token();
     let expires = at + chrono::Duration::hours(auth::SESSION_HOURS);
     let stamp = Stamp::new(rfc3339(at), format!("web:{username}"));
     app.store
         .open_session(
             &stamp,
             username,
-            &auth::token_hash(&token),
-            &auth::random_token(),
+            &probity_app::passwords::token_hash(&token),
+            &probity_app::passwords::random_token(),
             &rfc3339(expires),
         )
         .await
@@ -778,7 +777,7 @@ async fn change_password(
         // Until it is changed, the initial password is all this account may change.
         must_change: ctx.must_change_password && !done,
     };
-    if form.new.chars().count() < auth::MIN_PASSWORD {
+    if form.new.chars().count() < probity_app::passwords::MIN_PASSWORD {
         return Ok((
             StatusCode::BAD_REQUEST,
             page(Some(t.get("password-too-short")), false),
@@ -807,13 +806,13 @@ async fn change_password(
     let phc = user.password_hash.clone();
     let (current, new) = (form.current, form.new);
     let checked = tokio::task::spawn_blocking(move || {
-        if !auth::verify_password(&current, &phc) {
+        if !probity_app::passwords::verify_password(&current, &phc) {
             return Err("bad-login");
         }
-        if !auth::strong_enough(&new, &own_words) {
+        if !probity_app::passwords::strong_enough(&new, &own_words) {
             return Err("password-weak");
         }
-        Ok(auth::hash_password(&new))
+        Ok(probity_app::passwords::hash_password(&new))
     })
     .await
     .map_err(|e| WebError::internal(t, e))?;

@@ -91,7 +91,7 @@ pub(crate) fn wait_for_code(
     secret: Vec<u8>,
     enrolled: bool,
 ) -> Response {
-    let token = auth::random_token();
+    let token = probity_app::passwords::random_token();
     let at = now();
     if let Ok(mut pending) = app.pending.0.lock() {
         pending.retain(|_, p| p.expires > at);
@@ -101,7 +101,7 @@ pub(crate) fn wait_for_code(
                 username: username.to_owned(),
                 secret,
                 enrolled,
-                csrf: auth::random_token(),
+                csrf: probity_app::passwords::random_token(),
                 expires: at + chrono::Duration::minutes(PENDING_MINUTES),
                 wrong: 0,
             },

@@ -90,7 +90,7 @@ async fn app_on(db: Db) -> Option<(TestDb, Arc<App>)> {
         .import_declarations(&s, "declarations.jsonl", text.as_bytes(), &reports)
         .await
         .unwrap();
-    let hash = probity_web::auth::hash_password(PASSWORD).unwrap();
+    let hash = probity_app::passwords::hash_password(PASSWORD).unwrap();
     let person = store.person_key(&probity_model::ResidentId::parse(DECLARANT).unwrap());
     let newbie = store.person_key(&probity_model::ResidentId::parse(NEWBIE).unwrap());
     for (username, role, person_key) in [
@@ -1199,7 +1199,7 @@ async fn administrators_create_declarant_accounts_from_the_roster() {
     let fields: Vec<&str> = lines[1].split(',').collect();
     assert_eq!(
         fields[3].chars().count(),
-        probity_web::accounts::INITIAL_PASSWORD_LEN
+        probity_app::passwords::INITIAL_PASSWORD_LEN
     );
     let cookie = sign_in(&app, fields[0], fields[3]).await.unwrap();
     for path in ["/me", "/file", "/"] {
@@ -1264,7 +1264,7 @@ async fn staff_see_only_the_units_they_manage() {
         username: "xiamen".into(),
         role: Role::Verifier,
         person_key: None,
-        password_hash: probity_web::auth::hash_password(PASSWORD).unwrap(),
+        password_hash: probity_app::passwords::hash_password(PASSWORD).unwrap(),
         disabled: false,
     };
     app.store.create_user(&s, &verifier).await.unwrap();
@@ -1322,19 +1322,19 @@ async fn app_with_cases() -> (TestDb, Arc<App>) {
 async fn app_with_cases_on(db: Db) -> Option<(TestDb, Arc<App>)> {
     let (dir, app) = app_on(db).await?;
     let s = Stamp::new("2026-02-10T08:00:00Z", "test");
-    let files = probity_web::uploads::registry_files(&fixtures().join("registries")).unwrap();
+    let files = probity_app::registry::registry_files(&fixtures().join("registries")).unwrap();
     app.store.import_registry(&s, &files).await.unwrap();
-    let progress = probity_web::verification::RunProgress::default();
-    probity_web::verification::verify_cycle(
+    let progress = probity_app::verification::RunProgress::default();
+    probity_app::verification::verify_cycle(
         &app.store,
         &s,
         2025,
-        probity_web::verification::Scope::All,
+        probity_app::verification::Scope::All,
         &progress,
     )
     .await
     .unwrap();
-    let hash = probity_web::auth::hash_password(PASSWORD).unwrap();
+    let hash = probity_app::passwords::hash_password(PASSWORD).unwrap();
     let lin = app
         .store
         .person_key(&probity_model::ResidentId::parse(SUBJECT_2).unwrap());
@@ -1500,7 +1500,7 @@ async fn a_session_row_written_into_the_database_signs_nobody_in() {
         let sql = format!(
             "INSERT INTO sessions (token_sha256, username, csrf, created_at, expires_at, mac) \
              VALUES ('{}', 'admin', 'c', '{}', '{}', {mac})",
-            probity_web::auth::token_hash(token),
+            probity_app::passwords::token_hash(token),
             at(0),
             at(1)
         );
@@ -2443,7 +2443,7 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
                 username: "xiamen".into(),
                 role: Role::Verifier,
                 person_key: None,
-                password_hash: probity_web::auth::hash_password(PASSWORD).unwrap(),
+                password_hash: probity_app::passwords::hash_password(PASSWORD).unwrap(),
                 disabled: false,
             },
         )
@@ -3115,7 +3115,7 @@ async fn the_workbench_pages_hold_together_too() {
 async fn auditors_verify_the_trail_and_read_no_contents() {
     let (_dir, app) = app_with_cases().await;
     let s = Stamp::new("2026-02-10T08:00:00Z", "test");
-    let hash = probity_web::auth::hash_password(PASSWORD).unwrap();
+    let hash = probity_app::passwords::hash_password(PASSWORD).unwrap();
     app.store
         .create_user(
             &s,

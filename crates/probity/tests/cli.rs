@@ -1677,14 +1677,14 @@ fn operators_reset_and_unlock_an_account() {
     let password = password.trim();
     assert_eq!(
         password.chars().count(),
-        probity_web::accounts::INITIAL_PASSWORD_LEN
+        probity_app::passwords::INITIAL_PASSWORD_LEN
     );
     let user = with_store(d, async |s| s.user("admin").await.unwrap().unwrap());
-    assert!(probity_web::auth::verify_password(
+    assert!(probity_app::passwords::verify_password(
         password,
         &user.password_hash
     ));
-    assert!(!probity_web::auth::verify_password(
+    assert!(!probity_app::passwords::verify_password(
         "a long enough password",
         &user.password_hash
     ));

@@ -205,3 +205,6 @@ no-such-account = There is no account { $username }.
 draft-too-large = A draft is at most { $limit } KiB.
 draft-not-due = No report of { $year } can be due from you: drafts are kept for { $from } to { $to }.
 draft-not-subject = Only a reporting subject on the roster keeps drafts.
+username-pattern = Username pattern
+username-pattern-help = {"{"}name{"}"}: the name in pinyin; {"{"}initials{"}"}: its initials; {"{"}unit{"}"}: the unit's initials. A username in use gets a number (zhangwei2).
+username-pattern-refused = The username pattern is not valid: letters, digits, “.”, “_”, “-” and {"{"}name{"}"}, {"{"}initials{"}"}, {"{"}unit{"}"}, with {"{"}name{"}"} or {"{"}initials{"}"}.

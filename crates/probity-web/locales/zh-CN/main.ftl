@@ -205,3 +205,6 @@ no-such-account = 没有账户 { $username }。
 draft-too-large = 草稿不得超过 { $limit } KiB。
 draft-not-due = 您无需报告 { $year } 年度事项：草稿仅保存 { $from } 至 { $to } 年度。
 draft-not-subject = 仅名单上的报告对象可保存草稿。
+username-pattern = 用户名规则
+username-pattern-help = {"{"}name{"}"}：姓名拼音；{"{"}initials{"}"}：姓名拼音首字母；{"{"}unit{"}"}：单位名称拼音首字母。用户名已被使用时加数字（zhangwei2）。
+username-pattern-refused = 用户名规则无效：只能包含字母、数字、“.”、“_”、“-”以及 {"{"}name{"}"}、{"{"}initials{"}"}、{"{"}unit{"}"}，且须含 {"{"}name{"}"} 或 {"{"}initials{"}"}。

@@ -243,7 +243,7 @@ async fn administrators_reset_and_unlock_accounts_of_their_units() {
                 username: "fuzhou".into(),
                 role: Role::Administrator,
                 person_key: None,
-                password_hash: probity_web::auth::hash_password(PASSWORD).unwrap(),
+                password_hash: probity_app::passwords::hash_password(PASSWORD).unwrap(),
                 disabled: false,
             },
         )
@@ -280,7 +280,7 @@ async fn administrators_reset_and_unlock_accounts_of_their_units() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         initial.chars().count(),
-        probity_web::accounts::INITIAL_PASSWORD_LEN
+        probity_app::passwords::INITIAL_PASSWORD_LEN
     );
     assert_eq!(
         send(&app, get("/me", &chen_session)).await.0,
@@ -303,7 +303,7 @@ async fn administrators_reset_and_unlock_accounts_of_their_units() {
                 username: "xie".into(),
                 role: Role::Declarant,
                 person_key: Some(xie),
-                password_hash: probity_web::auth::hash_password(PASSWORD).unwrap(),
+                password_hash: probity_app::passwords::hash_password(PASSWORD).unwrap(),
                 disabled: false,
             },
         )

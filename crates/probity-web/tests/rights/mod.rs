@@ -155,7 +155,7 @@ async fn world() -> World {
 async fn world_on(db: Db) -> Option<World> {
     let (dir, app) = super::app_with_cases_on(db).await?;
     let s = Stamp::new("2026-02-11T08:00:00Z", "test");
-    let hash = probity_web::auth::hash_password(PASSWORD).unwrap();
+    let hash = probity_app::passwords::hash_password(PASSWORD).unwrap();
     for (username, role) in [
         ("fz-admin", Role::Administrator),
         ("fz-verifier", Role::Verifier),

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use probity_app::verification::{RunProgress, Scope, verify_cycle};
 use probity_store::{RegistryFile, Role, Stamp, User};
 use probity_web::App;
 use probity_web::i18n::Lang;
-use probity_web::verification::{RunProgress, Scope, verify_cycle};
 use sqlx::Row;
 
 use super::browser::{click_and_wait_for, leaving, wait_for, wait_for_url};
@@ -79,7 +79,7 @@ async fn add_staff(app: &Arc<App>, username: &str, role: Role, units: &[&str]) -
         username: username.into(),
         role,
         person_key: None,
-        password_hash: probity_web::auth::hash_password(PASSWORD).unwrap(),
+        password_hash: probity_app::passwords::hash_password(PASSWORD).unwrap(),
         disabled: false,
     };
     app.store.create_user(&s, &user).await.unwrap();

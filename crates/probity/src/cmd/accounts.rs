@@ -22,6 +22,11 @@ pub struct Args {
     /// Only the subjects of this unit.
     #[arg(long)]
     unit: Option<String>,
+    /// How usernames are made: letters, digits, `.`, `_`, `-` and the placeholders `{name}`
+    /// (the name in pinyin), `{initials}` (its initials), `{unit}` (the unit's initials); a
+    /// username in use gets a number (`zhangwei2`).
+    #[arg(long, default_value = probity_app::accounts::UsernamePattern::DEFAULT)]
+    usernames: String,
     /// How the summary is printed.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
@@ -30,6 +35,7 @@ pub struct Args {
 /// Runs the verb.
 pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
     let out = Output::new(quiet, args.format);
+    let pattern = probity_app::accounts::UsernamePattern::parse(&args.usernames)?;
     // Written as each chunk is committed, so that a failure half-way keeps the passwords of
     // every account created; mode 0600, since it holds passwords.
     let mut options = std::fs::OpenOptions::new();
@@ -44,11 +50,12 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let created = db::runtime()?.block_on(async {
         let store = db::open(database).await?;
-        let created = probity_web::accounts::create_roster_accounts(
+        let created = probity_app::accounts::create_roster_accounts(
             &store,
             &db::stamp(),
             &probity_store::UnitScope::Department,
             args.unit.as_deref(),
+            &pattern,
             |chunk| {
                 for a in chunk {
                     csv.write_record([&a.username, &a.name, &a.unit, &a.password])

@@ -118,18 +118,19 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         let users: Vec<User> = people
             .par_iter()
             .map(|person_key| {
-                let password = probity_web::accounts::initial_password();
+                let password = probity_app::passwords::initial_password();
                 Ok(User {
-                    username: probity_web::accounts::username_of(person_key),
+                    // `d` and the start of the blind index: unique, and never typed.
+                    username: format!("d{}", person_key.get(..12).unwrap_or(person_key)),
                     role: Role::Declarant,
                     person_key: Some(person_key.clone()),
-                    password_hash: probity_web::accounts::hash_initial(&password)
+                    password_hash: probity_app::passwords::hash_initial(&password)
                         .map_err(|e| anyhow::anyhow!(e))?,
                     disabled: false,
                 })
             })
             .collect::<Result<_>>()?;
-        for chunk in users.chunks(probity_web::accounts::CHUNK) {
+        for chunk in users.chunks(probity_app::accounts::CHUNK) {
             store.create_users(&stamp, chunk, false).await?;
         }
         let accounts_s = t.elapsed().as_secs_f64();
@@ -138,11 +139,11 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         let mut sessions = Vec::with_capacity(users.len());
         let mut lines = Vec::with_capacity(users.len());
         for u in &users {
-            let token = probity_web::auth::random_token();
-            let csrf = probity_web::auth::random_token();
+            let token = probity_app::passwords::random_token();
+            let csrf = probity_app::passwords::random_token();
             sessions.push((
                 u.username.clone(),
-                probity_web::auth::token_hash(&token),
+                probity_app::passwords::token_hash(&token),
                 csrf.clone(),
             ));
             lines.push(format!("{token} {csrf}"));

@@ -298,7 +298,7 @@ fn build_system(
     }
     let hashes: Vec<String> = logins
         .iter()
-        .map(|(_, _, p)| probity_web::auth::hash_password(p).map_err(|e| anyhow::anyhow!(e)))
+        .map(|(_, _, p)| probity_app::passwords::hash_password(p).map_err(|e| anyhow::anyhow!(e)))
         .collect::<Result<_>>()?;
     let next_deadline = cn.annual_deadline(year + 1).context("no deadline")?;
     let (cases, findings, next_findings) = db::runtime()?.block_on(async {
@@ -336,7 +336,7 @@ fn build_system(
             &store,
             &stamp,
             year,
-            probity_web::verification::Scope::All,
+            probity_app::verification::Scope::All,
             out,
         )
         .await?;
@@ -355,7 +355,7 @@ fn build_system(
             &store,
             &stamp,
             year + 1,
-            probity_web::verification::Scope::All,
+            probity_app::verification::Scope::All,
             out,
         )
         .await?;
@@ -392,7 +392,7 @@ fn build_system(
 
 /// A password for a demo account: random, so a demo left running is not an open door.
 fn demo_password() -> String {
-    probity_web::auth::random_token()[..16].to_owned()
+    probity_app::passwords::random_token()[..16].to_owned()
 }
 
 /// Serves the demo database until interrupted.

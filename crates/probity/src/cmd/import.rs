@@ -229,7 +229,7 @@ pub fn declarations(args: DeclarationArgs, database: &Database, quiet: bool) -> 
 
 /// Reads and checks every registry file of a folder: what `registry import` stores.
 pub fn registry_files(dir: &Path) -> Result<Vec<RegistryFile>> {
-    Ok(probity_web::uploads::registry_files(dir)?)
+    Ok(probity_app::registry::registry_files(dir)?)
 }
 
 /// `probity registry import DIR`: every file is read and checked before anything is stored.

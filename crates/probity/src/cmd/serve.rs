@@ -202,18 +202,18 @@ pub fn add_user(args: UserArgs, database: &Database, quiet: bool) -> Result<Exit
     } else {
         bail!("give the password on standard input with --password-stdin");
     };
-    if password.chars().count() < probity_web::auth::MIN_PASSWORD {
+    if password.chars().count() < probity_app::passwords::MIN_PASSWORD {
         bail!(
             "the password must have at least {} characters",
-            probity_web::auth::MIN_PASSWORD
+            probity_app::passwords::MIN_PASSWORD
         );
     }
-    if !probity_web::auth::strong_enough(&password, std::slice::from_ref(&args.username)) {
+    if !probity_app::passwords::strong_enough(&password, std::slice::from_ref(&args.username)) {
         bail!(
             "the password is too easy to guess (common, a pattern, or the username): choose a longer one, several unrelated words for example"
         );
     }
-    let hash = probity_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+    let hash = probity_app::passwords::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
     db::runtime()?.block_on(async {
         let store = db::open(database).await?;
         let person_key = match (&args.person, role) {

@@ -24,8 +24,8 @@ pub struct Args {
 /// sessions end.
 pub fn reset(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
     let out = Output::new(quiet, args.format);
-    let password = probity_web::accounts::initial_password();
-    let hash = probity_web::accounts::hash_initial(&password).map_err(|e| anyhow::anyhow!(e))?;
+    let password = probity_app::passwords::initial_password();
+    let hash = probity_app::passwords::hash_initial(&password).map_err(|e| anyhow::anyhow!(e))?;
     db::runtime()?.block_on(async {
         let store = db::open(database).await?;
         let result = match store.user(&args.username).await? {

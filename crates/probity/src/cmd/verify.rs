@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use probity_web::verification::Scope;
+use probity_app::verification::Scope;
 use serde_json::json;
 
 use crate::cmd::db::{self, Database};
@@ -55,7 +55,7 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
 }
 
 /// Cross-checks every current report of `cycle` and stores the run (see
-/// `probity_web::verification`), with a progress bar.
+/// `probity_app::verification`), with a progress bar.
 pub async fn verify_cycle(
     store: &Store,
     stamp: &Stamp,
@@ -63,10 +63,10 @@ pub async fn verify_cycle(
     scope: Scope,
     out: &Output,
 ) -> Result<(usize, usize, RunRecorded)> {
-    let progress = probity_web::verification::RunProgress::default();
+    let progress = probity_app::verification::RunProgress::default();
     let bar = out.progress(0, "checking");
     let outcome =
-        probity_web::verification::verify_cycle(store, stamp, cycle, scope, &progress).await;
+        probity_app::verification::verify_cycle(store, stamp, cycle, scope, &progress).await;
     bar.finish_and_clear();
     Ok(outcome?)
 }

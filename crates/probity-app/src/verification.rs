@@ -1,7 +1,7 @@
 //! Verification runs: the cross-check engine over a cycle's reports in force (annual, initial and
 //! change) against the latest registry imports, stored as one case per subject and cycle
 //! (`Store::record_verification`), so the same fact is decided once and a determination follows
-//! its finding into the next run. Used by the web application's button and `probity verify`.
+//! its finding into the next run. Used by the web application's button, `probity verify` and `probity demo`.
 //! Each annual report is also compared with the same subject's previous annual report, when the
 //! store holds one ([`probity_check::wealth`]): its findings join the subject's case.
 
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::collections::HashMap;
 
-use probity_check::{Checker, RegistryExtracts};
+use probity_check::Checker;
 use probity_model::declaration::ReportKind;
 use probity_model::{Declaration, FindingEvidence, Profile};
 use probity_store::{Checked, RunRecorded, Stamp, Store};
@@ -115,17 +115,8 @@ pub async fn verify_cycle(
         .ok_or_else(|| VerifyError::Unfit(format!("the run's time {:?} has no date", stamp.at)))?;
     // The engine runs on the blocking pool: it keeps both cores busy for a while.
     let findings = tokio::task::spawn_blocking(move || {
-        // The engine reads a folder; the files live there only while it reads.
-        let dir = tempfile::Builder::new()
-            .prefix("probity-verify")
-            .tempdir()
-            .map_err(|e| VerifyError::Unfit(format!("cannot make a scratch folder: {e}")))?;
-        for f in &files {
-            std::fs::write(dir.path().join(&f.file_name), &f.bytes)
-                .map_err(|e| VerifyError::Unfit(format!("cannot write a scratch file: {e}")))?;
-        }
-        let extracts = RegistryExtracts::read_dir(dir.path())?;
-        drop(dir);
+        // The stored files are read from their bytes: no registry data reaches the disk in clear.
+        let extracts = crate::registry::extracts_of(files)?;
         let checker = Checker::new(&extracts);
         let profile_for = |id: &str| profiles.iter().find(|p| p.id == id);
         let mut findings = checker.check_all(&declarations, &profile_for);
