@@ -35,6 +35,7 @@ pub mod me;
 pub mod metrics;
 pub mod reminders;
 pub mod report_view;
+pub mod request_log;
 pub mod second_factor;
 pub mod statistics;
 pub mod uploads;
@@ -198,6 +199,7 @@ pub fn router(app: Arc<App>) -> Router {
             app.secure_cookies,
             security_headers,
         ))
+        .layer(axum::middleware::from_fn(request_log::record))
         .with_state(app)
 }
 
@@ -242,9 +244,9 @@ pub async fn serve_until(
     tokio::select! {
         served = server => served,
         () = deadline => {
-            eprintln!(
-                "probity serve: requests still running {}s after the stop were abandoned",
-                grace.as_secs()
+            tracing::warn!(
+                grace_s = grace.as_secs(),
+                "requests still running after the stop were abandoned"
             );
             Ok(())
         }
@@ -284,7 +286,7 @@ async fn readyz(State(app): State<Shared>) -> Response {
     match app.store.ready().await {
         Ok(()) => "ready\n".into_response(),
         Err(e) => {
-            eprintln!("probity serve: not ready: {e}");
+            tracing::warn!(error = %e, "not ready");
             (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
         }
     }
@@ -494,7 +496,7 @@ pub enum WebError {
 impl WebError {
     pub(crate) fn internal(t: Tr, e: impl std::fmt::Display) -> WebError {
         // The store's messages name rows by id or blind index, never personal data.
-        eprintln!("probity serve: {e}");
+        tracing::error!(error = %e, "internal error");
         WebError::Internal(t)
     }
 }
