@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod config;
+mod logs;
 mod stats;
 
 fn probity(args: &[&str]) -> Output {
