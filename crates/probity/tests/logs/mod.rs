@@ -298,3 +298,67 @@ fn text_logs_carry_the_same_fields() {
         assert!(line.contains(&field), "{field} missing: {line}");
     }
 }
+
+#[test]
+fn imports_and_verification_runs_are_logged_with_counts_and_nothing_personal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let small = small_dir();
+    let logged = |args: &[&str]| -> Vec<Value> {
+        let o = Command::new(env!("CARGO_BIN_EXE_probity"))
+            .args(args)
+            .args(["--log-format", "json"])
+            .env(
+                "PROBITY_DB",
+                format!("sqlite://{}", d.join("probity.db").display()),
+            )
+            .env("PROBITY_KEY_FILE", d.join("probity.keys"))
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{err}");
+        // Nothing personal: no one's ID number or name from the roster.
+        let roster = std::fs::read_to_string(small.join("roster.csv")).unwrap();
+        for row in roster.lines().skip(1) {
+            let mut fields = row.split(',');
+            for personal in [fields.next().unwrap(), fields.next().unwrap()] {
+                assert!(!err.contains(personal), "{personal} logged: {err}");
+            }
+        }
+        err.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    };
+    ok(probity_db(d, &["init"]));
+    let roster = small.join("roster.csv");
+    let lines = logged(&["roster", "import", roster.to_str().unwrap()]);
+    let import = lines
+        .iter()
+        .find(|l| l["target"] == "probity::import")
+        .unwrap_or_else(|| panic!("no import line: {lines:?}"));
+    let subjects = std::fs::read_to_string(&roster).unwrap().lines().count() - 1;
+    assert_eq!(import["what"], "subjects");
+    assert_eq!(import["added"], subjects);
+    assert!(import["duration_ms"].is_u64(), "{import}");
+    ok(probity_db(d, &["cycle", "open", "--year", "2025"]));
+    let reports = small.join("declarations.jsonl");
+    let lines = logged(&["declaration", "import", reports.to_str().unwrap()]);
+    let count = std::fs::read_to_string(&reports).unwrap().lines().count();
+    assert!(
+        lines.iter().any(|l| l["target"] == "probity::import"
+            && l["what"] == "reports"
+            && l["added"] == count),
+        "{lines:?}"
+    );
+    let registries = small.join("registries");
+    logged(&["registry", "import", registries.to_str().unwrap()]);
+    let lines = logged(&["verify", "--cycle", "2025", "--all"]);
+    let run = lines
+        .iter()
+        .find(|l| l["target"] == "probity::verification")
+        .unwrap_or_else(|| panic!("no verification line: {lines:?}"));
+    assert_eq!(run["checked"], count, "{run}");
+    assert!(run["findings"].as_u64().unwrap() > 0, "{run}");
+    assert!(run["duration_ms"].is_u64(), "{run}");
+}
