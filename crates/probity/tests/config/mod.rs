@@ -245,3 +245,21 @@ fn a_setting_this_build_does_not_apply_stops_the_server_before_it_serves() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_sample_configuration_checks() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/probity.toml");
+    let o = check(&["--config", sample.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("# configuration OK"), "{out}");
+    // Every line of the sample that sets something is in force from the file.
+    assert_eq!(
+        setting(&out, "log_format"),
+        ("\"json\"".into(), "file".into())
+    );
+    assert_eq!(
+        setting(&out, "http.secure_cookies"),
+        ("true".into(), "file".into())
+    );
+}
