@@ -97,7 +97,15 @@ pub async fn resolve(
             let fits = given
                 .as_deref()
                 .is_some_and(|g| !expected.is_empty() && auth::equal_secrets(&expected, g));
-            if !fits || !auth::same_origin_as(request.headers(), app.public_origin.as_deref()) {
+            // Ours: the configured public origin, else what a trusted proxy forwards, else the
+            // `Host` asked.
+            let forwarded = crate::proxy::forwarded_origin(
+                request.headers(),
+                request.extensions().get(),
+                &app.trusted_proxies,
+            );
+            let origin = app.public_origin.as_deref().or(forwarded.as_deref());
+            if !fits || !auth::same_origin_as(request.headers(), origin) {
                 return Refusal {
                     api,
                     error: WebError::Forbidden(ctx.t),

@@ -33,6 +33,7 @@ pub mod i18n;
 pub mod kernel;
 pub mod me;
 pub mod metrics;
+pub mod proxy;
 pub mod reminders;
 pub mod report_view;
 pub mod request_log;
@@ -70,6 +71,8 @@ pub struct App {
     pub metrics: metrics::Metrics,
     /// The token a scraper of `/metrics` must present; `None`: `/metrics` is closed.
     pub metrics_token: Option<String>,
+    /// The reverse proxies whose `X-Forwarded-Proto`/`-Host` are believed ([`proxy`]).
+    pub trusted_proxies: Vec<proxy::TrustedNet>,
 }
 
 impl App {
@@ -85,7 +88,14 @@ impl App {
             public_origin: None,
             metrics: Default::default(),
             metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
+    }
+
+    /// The same, believing forwarded headers from these proxies ([`proxy`]).
+    pub fn with_trusted_proxies(mut self, proxies: Vec<proxy::TrustedNet>) -> App {
+        self.trusted_proxies = proxies;
+        self
     }
 
     /// The same, with `/metrics` open to a scraper presenting `token`.
@@ -205,7 +215,14 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// Serves until the process ends (tests, embedding).
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).await
+    axum::serve(listener, service(app)).await
+}
+
+/// The router, told each connection's peer address (which [`proxy`] needs).
+fn service(
+    app: Arc<App>,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    router(app).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully (see [`serve_until`]) within
@@ -228,7 +245,7 @@ pub async fn serve_until(
     grace: std::time::Duration,
 ) -> std::io::Result<()> {
     let (stopping, mut stopped) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
+    let server = axum::serve(listener, service(app)).with_graceful_shutdown(async move {
         stop.await;
         let _ = stopping.send(true);
     });

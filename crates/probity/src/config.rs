@@ -7,7 +7,6 @@
 //! serve` runs on them.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -67,90 +66,7 @@ impl fmt::Display for LogFormat {
     }
 }
 
-/// An address or a network (`10.0.0.0/8`, `::1`) whose requests may carry `X-Forwarded-For`
-/// and `X-Forwarded-Proto`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TrustedNet {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl TrustedNet {
-    /// Parses `ADDRESS` or `ADDRESS/PREFIX`; the address must be the network's first (no host
-    /// bits set), so that `10.1.2.3/8` (probably a mistake) is refused.
-    pub fn parse(text: &str) -> Result<TrustedNet, String> {
-        let text = text.trim();
-        let (addr, prefix) = match text.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (text, None),
-        };
-        let addr: IpAddr = addr.parse().map_err(|_| {
-            format!("{text:?}: expected an IP address or a network like 10.0.0.0/8")
-        })?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{text:?}: the prefix must be 0 to {max}"))?,
-            None => max,
-        };
-        let net = TrustedNet { addr, prefix };
-        if !net.contains(addr) || net.network() != addr {
-            return Err(format!(
-                "{text:?}: host bits set; the network is {}/{prefix}",
-                net.network()
-            ));
-        }
-        Ok(net)
-    }
-
-    fn bits(addr: IpAddr) -> (u128, u8) {
-        match addr {
-            IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
-            IpAddr::V6(a) => (u128::from(a), 128),
-        }
-    }
-
-    fn mask(&self, width: u8) -> u128 {
-        let host = u32::from(width - self.prefix);
-        let all = if width == 32 {
-            u128::from(u32::MAX)
-        } else {
-            u128::MAX
-        };
-        if host >= 128 {
-            0
-        } else {
-            all & !((1u128 << host).wrapping_sub(1))
-        }
-    }
-
-    fn network(&self) -> IpAddr {
-        let (bits, width) = TrustedNet::bits(self.addr);
-        let net = bits & self.mask(width);
-        match self.addr {
-            IpAddr::V4(_) => IpAddr::from(std::net::Ipv4Addr::from(
-                u32::try_from(net).unwrap_or_default(),
-            )),
-            IpAddr::V6(_) => IpAddr::from(std::net::Ipv6Addr::from(net)),
-        }
-    }
-
-    /// Whether `peer` is in this network.
-    pub fn contains(&self, peer: IpAddr) -> bool {
-        let (bits, width) = TrustedNet::bits(self.addr);
-        let (peer_bits, peer_width) = TrustedNet::bits(peer);
-        width == peer_width && (bits & self.mask(width)) == (peer_bits & self.mask(width))
-    }
-}
-
-impl fmt::Display for TrustedNet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
+pub use probity_web::proxy::TrustedNet;
 
 /// A duration: seconds, or with a unit (`30s`, `10m`, `1h`); zero only where `zero_ok`.
 pub fn parse_duration(text: &str, zero_ok: bool) -> Result<Duration, String> {
@@ -361,8 +277,9 @@ pub struct Flags {
     /// (`https://probity.example.gov`); forms and API writes must come from it.
     #[arg(long, value_name = "ORIGIN", env = "PROBITY_PUBLIC_ORIGIN")]
     public_origin: Option<String>,
-    /// The reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` and
-    /// `X-Forwarded-Proto` may be believed.
+    /// The reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-Proto` and
+    /// `X-Forwarded-Host` are believed: the origin of forms and API writes, without
+    /// --public-origin.
     #[arg(long = "trusted-proxy", env = "PROBITY_TRUSTED_PROXIES", value_name = "NET",
           value_delimiter = ',', value_parser = TrustedNet::parse)]
     trusted_proxies: Vec<TrustedNet>,
@@ -852,13 +769,6 @@ impl Settings {
                     .to_owned(),
             );
         }
-        if !self.trusted_proxies.value.is_empty() {
-            out.push(
-                "http.trusted_proxies: forwarded headers are not read by this build (none is \
-                 believed); set http.public_origin and http.secure_cookies for the proxy"
-                    .to_owned(),
-            );
-        }
         if self.session_lifetime.value != Duration::from_secs(8 * 3600) {
             out.push("sessions.lifetime: fixed at 8h in this build".to_owned());
         }
@@ -1058,31 +968,6 @@ pub fn check(settings: &Settings) -> Result<std::process::ExitCode> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn networks_hold_their_addresses_only() {
-        let net = TrustedNet::parse("10.0.0.0/8").unwrap();
-        assert!(net.contains("10.200.3.4".parse().unwrap()));
-        assert!(!net.contains("11.0.0.1".parse().unwrap()));
-        assert!(!net.contains("::1".parse().unwrap()));
-        let one = TrustedNet::parse("127.0.0.1").unwrap();
-        assert!(one.contains("127.0.0.1".parse().unwrap()));
-        assert!(!one.contains("127.0.0.2".parse().unwrap()));
-        let v6 = TrustedNet::parse("fd00::/8").unwrap();
-        assert!(v6.contains("fd12::1".parse().unwrap()));
-        assert!(
-            TrustedNet::parse("0.0.0.0/0")
-                .unwrap()
-                .contains("8.8.8.8".parse().unwrap())
-        );
-        assert!(
-            TrustedNet::parse("10.1.2.3/8")
-                .unwrap_err()
-                .contains("host bits")
-        );
-        assert!(TrustedNet::parse("10.0.0.0/33").is_err());
-        assert!(TrustedNet::parse("proxy.local").is_err());
-    }
 
     #[test]
     fn durations_and_sizes_read_their_units() {

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 mod config;
 mod logs;
+mod proxy;
 mod stats;
 
 fn probity(args: &[&str]) -> Output {

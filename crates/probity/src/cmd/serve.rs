@@ -81,6 +81,7 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<ExitCode> {
             App::new(store, settings.secure_cookies.value, Lang::Zh)
                 .with_totp_for_staff(settings.require_totp_for_staff.value)
                 .with_public_origin(settings.public_origin.value.clone())
+                .with_trusted_proxies(settings.trusted_proxies.value.clone())
                 .with_metrics_token(settings.metrics_token.value.clone()),
         );
         let every = settings.checkpoint_every.value;

@@ -13,7 +13,13 @@ use serde_json::Value;
 use super::{ok, probity_db, small_dir};
 
 /// One HTTP/1.1 exchange on a new connection: (status, headers, body).
-fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+pub(super) fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -45,10 +51,10 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &s
     }
 }
 
-struct Answer {
-    status: u16,
+pub(super) struct Answer {
+    pub(super) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(super) body: String,
 }
 
 impl Answer {
@@ -60,7 +66,7 @@ impl Answer {
     }
 
     /// A cookie set by the answer: `name=value`.
-    fn cookie(&self, name: &str) -> String {
+    pub(super) fn cookie(&self, name: &str) -> String {
         self.headers
             .iter()
             .filter(|(k, _)| k == "set-cookie")
@@ -73,7 +79,7 @@ impl Answer {
 
 /// Starts `probity serve` on `dir`'s database with `args`, logging at `info`; returns the child
 /// and its address. Its standard error is piped, for the caller to read after stopping it.
-fn serve(dir: &Path, args: &[&str]) -> (std::process::Child, String) {
+pub(super) fn serve(dir: &Path, args: &[&str]) -> (std::process::Child, String) {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
         .args(["serve", "--bind", "127.0.0.1:0"])
@@ -108,7 +114,7 @@ fn serve(dir: &Path, args: &[&str]) -> (std::process::Child, String) {
 }
 
 /// Stops the server (SIGTERM) and returns what it logged.
-fn stop(mut child: std::process::Child) -> String {
+pub(super) fn stop(mut child: std::process::Child) -> String {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
