@@ -73,6 +73,10 @@ pub struct App {
     pub metrics_token: Option<String>,
     /// The reverse proxies whose `X-Forwarded-Proto`/`-Host` are believed ([`proxy`]).
     pub trusted_proxies: Vec<proxy::TrustedNet>,
+    /// How long a session lasts (at most the store's limit, 8 hours).
+    pub session_lifetime: chrono::Duration,
+    /// The largest request body read, in bytes (413 beyond).
+    pub body_limit: usize,
 }
 
 impl App {
@@ -89,7 +93,21 @@ impl App {
             metrics: Default::default(),
             metrics_token: None,
             trusted_proxies: Vec::new(),
+            session_lifetime: chrono::Duration::hours(auth::SESSION_HOURS),
+            body_limit: kernel::MAX_BODY,
         }
+    }
+
+    /// The same, with sessions lasting `lifetime` (the store ends them after 8 hours anyway).
+    pub fn with_session_lifetime(mut self, lifetime: chrono::Duration) -> App {
+        self.session_lifetime = lifetime;
+        self
+    }
+
+    /// The same, reading request bodies up to `bytes`.
+    pub fn with_body_limit(mut self, bytes: usize) -> App {
+        self.body_limit = bytes;
+        self
     }
 
     /// The same, believing forwarded headers from these proxies ([`proxy`]).
@@ -209,6 +227,7 @@ pub fn router(app: Arc<App>) -> Router {
             app.secure_cookies,
             security_headers,
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(app.body_limit))
         .layer(axum::middleware::from_fn(request_log::record))
         .with_state(app)
 }
@@ -677,7 +696,7 @@ pub(crate) async fn open_session(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Response, WebError> {
     let token = auth::random_token();
-    let expires = at + chrono::Duration::hours(auth::SESSION_HOURS);
+    let expires = at + app.session_lifetime;
     let stamp = Stamp::new(rfc3339(at), format!("web:{username}"));
     app.store
         .open_session(
@@ -692,7 +711,7 @@ pub(crate) async fn open_session(
     let cookie = auth::set_cookie(
         SESSION_COOKIE,
         &token,
-        auth::SESSION_HOURS * 3600,
+        app.session_lifetime.num_seconds(),
         app.secure_cookies,
         true,
     );

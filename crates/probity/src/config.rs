@@ -730,6 +730,12 @@ impl Settings {
                 }
             }
         }
+        if self.body_limit.value < 64 * 1024 {
+            bail!(
+                "limits.body_size ({}): at least 64KiB (a report's form is larger than that)",
+                self.body_limit.source
+            );
+        }
         if self
             .metrics_token
             .value
@@ -742,6 +748,17 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    /// How long a session lasts, for the web application.
+    pub fn session_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.session_lifetime.value)
+            .unwrap_or_else(|_| chrono::Duration::hours(8))
+    }
+
+    /// The largest request body, for the web application.
+    pub fn body_limit(&self) -> usize {
+        usize::try_from(self.body_limit.value).unwrap_or(usize::MAX)
     }
 
     /// The store's PostgreSQL timeouts and keepalives.
@@ -768,12 +785,6 @@ impl Settings {
                  (deploy/README.md) and set http.secure_cookies"
                     .to_owned(),
             );
-        }
-        if self.session_lifetime.value != Duration::from_secs(8 * 3600) {
-            out.push("sessions.lifetime: fixed at 8h in this build".to_owned());
-        }
-        if self.body_limit.value != 2 * 1024 * 1024 {
-            out.push("limits.body_size: fixed at 2MiB in this build".to_owned());
         }
         if self.draft_limit.value != 256 * 1024 {
             out.push("limits.draft_size: fixed at 256KiB in this build".to_owned());

@@ -82,6 +82,8 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<ExitCode> {
                 .with_totp_for_staff(settings.require_totp_for_staff.value)
                 .with_public_origin(settings.public_origin.value.clone())
                 .with_trusted_proxies(settings.trusted_proxies.value.clone())
+                .with_session_lifetime(settings.session_lifetime())
+                .with_body_limit(settings.body_limit())
                 .with_metrics_token(settings.metrics_token.value.clone()),
         );
         let every = settings.checkpoint_every.value;

@@ -177,6 +177,10 @@ fn mistakes_are_refused_naming_the_key() {
             vec!["sessions.lifetime", "8h"],
         ),
         (
+            "[limits]\nbody_size = \"1KiB\"\n",
+            vec!["limits.body_size", "64KiB"],
+        ),
+        (
             "[http]\ntrusted_proxies = [\"10.1.2.3/8\"]\n",
             vec!["http.trusted_proxies", "10.1.2.3/8"],
         ),
@@ -221,11 +225,11 @@ fn a_setting_this_build_does_not_apply_stops_the_server_before_it_serves() {
     let file = write(
         dir.path(),
         "probity.toml",
-        "[sessions]\nlifetime = \"1h\"\n",
+        "[limits]\ndraft_size = \"1MiB\"\n",
     );
     let o = check(&["--config", &file], &[]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("sessions.lifetime"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("limits.draft_size"), "{}", stderr(&o));
     let mut serve = Command::new(env!("CARGO_BIN_EXE_probity"));
     for v in VARIABLES {
         serve.env_remove(v);
@@ -235,7 +239,7 @@ fn a_setting_this_build_does_not_apply_stops_the_server_before_it_serves() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("sessions.lifetime"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("limits.draft_size"), "{}", stderr(&o));
 }
 
 #[test]

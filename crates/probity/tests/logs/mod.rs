@@ -65,6 +65,15 @@ impl Answer {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every `Set-Cookie` of the answer, whole.
+    pub(super) fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// A cookie set by the answer: `name=value`.
     pub(super) fn cookie(&self, name: &str) -> String {
         self.headers
