@@ -39,6 +39,7 @@ pub mod report_view;
 pub mod request_log;
 pub mod second_factor;
 pub mod statistics;
+pub mod tls;
 pub mod uploads;
 pub mod verification;
 pub mod workbench;
@@ -240,29 +241,37 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
 /// The router, told each connection's peer address (which [`proxy`] needs).
 fn service(
     app: Arc<App>,
-) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
-    router(app).into_make_service_with_connect_info::<std::net::SocketAddr>()
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, proxy::Peer> {
+    router(app).into_make_service_with_connect_info::<proxy::Peer>()
 }
 
 /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully (see [`serve_until`]) within
 /// `grace`: `probity serve`.
-pub async fn serve_gracefully(
+pub async fn serve_gracefully<L>(
     app: Arc<App>,
-    listener: tokio::net::TcpListener,
+    listener: L,
     grace: std::time::Duration,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+    proxy::Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     serve_until(app, listener, shutdown_signal(), grace).await
 }
 
 /// Serves until `stop` completes; then stops accepting connections, lets the requests in flight
 /// finish and answer (each write is committed and answered, or not stored), and returns — after
 /// at most `grace` more, whatever is still running then. The caller closes the store after.
-pub async fn serve_until(
+pub async fn serve_until<L>(
     app: Arc<App>,
-    listener: tokio::net::TcpListener,
+    listener: L,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     grace: std::time::Duration,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+    proxy::Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     let (stopping, mut stopped) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, service(app)).with_graceful_shutdown(async move {
         stop.await;

@@ -10,7 +10,26 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
+use axum::extract::connect_info::Connected;
 use axum::http::HeaderMap;
+use axum::serve::IncomingStream;
+
+/// The address a connection came from (the proxy's, behind one), given to every request of it
+/// as `ConnectInfo<Peer>`, over plain TCP or TLS alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
+impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, crate::tls::TlsListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
 
 /// An address or a network (`10.0.0.0/8`, `::1`) whose requests may carry `X-Forwarded-For`
 /// and `X-Forwarded-Proto`.
@@ -102,10 +121,10 @@ impl fmt::Display for TrustedNet {
 /// proxy did not say the scheme.
 pub fn forwarded_origin(
     headers: &HeaderMap,
-    peer: Option<&ConnectInfo<SocketAddr>>,
+    peer: Option<&ConnectInfo<Peer>>,
     trusted: &[TrustedNet],
 ) -> Option<String> {
-    let peer = peer?.0.ip();
+    let peer = peer?.0.0.ip();
     if !trusted.iter().any(|net| net.contains(peer)) {
         return None;
     }
@@ -160,8 +179,8 @@ mod tests {
         h.insert("x-forwarded-proto", "https".parse().unwrap());
         h.insert("x-forwarded-host", "probity.example.gov".parse().unwrap());
         let trusted = [TrustedNet::parse("10.0.0.0/8").unwrap()];
-        let proxy = ConnectInfo("10.0.0.1:5000".parse::<SocketAddr>().unwrap());
-        let stranger = ConnectInfo("192.0.2.7:5000".parse::<SocketAddr>().unwrap());
+        let proxy = ConnectInfo(Peer("10.0.0.1:5000".parse().unwrap()));
+        let stranger = ConnectInfo(Peer("192.0.2.7:5000".parse().unwrap()));
         assert_eq!(
             forwarded_origin(&h, Some(&proxy), &trusted).as_deref(),
             Some("https://probity.example.gov")

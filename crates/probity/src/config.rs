@@ -265,8 +265,8 @@ pub struct Flags {
     #[arg(long, env = "PROBITY_SESSION_LIFETIME", value_name = "INTERVAL", default_value = "8h",
           value_parser = parse_positive_duration)]
     session_lifetime: Duration,
-    /// Served over TLS (directly or behind a proxy): cookies `Secure` and named `__Host-…`,
-    /// and `Strict-Transport-Security` on every answer.
+    /// Served over TLS (behind a proxy; implied by --tls-certificate): cookies `Secure` and
+    /// named `__Host-…`, and `Strict-Transport-Security` on every answer.
     #[arg(long, env = "PROBITY_SECURE_COOKIES")]
     secure_cookies: bool,
     /// Require a second factor (a TOTP code, enrolled by QR code at the next sign-in) from
@@ -283,7 +283,8 @@ pub struct Flags {
     #[arg(long = "trusted-proxy", env = "PROBITY_TRUSTED_PROXIES", value_name = "NET",
           value_delimiter = ',', value_parser = TrustedNet::parse)]
     trusted_proxies: Vec<TrustedNet>,
-    /// TLS certificate chain (PEM), with --tls-key.
+    /// Serve HTTPS with this certificate chain (PEM), with --tls-key; without: plain HTTP, for
+    /// a reverse proxy that ends TLS.
     #[arg(long, env = "PROBITY_TLS_CERTIFICATE", value_name = "FILE")]
     tls_certificate: Option<PathBuf>,
     /// TLS private key (PEM), with --tls-certificate.
@@ -729,6 +730,8 @@ impl Settings {
                     );
                 }
             }
+            probity_web::tls::server_config(cert, key)
+                .map_err(|e| anyhow::anyhow!("tls ({}): {e}", self.tls.source))?;
         }
         if self.body_limit.value < 64 * 1024 {
             bail!(
@@ -779,13 +782,6 @@ impl Settings {
     /// applies instead; `probity serve` refuses to start when one differs from it.
     pub fn not_applied(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if self.tls.value.is_some() {
-            out.push(
-                "tls: this build does not terminate TLS itself; terminate it at the reverse proxy \
-                 (deploy/README.md) and set http.secure_cookies"
-                    .to_owned(),
-            );
-        }
         if self.draft_limit.value != 256 * 1024 {
             out.push("limits.draft_size: fixed at 256KiB in this build".to_owned());
         }

@@ -11,6 +11,7 @@ mod config;
 mod logs;
 mod proxy;
 mod stats;
+mod tls;
 
 fn probity(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_probity"))

@@ -77,18 +77,28 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
+        // Served over TLS here: cookies are secure whatever the setting says.
+        let tls = match &settings.tls.value {
+            Some((certificate, key)) => Some(probity_web::tls::server_config(certificate, key)?),
+            None => None,
+        };
         let app = Arc::new(
-            App::new(store, settings.secure_cookies.value, Lang::Zh)
-                .with_totp_for_staff(settings.require_totp_for_staff.value)
-                .with_public_origin(settings.public_origin.value.clone())
-                .with_trusted_proxies(settings.trusted_proxies.value.clone())
-                .with_session_lifetime(settings.session_lifetime())
-                .with_body_limit(settings.body_limit())
-                .with_metrics_token(settings.metrics_token.value.clone()),
+            App::new(
+                store,
+                settings.secure_cookies.value || tls.is_some(),
+                Lang::Zh,
+            )
+            .with_totp_for_staff(settings.require_totp_for_staff.value)
+            .with_public_origin(settings.public_origin.value.clone())
+            .with_trusted_proxies(settings.trusted_proxies.value.clone())
+            .with_session_lifetime(settings.session_lifetime())
+            .with_body_limit(settings.body_limit())
+            .with_metrics_token(settings.metrics_token.value.clone()),
         );
         let every = settings.checkpoint_every.value;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         if !quiet {
-            crate::outln!("Probity at http://{}/", listener.local_addr()?);
+            crate::outln!("Probity at {scheme}://{}/", listener.local_addr()?);
             crate::outln!(
                 "audit checkpoints: appended to {} every {}s and at shutdown",
                 path.display(),
@@ -115,8 +125,14 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<ExitCode> {
             })
         };
         // Until SIGTERM or Ctrl-C; then every request in flight is answered first.
-        probity_web::serve_gracefully(Arc::clone(&app), listener, settings.shutdown_grace.value)
-            .await?;
+        let grace = settings.shutdown_grace.value;
+        match tls {
+            Some(config) => {
+                let listener = probity_web::tls::TlsListener::new(listener, config)?;
+                probity_web::serve_gracefully(Arc::clone(&app), listener, grace).await?;
+            }
+            None => probity_web::serve_gracefully(Arc::clone(&app), listener, grace).await?,
+        }
         ticker.abort();
         // At shutdown, once every request has been answered: the head as the server leaves it.
         publish(&app.store, &publisher, quiet).await?;

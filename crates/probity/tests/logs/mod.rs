@@ -107,12 +107,13 @@ pub(super) fn serve(dir: &Path, args: &[&str]) -> (std::process::Child, String) 
         .unwrap();
     let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    while !line.contains("http://") {
+    // "Probity at http://ADDR/" (or https://).
+    while !line.contains("://") {
         line.clear();
         assert!(out.read_line(&mut line).unwrap() > 0, "no address printed");
     }
     let addr = line
-        .split("http://")
+        .split("://")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
         .unwrap()
