@@ -48,14 +48,15 @@ pub async fn record(request: Request, next: Next) -> Response {
     let span = tracing::info_span!("request", request_id = %id);
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Milliseconds to a tenth: a number in JSON.
+    let latency_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     span.in_scope(|| {
         tracing::info!(
             target: "probity::request",
             method = %method,
             route = %route,
             status,
-            latency_ms = format_args!("{latency_ms:.1}"),
+            latency_ms,
             "request"
         );
     });
