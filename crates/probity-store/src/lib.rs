@@ -50,7 +50,7 @@ pub use sample::Sample;
 pub use scope::{UnitScope, WholeDepartment};
 pub use sessions::{Attempt, SESSION_MAX_HOURS, Session};
 pub use statistics::{Counts, Statistics, UnitCounts};
-pub use store::{Backend, Stamp, Store, Timeouts};
+pub use store::{Backend, DEFAULT_POOL_SIZE, Keepalives, Stamp, Store, Timeouts};
 pub use verification::{Checked, FindingInForce, RunRecorded, StoredRegistryFile};
 pub use workbench::{
     CaseFile, CaseFilter, CaseFinding, CaseStatus, CaseSummary, DeterminationRecord, Explanation,

@@ -213,13 +213,46 @@ pub struct Timeouts {
     /// A statement waiting for a lock (every write first locks `audit_head`) gives up after this
     /// long: an error (nothing stored) rather than a wait without end.
     pub lock: std::time::Duration,
+    /// A statement running longer than this is cancelled by PostgreSQL (zero: no limit).
+    pub statement: std::time::Duration,
+    /// TCP keepalives on the server's end of each connection, so that PostgreSQL notices a
+    /// client gone silent (frozen, partitioned, a paused VM) even outside a transaction.
+    pub keepalives: Keepalives,
 }
+
+/// PostgreSQL's TCP keepalive settings for a session (`tcp_keepalives_idle`, `_interval`,
+/// `_count`): a peer silent for `idle`, then unanswered `count` probes `interval` apart, is
+/// dropped. They apply to TCP connections; over a Unix socket PostgreSQL ignores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalives {
+    /// Silence before the first probe.
+    pub idle: std::time::Duration,
+    /// Between probes.
+    pub interval: std::time::Duration,
+    /// Probes unanswered before the connection is dropped.
+    pub count: u32,
+}
+
+impl Default for Keepalives {
+    fn default() -> Keepalives {
+        Keepalives {
+            idle: std::time::Duration::from_secs(30),
+            interval: std::time::Duration::from_secs(10),
+            count: 3,
+        }
+    }
+}
+
+/// How many connections a store keeps to its database, unless told otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
 
 impl Default for Timeouts {
     fn default() -> Timeouts {
         Timeouts {
             idle_in_transaction: std::time::Duration::from_secs(30),
             lock: std::time::Duration::from_secs(60),
+            statement: std::time::Duration::from_secs(300),
+            keepalives: Keepalives::default(),
         }
     }
 }
@@ -240,6 +273,16 @@ impl Store {
         keys: Keyring,
         timeouts: Timeouts,
     ) -> Result<Store, StoreError> {
+        Store::open_pooled(url, keys, timeouts, DEFAULT_POOL_SIZE).await
+    }
+
+    /// [`Store::open_with`] keeping at most `pool_size` connections to the database.
+    pub async fn open_pooled(
+        url: &str,
+        keys: Keyring,
+        timeouts: Timeouts,
+        pool_size: u32,
+    ) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of(url)?;
         let url = match backend {
@@ -254,7 +297,7 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
-            .max_connections(8)
+            .max_connections(pool_size.max(1))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -264,10 +307,17 @@ impl Store {
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 30000").await?;
                     } else {
+                        let k = timeouts.keepalives;
                         let sql = format!(
-                            "SET idle_in_transaction_session_timeout = {}; SET lock_timeout = {}",
+                            "SET idle_in_transaction_session_timeout = {}; SET lock_timeout = {}; \
+                             SET statement_timeout = {}; SET tcp_keepalives_idle = {}; \
+                             SET tcp_keepalives_interval = {}; SET tcp_keepalives_count = {}",
                             timeouts.idle_in_transaction.as_millis(),
-                            timeouts.lock.as_millis()
+                            timeouts.lock.as_millis(),
+                            timeouts.statement.as_millis(),
+                            k.idle.as_secs(),
+                            k.interval.as_secs(),
+                            k.count
                         );
                         conn.execute(sqlx::AssertSqlSafe(sql)).await?;
                     }

@@ -441,6 +441,22 @@ fn imported_message(t: Tr, r: &Imported) -> String {
     )
 }
 
+/// The log line of an import from the web: what, the counts, how long; never a file's name or
+/// anything in it.
+fn log_import(what: &str, started: std::time::Instant, r: &probity_store::Imported) {
+    tracing::info!(
+        target: "probity::import",
+        what,
+        already_imported = r.already,
+        added = r.added,
+        changed = r.changed,
+        removed = r.removed,
+        unchanged = r.unchanged,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "import"
+    );
+}
+
 pub(crate) async fn upload_roster(
     State(app): State<Arc<App>>,
     Staff { ctx, scope, .. }: Staff<Administrators>,
@@ -455,13 +471,17 @@ pub(crate) async fn upload_roster(
     } else {
         probity_store::import::Removals::Guarded
     };
+    let started = std::time::Instant::now();
     Ok(
         match app
             .store
             .import_roster_with(&scope, &ctx.stamp(), &name, &bytes, removals)
             .await
         {
-            Ok(r) => page(&app, &ctx, None, Some(imported_message(ctx.t, &r))).await,
+            Ok(r) => {
+                log_import("subjects", started, &r);
+                page(&app, &ctx, None, Some(imported_message(ctx.t, &r))).await
+            }
             Err(probity_store::StoreError::TooManyRemovals { file, units }) => {
                 let sep = ctx.t.lang.list_separator();
                 let units = units
@@ -565,11 +585,13 @@ pub(crate) async fn upload_registry(
         Ok(f) => f,
         Err(e) => return Ok(page(&app, &ctx, Some(e.to_string()), None).await),
     };
+    let started = std::time::Instant::now();
     let r = app
         .store
         .import_registry(&ctx.stamp(), &files)
         .await
         .map_err(|e| WebError::internal(ctx.t, e))?;
+    log_import("files", started, &r);
     let message = if r.already {
         ctx.t.get("nothing-changed")
     } else {
@@ -624,6 +646,24 @@ pub(crate) async fn start_run(
         task_app
             .metrics
             .run_ended(outcome.is_ok(), started.elapsed().as_secs_f64());
+        match &outcome {
+            Ok((checked, findings, recorded)) => tracing::info!(
+                target: "probity::verification",
+                run = recorded.run,
+                cycle = form.year,
+                checked,
+                findings,
+                cases = recorded.cases,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "verification run"
+            ),
+            Err(_) => tracing::error!(
+                target: "probity::verification",
+                cycle = form.year,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "verification run failed"
+            ),
+        }
         let message = match outcome {
             Ok((checked, findings, recorded)) => t.with(
                 "run-done",

@@ -276,7 +276,7 @@ pub(crate) async fn submit_report(
             Ok(Some(summary)) => receipt(summary),
             other => {
                 if let Err(e) = other {
-                    eprintln!("probity serve: a receipt read after the commit failed: {e}");
+                    tracing::warn!(error = %e, "a receipt read after the commit failed");
                 }
                 ReportReceipt {
                     declaration_id: declaration.declaration_id.clone(),

@@ -27,8 +27,9 @@ use probity_store::{Role, UnitScope, User, WholeDepartment};
 use crate::auth::{self, LOGIN_COOKIE};
 use crate::{App, Ctx, WebError, api_error};
 
-/// The largest request body the kernel reads to find a form's CSRF token; larger bodies are
-/// refused (413) before any handler runs. The same limit as axum's body extractors.
+/// The largest request body the kernel reads to find a form's CSRF token unless configured
+/// otherwise (`App::body_limit`); larger bodies are refused (413) before any handler runs. The
+/// same limit is given to axum's body extractors.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// Whether a method changes state (and so needs the CSRF token).
@@ -89,7 +90,7 @@ pub async fn resolve(
         // extractor sends the reader to sign in. With one, the token must be the session's; the
         // sign-in forms carry the token of their own cookie.
         if !expected.is_empty() || signing_in {
-            let (given, rebuilt) = match csrf_token(request).await {
+            let (given, rebuilt) = match csrf_token(request, app.body_limit).await {
                 Ok(found) => found,
                 Err(status) => return status.into_response(),
             };
@@ -97,7 +98,15 @@ pub async fn resolve(
             let fits = given
                 .as_deref()
                 .is_some_and(|g| !expected.is_empty() && auth::equal_secrets(&expected, g));
-            if !fits || !auth::same_origin_as(request.headers(), app.public_origin.as_deref()) {
+            // Ours: the configured public origin, else what a trusted proxy forwards, else the
+            // `Host` asked.
+            let forwarded = crate::proxy::forwarded_origin(
+                request.headers(),
+                request.extensions().get(),
+                &app.trusted_proxies,
+            );
+            let origin = app.public_origin.as_deref().or(forwarded.as_deref());
+            if !fits || !auth::same_origin_as(request.headers(), origin) {
                 return Refusal {
                     api,
                     error: WebError::Forbidden(ctx.t),
@@ -112,7 +121,10 @@ pub async fn resolve(
 
 /// The request's CSRF token (header, else the form's `csrf` field) and the request with its
 /// body put back.
-async fn csrf_token(request: Request) -> Result<(Option<String>, Request), axum::http::StatusCode> {
+async fn csrf_token(
+    request: Request,
+    limit: usize,
+) -> Result<(Option<String>, Request), axum::http::StatusCode> {
     if let Some(token) = request
         .headers()
         .get("x-csrf-token")
@@ -122,7 +134,7 @@ async fn csrf_token(request: Request) -> Result<(Option<String>, Request), axum:
         return Ok((Some(token), request));
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| axum::http::StatusCode::PAYLOAD_TOO_LARGE)?;
     let token = form_field(&parts.headers, &bytes, "csrf").await;

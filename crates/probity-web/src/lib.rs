@@ -32,10 +32,13 @@ pub mod i18n;
 pub mod kernel;
 pub mod me;
 pub mod metrics;
+pub mod proxy;
 pub mod reminders;
 pub mod report_view;
+pub mod request_log;
 pub mod second_factor;
 pub mod statistics;
+pub mod tls;
 pub mod workbench;
 
 use auth::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE};
@@ -66,6 +69,12 @@ pub struct App {
     pub metrics: metrics::Metrics,
     /// The token a scraper of `/metrics` must present; `None`: `/metrics` is closed.
     pub metrics_token: Option<String>,
+    /// The reverse proxies whose `X-Forwarded-Proto`/`-Host` are believed ([`proxy`]).
+    pub trusted_proxies: Vec<proxy::TrustedNet>,
+    /// How long a session lasts (at most the store's limit, 8 hours).
+    pub session_lifetime: chrono::Duration,
+    /// The largest request body read, in bytes (413 beyond).
+    pub body_limit: usize,
 }
 
 impl App {
@@ -81,7 +90,28 @@ impl App {
             public_origin: None,
             metrics: Default::default(),
             metrics_token: None,
+            trusted_proxies: Vec::new(),
+            session_lifetime: chrono::Duration::hours(auth::SESSION_HOURS),
+            body_limit: kernel::MAX_BODY,
         }
+    }
+
+    /// The same, with sessions lasting `lifetime` (the store ends them after 8 hours anyway).
+    pub fn with_session_lifetime(mut self, lifetime: chrono::Duration) -> App {
+        self.session_lifetime = lifetime;
+        self
+    }
+
+    /// The same, reading request bodies up to `bytes`.
+    pub fn with_body_limit(mut self, bytes: usize) -> App {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The same, believing forwarded headers from these proxies ([`proxy`]).
+    pub fn with_trusted_proxies(mut self, proxies: Vec<proxy::TrustedNet>) -> App {
+        self.trusted_proxies = proxies;
+        self
     }
 
     /// The same, with `/metrics` open to a scraper presenting `token`.
@@ -195,35 +225,52 @@ pub fn router(app: Arc<App>) -> Router {
             app.secure_cookies,
             security_headers,
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(app.body_limit))
+        .layer(axum::middleware::from_fn(request_log::record))
         .with_state(app)
 }
 
 /// Serves until the process ends (tests, embedding).
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).await
+    axum::serve(listener, service(app)).await
+}
+
+/// The router, told each connection's peer address (which [`proxy`] needs).
+fn service(
+    app: Arc<App>,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, proxy::Peer> {
+    router(app).into_make_service_with_connect_info::<proxy::Peer>()
 }
 
 /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully (see [`serve_until`]) within
 /// `grace`: `probity serve`.
-pub async fn serve_gracefully(
+pub async fn serve_gracefully<L>(
     app: Arc<App>,
-    listener: tokio::net::TcpListener,
+    listener: L,
     grace: std::time::Duration,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+    proxy::Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     serve_until(app, listener, shutdown_signal(), grace).await
 }
 
 /// Serves until `stop` completes; then stops accepting connections, lets the requests in flight
 /// finish and answer (each write is committed and answered, or not stored), and returns — after
 /// at most `grace` more, whatever is still running then. The caller closes the store after.
-pub async fn serve_until(
+pub async fn serve_until<L>(
     app: Arc<App>,
-    listener: tokio::net::TcpListener,
+    listener: L,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     grace: std::time::Duration,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+    proxy::Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     let (stopping, mut stopped) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router(app)).with_graceful_shutdown(async move {
+    let server = axum::serve(listener, service(app)).with_graceful_shutdown(async move {
         stop.await;
         let _ = stopping.send(true);
     });
@@ -239,9 +286,9 @@ pub async fn serve_until(
     tokio::select! {
         served = server => served,
         () = deadline => {
-            eprintln!(
-                "probity serve: requests still running {}s after the stop were abandoned",
-                grace.as_secs()
+            tracing::warn!(
+                grace_s = grace.as_secs(),
+                "requests still running after the stop were abandoned"
             );
             Ok(())
         }
@@ -281,7 +328,7 @@ async fn readyz(State(app): State<Shared>) -> Response {
     match app.store.ready().await {
         Ok(()) => "ready\n".into_response(),
         Err(e) => {
-            eprintln!("probity serve: not ready: {e}");
+            tracing::warn!(error = %e, "not ready");
             (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
         }
     }
@@ -491,7 +538,7 @@ pub enum WebError {
 impl WebError {
     pub(crate) fn internal(t: Tr, e: impl std::fmt::Display) -> WebError {
         // The store's messages name rows by id or blind index, never personal data.
-        eprintln!("probity serve: {e}");
+        tracing::error!(error = %e, "internal error");
         WebError::Internal(t)
     }
 }
@@ -657,7 +704,7 @@ pub(crate) async fn open_session(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Response, WebError> {
     let token = probity_app::passwords::random_token();
-    let expires = at + chrono::Duration::hours(auth::SESSION_HOURS);
+    let expires = at + app.session_lifetime;
     let stamp = Stamp::new(rfc3339(at), format!("web:{username}"));
     app.store
         .open_session(
@@ -672,7 +719,7 @@ pub(crate) async fn open_session(
     let cookie = auth::set_cookie(
         SESSION_COOKIE,
         &token,
-        auth::SESSION_HOURS * 3600,
+        app.session_lifetime.num_seconds(),
         app.secure_cookies,
         true,
     );

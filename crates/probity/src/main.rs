@@ -5,9 +5,11 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
+mod config;
+mod logging;
 mod output;
 
 // The engine allocates many small strings on every core at once; glibc's allocator spent a third
@@ -23,6 +25,9 @@ struct Cli {
     /// Print nothing but errors and requested JSON, and no progress bars.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// How log lines (on standard error; `RUST_LOG` filters them) are written.
+    #[arg(long, global = true, env = "PROBITY_LOG_FORMAT", value_enum, default_value_t = config::LogFormat::Text)]
+    log_format: config::LogFormat,
     #[command(flatten)]
     database: cmd::db::Database,
     #[command(subcommand)]
@@ -77,6 +82,9 @@ enum Verb {
     Stats(cmd::stats::Args),
     /// Serve the web application.
     Serve(cmd::serve::Args),
+    /// The server's configuration (`probity.toml`, `PROBITY_*` variables, flags).
+    #[command(subcommand)]
+    Config(ConfigVerb),
     /// Accounts of the web application.
     #[command(subcommand)]
     User(UserVerb),
@@ -84,6 +92,13 @@ enum Verb {
     Backup(cmd::maintain::FileArgs),
     /// Bring a backup back into an empty database.
     Restore(cmd::maintain::FileArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigVerb {
+    /// Check the configuration and print the settings in force, each with where it came from
+    /// (secrets masked); exit 1 naming the first setting that is wrong.
+    Check(cmd::serve::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,8 +190,23 @@ fn main() -> ExitCode {
             default_hook(info);
         }
     }));
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // The settings' sources (flag, variable or default) are read from the verb's own matches,
+    // where global flags are propagated.
+    let verb_matches = matches
+        .subcommand()
+        .map(|(_, m)| m.subcommand().map_or(m, |(_, m)| m));
     let quiet = cli.quiet;
+    let log_format = cli.log_format;
+    if !matches!(cli.verb, Verb::Serve(_)) {
+        // Other verbs print what they do themselves: only warnings and errors are logged,
+        // unless RUST_LOG asks for more.
+        logging::init(log_format, "warn");
+    }
     let db = &cli.database;
     let result = match cli.verb {
         Verb::Demo(args) => cmd::demo::run(args, quiet),
@@ -205,7 +235,17 @@ fn main() -> ExitCode {
         Verb::Sample(SampleVerb::Verify(args)) => cmd::sample::verify(args, db, quiet),
         Verb::Verify(args) => cmd::verify::run(args, db, quiet),
         Verb::Stats(args) => cmd::stats::run(args, db, quiet),
-        Verb::Serve(args) => cmd::serve::run(args, db, quiet),
+        Verb::Serve(args) => verb_matches
+            .ok_or_else(|| anyhow::anyhow!("no arguments"))
+            .and_then(|m| config::Settings::resolve(&args.settings, db, m, log_format))
+            .and_then(|settings| {
+                logging::init(settings.log_format.value, "info");
+                cmd::serve::run(&settings, quiet)
+            }),
+        Verb::Config(ConfigVerb::Check(args)) => verb_matches
+            .ok_or_else(|| anyhow::anyhow!("no arguments"))
+            .and_then(|m| config::Settings::resolve(&args.settings, db, m, log_format))
+            .and_then(|settings| config::check(&settings)),
         Verb::User(UserVerb::Add(args)) => cmd::serve::add_user(args, db, quiet),
         Verb::User(UserVerb::Accounts(args)) => cmd::accounts::run(args, db, quiet),
         Verb::User(UserVerb::Reset(args)) => cmd::user::reset(args, db, quiet),

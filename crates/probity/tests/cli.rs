@@ -7,7 +7,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod config;
+mod logs;
+mod proxy;
 mod stats;
+mod tls;
 
 fn probity(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_probity"))

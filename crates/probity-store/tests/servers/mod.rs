@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use probity_store::{Keyring, Role, Stamp, Store, Timeouts, User};
+use probity_store::{Keepalives, Keyring, Role, Stamp, Store, Timeouts, User};
 
 use crate::common::{Db, fresh, postgres_admin_url};
 
@@ -69,6 +69,7 @@ async fn a_server_frozen_in_a_write_does_not_stall_the_others() {
         Timeouts {
             idle_in_transaction: Duration::from_secs(1),
             lock: Duration::from_secs(60),
+            ..Timeouts::default()
         },
     )
     .await
@@ -252,5 +253,57 @@ async fn writes_survive_connections_cut_under_them() {
         );
     }
     assert!(db.store.verify_audit(None).await.unwrap().is_ok());
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_timeouts_and_keepalives_reach_every_session() {
+    let Some(db) = fresh(Db::Postgres).await else {
+        return;
+    };
+    // Values unlike the defaults, so that a setting dropped on the way shows.
+    let timeouts = Timeouts {
+        idle_in_transaction: Duration::from_secs(17),
+        lock: Duration::from_secs(23),
+        statement: Duration::from_secs(41),
+        keepalives: Keepalives {
+            idle: Duration::from_secs(37),
+            interval: Duration::from_secs(7),
+            count: 5,
+        },
+    };
+    assert_ne!(timeouts, Timeouts::default());
+    let store = Store::open_pooled(&db.url, Keyring::load(&db.key_file).unwrap(), timeouts, 3)
+        .await
+        .unwrap();
+    // Every connection of the pool, not only the first: hold three at once.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(store.connection().await.unwrap());
+    }
+    for conn in &mut held {
+        let mut show = async |name: &str| -> String {
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!("SHOW {name}")))
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap()
+        };
+        assert_eq!(show("idle_in_transaction_session_timeout").await, "17s");
+        assert_eq!(show("lock_timeout").await, "23s");
+        assert_eq!(show("statement_timeout").await, "41s");
+        // Over TCP (the test database's URL names a host), the keepalives apply.
+        assert_eq!(show("tcp_keepalives_idle").await, "37");
+        assert_eq!(show("tcp_keepalives_interval").await, "7");
+        assert_eq!(show("tcp_keepalives_count").await, "5");
+    }
+    assert_eq!(store.pool_connections().0, 3);
+    // A fourth is not opened: the pool holds at most what was asked.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), store.connection())
+            .await
+            .is_err()
+    );
+    drop(held);
+    store.close().await;
     db.drop_db().await;
 }

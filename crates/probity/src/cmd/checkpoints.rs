@@ -11,7 +11,6 @@
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use probity_store::Checkpoint;
@@ -47,29 +46,6 @@ pub fn read_series(path: &Path) -> Result<Vec<(usize, Checkpoint)>> {
         out.push((i + 1, checkpoint));
     }
     Ok(out)
-}
-
-/// Parses an interval: seconds (`600`, `600s`), minutes (`10m`) or hours (`1h`); more than zero.
-pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => (&text[..i], &text[i..]),
-        None => (text, "s"),
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?}: expected a number of seconds, or 30s, 10m, 1h"))?;
-    let seconds = match unit {
-        "s" => Some(n),
-        "m" => n.checked_mul(60),
-        "h" => n.checked_mul(3600),
-        _ => None,
-    }
-    .ok_or_else(|| format!("{text:?}: expected a number of seconds, or 30s, 10m, 1h"))?;
-    if seconds == 0 {
-        return Err(format!("{text:?}: the interval must be more than zero"));
-    }
-    Ok(Duration::from_secs(seconds))
 }
 
 /// Appends checkpoints to the published file (only when the head moved) and hands each to the
@@ -186,15 +162,31 @@ fn run_hook(hook: &str, line: &str) -> Result<()> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn intervals_read_as_people_write_them() {
-        assert_eq!(parse_interval("600").unwrap(), Duration::from_secs(600));
-        assert_eq!(parse_interval("45s").unwrap(), Duration::from_secs(45));
-        assert_eq!(parse_interval("10m").unwrap(), Duration::from_secs(600));
-        assert_eq!(parse_interval("2h").unwrap(), Duration::from_secs(7200));
+        assert_eq!(
+            crate::config::parse_positive_duration("600").unwrap(),
+            Duration::from_secs(600)
+        );
+        assert_eq!(
+            crate::config::parse_positive_duration("45s").unwrap(),
+            Duration::from_secs(45)
+        );
+        assert_eq!(
+            crate::config::parse_positive_duration("10m").unwrap(),
+            Duration::from_secs(600)
+        );
+        assert_eq!(
+            crate::config::parse_positive_duration("2h").unwrap(),
+            Duration::from_secs(7200)
+        );
         for bad in ["0", "0m", "", "m", "10d", "-5", "1.5m"] {
-            assert!(parse_interval(bad).is_err(), "{bad}");
+            assert!(
+                crate::config::parse_positive_duration(bad).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -9,11 +9,13 @@ use probity_store::{Keyring, Stamp, Store};
 /// Where the database and its key file are.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Database {
-    /// The database: `sqlite://FILE` (created when missing) or `postgres://USER@HOST/DB`.
+    /// The database: `sqlite://FILE` (created when missing) or `postgres://USER@HOST/DB` (with a
+    /// password, prefer the variable or the configuration file: flags show in the process list).
     #[arg(
         long,
         global = true,
         env = "PROBITY_DB",
+        hide_env_values = true,
         default_value = "sqlite://probity.db"
     )]
     pub db: String,

@@ -79,7 +79,24 @@ pub struct RegistryArgs {
     format: SummaryFormat,
 }
 
-fn report(out: &Output, what: &str, file: &str, r: &Imported) {
+/// The log line of an import: what was imported, the counts and how long it took; never the
+/// file's name (a name may be a person's) nor anything in it.
+fn log_import(what: &str, started: std::time::Instant, r: &Imported) {
+    tracing::info!(
+        target: "probity::import",
+        what,
+        already_imported = r.already,
+        added = r.added,
+        changed = r.changed,
+        removed = r.removed,
+        unchanged = r.unchanged,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "import"
+    );
+}
+
+fn report(out: &Output, what: &str, file: &str, r: &Imported, started: std::time::Instant) {
+    log_import(what, started, r);
     if r.already {
         out.say(format!("{file}: imported before; nothing changed"));
     } else {
@@ -103,6 +120,7 @@ pub fn roster(args: RosterArgs, database: &Database, quiet: bool) -> Result<Exit
     let out = Output::new(quiet, args.format);
     let bytes = read(&args.file)?;
     let name = args.file.display().to_string();
+    let started = std::time::Instant::now();
     let r = db::runtime()?.block_on(async {
         let store = db::open(database).await?;
         let removals = if args.allow_removals {
@@ -123,6 +141,7 @@ pub fn roster(args: RosterArgs, database: &Database, quiet: bool) -> Result<Exit
         anyhow::Ok(r?)
     })?;
     if r.already {
+        log_import("subjects", started, &r);
         // Compared with the roster as stored, not with the files imported before.
         out.say(format!(
             "{name}: the roster is as the file has it; nothing changed"
@@ -131,7 +150,7 @@ pub fn roster(args: RosterArgs, database: &Database, quiet: bool) -> Result<Exit
             "changed": 0, "removed": 0, "unchanged": r.unchanged}));
         return Ok(ExitCode::SUCCESS);
     }
-    report(&out, "subjects", &name, &r);
+    report(&out, "subjects", &name, &r, started);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -215,6 +234,7 @@ pub fn declarations(args: DeclarationArgs, database: &Database, quiet: bool) -> 
         );
     }
     let name = args.file.display().to_string();
+    let started = std::time::Instant::now();
     let r = db::runtime()?.block_on(async {
         let store = db::open(database).await?;
         let r = store
@@ -223,7 +243,7 @@ pub fn declarations(args: DeclarationArgs, database: &Database, quiet: bool) -> 
         store.close().await;
         anyhow::Ok(r)
     })?;
-    report(&out, "reports", &name, &r);
+    report(&out, "reports", &name, &r, started);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -235,6 +255,7 @@ pub fn registry_files(dir: &Path) -> Result<Vec<RegistryFile>> {
 /// `probity registry import DIR`: every file is read and checked before anything is stored.
 pub fn registry(args: RegistryArgs, database: &Database, quiet: bool) -> Result<ExitCode> {
     let out = Output::new(quiet, args.format);
+    let started = std::time::Instant::now();
     let files = registry_files(&args.dir)?;
     let name = args.dir.display().to_string();
     let r = db::runtime()?.block_on(async {
@@ -243,6 +264,6 @@ pub fn registry(args: RegistryArgs, database: &Database, quiet: bool) -> Result<
         store.close().await;
         anyhow::Ok(r)
     })?;
-    report(&out, "files", &name, &r);
+    report(&out, "files", &name, &r, started);
     Ok(ExitCode::SUCCESS)
 }

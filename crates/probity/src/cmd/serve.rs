@@ -2,10 +2,8 @@
 //! the audit log as it runs, see `checkpoints`) and its accounts.
 
 use std::io::Read;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use probity_store::{Role, Store, User};
@@ -14,59 +12,14 @@ use probity_web::i18n::Lang;
 
 use crate::cmd::checkpoints::{self, Published, Publisher};
 use crate::cmd::db::{self, Database};
+use crate::config::Settings;
 
-/// Arguments of `probity serve`.
+/// Arguments of `probity serve`: the server's settings (see `config`), from flags, `PROBITY_*`
+/// variables and the configuration file.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    bind: String,
-    /// On SIGTERM or Ctrl-C, how many seconds the requests in flight may take to finish
-    /// before the server exits anyway.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub shutdown_grace: u64,
-    /// Served over TLS (directly or behind a proxy): cookies `Secure` and named `__Host-…`,
-    /// and `Strict-Transport-Security` on every answer.
-    #[arg(long)]
-    secure_cookies: bool,
-    /// Require a second factor (a TOTP code, enrolled by QR code at the next sign-in) from
-    /// staff accounts: administrators, verifiers and auditors.
-    #[arg(long, env = "PROBITY_REQUIRE_TOTP_FOR_STAFF")]
-    require_totp_for_staff: bool,
-    /// Behind a proxy that rewrites `Host`: the origin browsers use
-    /// (`https://probity.example.gov`); forms and API writes must come from it.
-    #[arg(long, value_name = "ORIGIN", env = "PROBITY_PUBLIC_ORIGIN")]
-    public_origin: Option<String>,
-    /// Open `GET /metrics` (Prometheus text) to a scraper sending `Authorization: Bearer
-    /// TOKEN`; without it `/metrics` is closed. Prefer the environment variable: flags show in
-    /// the process list.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "PROBITY_METRICS_TOKEN",
-        hide_env_values = true
-    )]
-    metrics_token: Option<String>,
-    /// Where to append the signed checkpoints of the audit log the server publishes (at start,
-    /// every --checkpoint-every, at shutdown): a file outside the database, best on another
-    /// volume, that `probity audit verify --checkpoints FILE` checks the log against. Default:
-    /// `probity.checkpoints` beside the key file.
-    #[arg(long, env = "PROBITY_CHECKPOINTS", value_name = "FILE")]
-    checkpoints: Option<PathBuf>,
-    /// How often to publish a checkpoint (when the log has moved): seconds, or 30s, 10m, 1h.
-    #[arg(
-        long,
-        env = "PROBITY_CHECKPOINT_EVERY",
-        value_name = "INTERVAL",
-        default_value = "10m",
-        value_parser = checkpoints::parse_interval
-    )]
-    checkpoint_every: Duration,
-    /// A command (run by `sh -c`) given each checkpoint published, as one line on its standard
-    /// input, to push it elsewhere (another machine, a ticket, a notary); a failure is reported
-    /// and the checkpoint given again next time.
-    #[arg(long, env = "PROBITY_CHECKPOINT_HOOK", value_name = "CMD")]
-    checkpoint_hook: Option<String>,
+    #[command(flatten)]
+    pub settings: crate::config::Flags,
 }
 
 /// Arguments of `probity user add`.
@@ -90,40 +43,75 @@ pub struct UserArgs {
 
 /// Serves the web application until interrupted (SIGINT or SIGTERM), publishing checkpoints of
 /// the audit log at start, on the interval and at shutdown.
-pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
+pub fn run(settings: &Settings, quiet: bool) -> Result<ExitCode> {
+    let refused = settings.not_applied();
+    if !refused.is_empty() {
+        bail!(
+            "settings this build does not apply: {} (see `probity config check`)",
+            refused.join("; ")
+        );
+    }
     let rt = db::runtime()?;
     rt.block_on(async {
-        let store = db::open(database).await?;
-        let path = args
+        let keys = db::load_keys(&settings.key_file.value)?;
+        let store = Store::open_pooled(
+            &settings.db.value,
+            keys,
+            settings.timeouts(),
+            settings.pool_size.value,
+        )
+        .await
+        .with_context(|| format!("cannot open {}", db::redact(&settings.db.value)))?;
+        let path = settings
             .checkpoints
+            .value
             .clone()
-            .unwrap_or_else(|| checkpoints::default_path(&database.key_file));
+            .unwrap_or_else(|| checkpoints::default_path(&settings.key_file.value));
         let publisher = Arc::new(Mutex::new(Publisher::open(
             &path,
-            args.checkpoint_hook.clone(),
+            settings.checkpoint_hook.value.clone(),
         )?));
         // At start: a server that cannot publish says so before it serves anyone.
         publish(&store, &publisher, quiet).await?;
-        let listener = tokio::net::TcpListener::bind(&args.bind)
+        let bind = &settings.bind.value;
+        let listener = tokio::net::TcpListener::bind(bind)
             .await
-            .with_context(|| format!("cannot listen on {}", args.bind))?;
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        // Served over TLS here: cookies are secure whatever the setting says.
+        let tls = match &settings.tls.value {
+            Some((certificate, key)) => Some(probity_web::tls::server_config(certificate, key)?),
+            None => None,
+        };
         let app = Arc::new(
-            App::new(store, args.secure_cookies, Lang::Zh)
-                .with_totp_for_staff(args.require_totp_for_staff)
-                .with_public_origin(args.public_origin.clone())
-                .with_metrics_token(args.metrics_token.clone()),
+            App::new(
+                store,
+                settings.secure_cookies.value || tls.is_some(),
+                Lang::Zh,
+            )
+            .with_totp_for_staff(settings.require_totp_for_staff.value)
+            .with_public_origin(settings.public_origin.value.clone())
+            .with_trusted_proxies(settings.trusted_proxies.value.clone())
+            .with_session_lifetime(settings.session_lifetime())
+            .with_body_limit(settings.body_limit())
+            .with_metrics_token(settings.metrics_token.value.clone()),
         );
+        let every = settings.checkpoint_every.value;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         if !quiet {
-            crate::outln!("Probity at http://{}/", listener.local_addr()?);
+            crate::outln!("Probity at {scheme}://{}/", listener.local_addr()?);
             crate::outln!(
                 "audit checkpoints: appended to {} every {}s and at shutdown",
                 path.display(),
-                args.checkpoint_every.as_secs()
+                every.as_secs()
             );
         }
+        tracing::info!(
+            bind = %listener.local_addr()?,
+            pool_size = settings.pool_size.value,
+            "serving"
+        );
         let ticker = {
             let (app, publisher) = (Arc::clone(&app), Arc::clone(&publisher));
-            let every = args.checkpoint_every;
             tokio::spawn(async move {
                 let mut interval =
                     tokio::time::interval_at(tokio::time::Instant::now() + every, every);
@@ -131,18 +119,20 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
                 loop {
                     interval.tick().await;
                     if let Err(e) = publish(&app.store, &publisher, quiet).await {
-                        eprintln!("probity: {e:#}");
+                        tracing::error!(error = format_args!("{e:#}"), "checkpoint not published");
                     }
                 }
             })
         };
         // Until SIGTERM or Ctrl-C; then every request in flight is answered first.
-        probity_web::serve_gracefully(
-            Arc::clone(&app),
-            listener,
-            std::time::Duration::from_secs(args.shutdown_grace),
-        )
-        .await?;
+        let grace = settings.shutdown_grace.value;
+        match tls {
+            Some(config) => {
+                let listener = probity_web::tls::TlsListener::new(listener, config)?;
+                probity_web::serve_gracefully(Arc::clone(&app), listener, grace).await?;
+            }
+            None => probity_web::serve_gracefully(Arc::clone(&app), listener, grace).await?,
+        }
         ticker.abort();
         // At shutdown, once every request has been answered: the head as the server leaves it.
         publish(&app.store, &publisher, quiet).await?;
@@ -151,6 +141,7 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
         if !quiet {
             crate::outln!("Probity stopped");
         }
+        tracing::info!("stopped");
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
@@ -176,9 +167,9 @@ async fn publish(store: &Store, publisher: &Arc<Mutex<Publisher>>, quiet: bool) 
                 crate::outln!("audit checkpoint published: {line}");
             }
         }
-        Published::Behind { last } => eprintln!(
-            "probity: the audit log's head ({line}) is behind the last checkpoint published in \
-             {} ({last}): events were deleted, or an older backup restored; run `probity audit \
+        Published::Behind { last } => tracing::error!(
+            "the audit log's head ({line}) is behind the last checkpoint published in {} \
+             ({last}): events were deleted, or an older backup restored; run `probity audit \
              verify --checkpoints {}`",
             path.display(),
             path.display()

@@ -32,8 +32,19 @@ pub fn run(args: Args, database: &Database, quiet: bool) -> Result<ExitCode> {
     let rt = db::runtime()?;
     let store = rt.block_on(db::open(database))?;
     let scope = if args.all { Scope::All } else { Scope::Sample };
+    let started = std::time::Instant::now();
     let (checked, found, recorded) =
         rt.block_on(verify_cycle(&store, &db::stamp(), args.cycle, scope, &out))?;
+    tracing::info!(
+        target: "probity::verification",
+        run = recorded.run,
+        cycle = args.cycle,
+        checked,
+        findings = found,
+        cases = recorded.cases,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "verification run"
+    );
     rt.block_on(store.close());
     out.say(format!(
         "verification run {} of cycle {}: {} reports checked, {} findings; {} cases opened with {} findings{}",
