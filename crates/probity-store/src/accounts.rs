@@ -4,6 +4,7 @@
 //! Drafts are the one mutable kind of report: saved as often as the declarant likes, sealed, and
 //! removed in the same transaction that files the report.
 
+use crate::refusal::Refusal;
 use std::fmt;
 use std::str::FromStr;
 
@@ -127,10 +128,7 @@ impl Store {
         .await?;
         if !taken.is_empty() {
             w.rollback().await?;
-            return Err(StoreError::Conflict(format!(
-                "the username {:?} is taken",
-                user.username
-            )));
+            return Err(Refusal::new("username-taken").into());
         }
         w.insert(&USERS, "user.create", user_row(user, &stamp.at, false))
             .await?;
@@ -149,11 +147,8 @@ impl Store {
         must_change_password: bool,
     ) -> Result<(), StoreError> {
         let mut seen = std::collections::HashSet::with_capacity(users.len());
-        if let Some(u) = users.iter().find(|u| !seen.insert(u.username.as_str())) {
-            return Err(StoreError::Conflict(format!(
-                "the username {:?} is repeated",
-                u.username
-            )));
+        if users.iter().any(|u| !seen.insert(u.username.as_str())) {
+            return Err(Refusal::new("username-repeated").into());
         }
         let mut w = self.writer(stamp).await?;
         for chunk in users.chunks(500) {
@@ -163,12 +158,9 @@ impl Store {
             for u in chunk {
                 query = query.bind(u.username.as_str());
             }
-            if let Some(row) = query.fetch_optional(w.conn()).await? {
-                let taken: String = sqlx::Row::try_get(&row, 0)?;
+            if query.fetch_optional(w.conn()).await?.is_some() {
                 w.rollback().await?;
-                return Err(StoreError::Conflict(format!(
-                    "the username {taken:?} is taken"
-                )));
+                return Err(Refusal::new("username-taken").into());
             }
         }
         let rows = users
@@ -206,10 +198,7 @@ impl Store {
         .await?;
         let Some(old) = old.into_iter().next() else {
             w.rollback().await?;
-            return Err(StoreError::Conflict(format!(
-                "no account {:?}",
-                user.username
-            )));
+            return Err(Refusal::new("no-account").into());
         };
         let created_at = old[4].as_text().unwrap_or_default().to_owned();
         // A new password is the account holder's own: an initial one is no longer in force.
@@ -242,7 +231,7 @@ impl Store {
         let old = fetch(w.conn(), &keys, &USERS, "username = $1", &[username.into()]).await?;
         let Some(mut row) = old.into_iter().next() else {
             w.rollback().await?;
-            return Err(StoreError::Conflict(format!("no account {username:?}")));
+            return Err(Refusal::new("no-account").into());
         };
         row[3] = password_hash.into();
         row[6] = Value::Int(1);
@@ -386,9 +375,9 @@ impl Store {
             )
             .await?;
             if known.is_empty() {
-                return Err(StoreError::Conflict(format!(
-                    "no unit {unit:?} on the roster"
-                )));
+                return Err(Refusal::new("no-unit")
+                    .arg("unit", format!("{unit:?}"))
+                    .into());
             }
             w.insert(
                 &USER_UNITS,

@@ -3,6 +3,7 @@
 //! restores into either database. Sealed values are copied sealed: the key file is needed to read
 //! a backup, and is not in it.
 
+use crate::refusal::Refusal;
 use std::path::Path;
 
 use futures_util::TryStreamExt;
@@ -69,10 +70,9 @@ impl Store {
     /// `probity backup FILE`: a consistent snapshot into a new SQLite file, while others write.
     pub async fn backup(&self, path: &Path) -> Result<Copied, StoreError> {
         if path.exists() {
-            return Err(StoreError::Conflict(format!(
-                "{} exists: a backup never overwrites a file",
-                path.display()
-            )));
+            return Err(Refusal::new("backup-exists")
+                .arg("path", path.display())
+                .into());
         }
         let mut copied = Vec::new();
         match self.backend() {
@@ -136,11 +136,10 @@ impl Store {
                 .map(|r| r.try_get(0))
                 .transpose()?;
         if fingerprint.as_deref() != Some(self.keys().fingerprint().as_str()) {
-            return Err(StoreError::Conflict(format!(
-                "{} was written with another key file than {}",
-                path.display(),
-                self.keys().path().display()
-            )));
+            return Err(Refusal::new("backup-other-key")
+                .arg("path", path.display())
+                .arg("keys", self.keys().path().display())
+                .into());
         }
         let mut conn = self.connection().await?;
         let mut tx = conn.begin().await?;
@@ -157,10 +156,10 @@ impl Store {
                 .await?
                 .try_get(0)?;
             if n > 0 {
-                return Err(StoreError::Conflict(format!(
-                    "the database is not empty ({} holds {n} rows): restore into a fresh one",
-                    table.name
-                )));
+                return Err(Refusal::new("restore-not-empty")
+                    .arg("table", table.name)
+                    .arg("rows", n)
+                    .into());
             }
         }
         // What `open` wrote on the fresh database gives way to the backup's own.

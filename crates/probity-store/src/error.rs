@@ -86,8 +86,9 @@ pub enum StoreError {
     #[error("draft refused: {0}")]
     DraftRefused(DraftRefusal),
     /// The request does not fit the stored state (a cycle not open, a database not empty, …).
+    /// Its code and arguments say it in any language ([`crate::refusal`]).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(crate::refusal::Refusal),
     /// The database URL names no backend Probity supports.
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
     UnsupportedUrl(String),

@@ -3,6 +3,7 @@
 //! transaction; one bad row and nothing of the file is stored. Importing the same file again
 //! changes nothing: not a row, not an event.
 
+use crate::refusal::Refusal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use probity_model::declaration::Declaration;
@@ -500,9 +501,7 @@ impl Store {
             .map(|r| sqlx::Row::try_get::<Option<i64>, _>(&r, 0))??;
         let Some(roster_batch) = roster_batch else {
             w.rollback().await?;
-            return Err(StoreError::Conflict(
-                "no roster imported yet: import the roster before opening a cycle".into(),
-            ));
+            return Err(Refusal::new("no-roster").into());
         };
         w.insert(
             &CYCLES,
@@ -541,7 +540,7 @@ impl Store {
         .into_iter()
         .next() else {
             w.rollback().await?;
-            return Err(StoreError::Conflict(format!("cycle {year} is not open")));
+            return Err(Refusal::new("cycle-not-open").arg("year", year).into());
         };
         if !matches!(row[3], Value::Null) {
             w.rollback().await?;

@@ -9,6 +9,7 @@
 use crate::error::StoreError;
 use crate::keys::Keyring;
 use crate::record::{Value, bind_typed, fetch, key_filter, seal_row, stored_value};
+use crate::refusal::Refusal;
 use crate::schema::{Kind, TABLES, Table};
 use crate::store::{Stamp, Store};
 
@@ -131,10 +132,7 @@ impl Store {
             let mut w = self.writer(stamp).await?;
             let keys = w.keys.clone();
             if keys.active() != to {
-                return Err(StoreError::Conflict(format!(
-                    "the active key changed during rotation (now {})",
-                    keys.active()
-                )));
+                return Err(Refusal::new("key-changed").arg("key", keys.active()).into());
             }
             for key in chunk {
                 let rows = fetch(w.conn(), &keys, table, &key_filter(table, 1), key).await?;

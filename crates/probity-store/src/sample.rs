@@ -1,6 +1,7 @@
 //! The sample of a cycle: frozen frame and seed commitment first, the seed revealed later, the
 //! draw recomputable from what is stored (`probity_model::sample` has the algorithm).
 
+use crate::refusal::Refusal;
 use probity_model::sample::{Frame, Member, commitment};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -56,12 +57,10 @@ impl Store {
         seed_commitment: &str,
     ) -> Result<Sample, StoreError> {
         if !is_hex64(seed_commitment) {
-            return Err(StoreError::Conflict(
-                "the commitment is the lower-case hex SHA-256 of the seed (64 characters)".into(),
-            ));
+            return Err(Refusal::new("commitment-invalid").into());
         }
         if !(rate > 0.0 && rate <= 1.0) {
-            return Err(StoreError::Conflict("the rate is in (0, 1]".into()));
+            return Err(Refusal::new("rate-invalid").into());
         }
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
@@ -71,7 +70,7 @@ impl Store {
             .await?
             .try_get::<i64, _>(0)?;
         if cycle == 0 {
-            return Err(StoreError::Conflict(format!("cycle {year} is not open")));
+            return Err(Refusal::new("cycle-not-open").arg("year", year).into());
         }
         let existing = fetch(
             w.conn(),
@@ -82,9 +81,7 @@ impl Store {
         )
         .await?;
         if !existing.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "cycle {year} has its sample committed already: a draw is never redone"
-            )));
+            return Err(Refusal::new("sample-drawn").arg("year", year).into());
         }
         let filed: std::collections::HashSet<String> = sqlx::query(
             "SELECT DISTINCT person_key FROM declarations WHERE year = $1 AND kind = 'annual'",
@@ -190,14 +187,10 @@ impl Store {
         seed: &str,
     ) -> Result<Sample, StoreError> {
         let Some(mut sample) = self.sample(year).await? else {
-            return Err(StoreError::Conflict(format!(
-                "cycle {year} has no sample committed: run `probity sample draw` first"
-            )));
+            return Err(Refusal::new("no-sample").arg("year", year).into());
         };
         if commitment(seed) != sample.seed_commitment {
-            return Err(StoreError::Conflict(
-                "this seed is not the one committed to (its SHA-256 differs)".into(),
-            ));
+            return Err(Refusal::new("seed-mismatch").into());
         }
         if sample.seed.is_some() {
             return Ok(sample);
@@ -216,7 +209,7 @@ impl Store {
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| StoreError::Conflict("the sample vanished".into()))?;
+        .ok_or_else(|| StoreError::from(Refusal::new("sample-vanished")))?;
         let stored = Stored {
             frame: sample.frame.clone(),
             drawn: sample.drawn.clone(),

@@ -7,6 +7,7 @@
 //! later expiry) signs nobody in. And whatever `expires_at` says, a session is refused once
 //! [`SESSION_MAX_HOURS`] have passed since it was opened.
 
+use crate::refusal::Refusal;
 use sqlx::Row;
 
 use crate::accounts::User;
@@ -289,7 +290,7 @@ impl Store {
     /// as `user.unlock`). Returns whether a lock was in force at the stamp's time.
     pub async fn unlock_user(&self, stamp: &Stamp, username: &str) -> Result<bool, StoreError> {
         if self.user(username).await?.is_none() {
-            return Err(StoreError::Conflict(format!("no account {username:?}")));
+            return Err(Refusal::new("no-account").into());
         }
         let key = self.sign_in_key(username);
         let mut w = self.writer(stamp).await?;

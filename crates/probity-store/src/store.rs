@@ -1,6 +1,7 @@
 //! Opening a database: the backend from the URL, connection settings, migrations, and the check
 //! that the key file belongs to the database.
 
+use crate::refusal::Refusal;
 use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
@@ -399,9 +400,10 @@ impl Store {
             .max()
             .unwrap_or(0);
         if newest != expected {
-            return Err(StoreError::Conflict(format!(
-                "the database schema is at migration {newest}, this server expects {expected}"
-            )));
+            return Err(Refusal::new("schema-mismatch")
+                .arg("newest", newest)
+                .arg("expected", expected)
+                .into());
         }
         Keyring::load(self.keys().path())?;
         Ok(())

@@ -9,6 +9,7 @@
 //! one in-force rule): one verifier cannot undo what two decided.
 //! Reading a case file opens the registry rows about a family: it is an audited read.
 
+use crate::refusal::Refusal;
 use std::collections::{BTreeMap, HashMap};
 
 use probity_model::profile::Determination as Outcome;
@@ -444,10 +445,11 @@ pub(crate) fn standings(profile: &Profile, all: &[Signed]) -> HashMap<i64, Stand
 
 fn outcome<'p>(profile: &'p Profile, id: &str) -> Result<&'p Outcome, StoreError> {
     profile.determination(id).ok_or_else(|| {
-        StoreError::Conflict(format!(
-            "{id:?} is not a determination of profile {}",
-            profile.id
-        ))
+        StoreError::from(
+            Refusal::new("not-a-determination")
+                .arg("outcome", format!("{id:?}"))
+                .arg("profile", &profile.id),
+        )
     })
 }
 
@@ -582,14 +584,14 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let question = question.trim();
         if question.is_empty() {
-            return Err(StoreError::Conflict("the question is empty".into()));
+            return Err(Refusal::new("question-empty").into());
         }
         if let Some(d) = due_on
             && probity_model::Date::parse(d).is_err()
         {
-            return Err(StoreError::Conflict(format!(
-                "the due date {d:?} is not a date (YYYY-MM-DD)"
-            )));
+            return Err(Refusal::new("due-date-invalid")
+                .arg("date", format!("{d:?}"))
+                .into());
         }
         let mut w = self.writer(stamp).await?;
         case_row(&mut w, case_id).await?;
@@ -657,7 +659,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let answer = answer.trim();
         if answer.is_empty() {
-            return Err(StoreError::Conflict("the answer is empty".into()));
+            return Err(Refusal::new("answer-empty").into());
         }
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
@@ -671,21 +673,21 @@ impl Store {
         .await?
         .into_iter()
         .next() else {
-            return Err(StoreError::Conflict(format!(
-                "no request for explanation {explanation_id}"
-            )));
+            return Err(Refusal::new("no-explanation")
+                .arg("id", explanation_id)
+                .into());
         };
         let case_id = row[1].as_int().unwrap_or_default();
         let case = case_row(&mut w, case_id).await?;
         if case[2].as_text() != Some(person_key) {
-            return Err(StoreError::Conflict(format!(
-                "request for explanation {explanation_id} is not addressed to you"
-            )));
+            return Err(Refusal::new("explanation-not-yours")
+                .arg("id", explanation_id)
+                .into());
         }
         if !matches!(row[5], Value::Null) {
-            return Err(StoreError::Conflict(format!(
-                "request for explanation {explanation_id} is answered already"
-            )));
+            return Err(Refusal::new("explanation-answered")
+                .arg("id", explanation_id)
+                .into());
         }
         row[5] = Value::Bytes(answer.as_bytes().to_vec());
         row[6] = stamp.at.as_str().into();
@@ -714,17 +716,16 @@ impl Store {
         let determination = outcome(profile, outcome_id)?;
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(StoreError::Conflict(
-                "a determination needs its reasoning".into(),
-            ));
+            return Err(Refusal::new("reasoning-missing").into());
         }
         if let Some(m) = measures
             .iter()
             .find(|m| !determination.measures.contains(m))
         {
-            return Err(StoreError::Conflict(format!(
-                "measure {m:?} does not follow from a determination of {outcome_id}"
-            )));
+            return Err(Refusal::new("measure-mismatch")
+                .arg("measure", format!("{m:?}"))
+                .arg("outcome", outcome_id)
+                .into());
         }
         let mut w = self.writer(stamp).await?;
         let case_id = sqlx::query("SELECT case_id FROM findings WHERE id = $1")
@@ -733,7 +734,7 @@ impl Store {
             .await?
             .map(|r| r.try_get::<i64, _>(0))
             .transpose()?
-            .ok_or_else(|| StoreError::Conflict(format!("no finding {finding_id}")))?;
+            .ok_or_else(|| StoreError::from(Refusal::new("no-finding").arg("id", finding_id)))?;
         // The determination in force on the finding, if one: replacing one that needed N
         // verifiers takes N others.
         let (signed, standing) = finding_standings(&mut w, profile, finding_id).await?;
@@ -748,12 +749,7 @@ impl Store {
                 .chain(c.confirmed_by.as_deref())
                 .collect();
             if signers.contains(&stamp.actor.as_str()) {
-                return Err(StoreError::Conflict(format!(
-                    "determination {} in force on this finding was decided or confirmed by you: \
-                     only verifiers other than {} may replace it",
-                    c.id,
-                    signers.join(" and ")
-                )));
+                return Err(Refusal::new("replace-own").arg("id", c.id).into());
             }
             action = "determination.override";
         }
@@ -815,38 +811,33 @@ impl Store {
         .await?
         .into_iter()
         .next() else {
-            return Err(StoreError::Conflict(format!(
-                "no determination {determination_id}"
-            )));
+            return Err(Refusal::new("no-determination")
+                .arg("id", determination_id)
+                .into());
         };
         outcome(profile, &text(&row, 2))?;
         let finding_id = row[8].as_int().unwrap_or_default();
         let (_, standing) = finding_standings(&mut w, profile, finding_id).await?;
         let this = standing.get(&determination_id).cloned().unwrap_or_default();
-        let refuse = |why: &str| {
-            Err(StoreError::Conflict(format!(
-                "determination {determination_id} {why}"
-            )))
-        };
+        let refuse =
+            |r: Refusal| -> Result<(), StoreError> { Err(r.arg("id", determination_id).into()) };
         if !matches!(row[5], Value::Null) {
-            return refuse("is confirmed already");
+            return refuse(Refusal::new("confirmed-already"));
         }
         if this.in_force || this.needs < 2 {
-            return refuse("needs no confirmation");
+            return refuse(Refusal::new("needs-no-confirmation"));
         }
         if this.superseded {
-            return refuse("was superseded by a later determination");
+            return refuse(Refusal::new("superseded"));
         }
         if row[3].as_text() == Some(stamp.actor.as_str()) {
-            return refuse("was decided by you: a second verifier must confirm it");
+            return refuse(Refusal::new("confirm-own"));
         }
         if this.not_by.contains(&stamp.actor) {
-            return refuse(&format!(
-                "would replace determination {} which you decided or confirmed: a verifier \
-                 other than {} must confirm it",
-                this.replaces.unwrap_or_default(),
-                this.not_by.join(" and ")
-            ));
+            return Err(Refusal::new("confirm-replaces-own")
+                .arg("id", determination_id)
+                .arg("replaced", this.replaces.unwrap_or_default())
+                .into());
         }
         row[5] = stamp.actor.as_str().into();
         row[6] = stamp.at.as_str().into();
@@ -1111,7 +1102,7 @@ async fn case_row(w: &mut Writer, case_id: i64) -> Result<Vec<Value>, StoreError
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| StoreError::Conflict(format!("no case {case_id}")))
+        .ok_or_else(|| StoreError::from(Refusal::new("no-case").arg("id", case_id)))
 }
 
 /// The determinations on a finding, oldest first, and what the in-force rule says of each.

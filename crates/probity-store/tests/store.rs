@@ -1718,7 +1718,7 @@ async fn accounts_case(db: &Fresh) {
     let head = db.store.checkpoint().await.unwrap();
     assert!(matches!(
         db.store.create_users(&s, &users, true).await,
-        Err(StoreError::Conflict(m)) if m.contains("u0000")
+        Err(StoreError::Conflict(m)) if m.code() == "username-taken"
     ));
     assert_eq!(db.store.checkpoint().await.unwrap(), head);
     db.store.create_users(&s, &users[1..], true).await.unwrap();

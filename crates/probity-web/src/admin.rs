@@ -327,7 +327,9 @@ pub(crate) async fn sample_draw(
                 );
                 page_with(&app, &ctx, None, None, Some(status), None).await
             }
-            Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None).await,
+            Err(probity_store::StoreError::Conflict(m)) => {
+                page(&app, &ctx, Some(m.to_string()), None).await
+            }
             Err(e) => return Err(WebError::internal(ctx.t, e)),
         },
     )
@@ -351,7 +353,7 @@ pub(crate) async fn sample_reveal(
     {
         Ok(_) => {}
         Err(probity_store::StoreError::Conflict(m)) => {
-            return Ok(page(&app, &ctx, Some(m), None).await);
+            return Ok(page(&app, &ctx, Some(m.to_string()), None).await);
         }
         Err(e) => return Err(WebError::internal(ctx.t, e)),
     }
@@ -567,7 +569,9 @@ pub(crate) async fn open_cycle(
         {
             Ok(r) if r.already => page(&app, &ctx, None, Some(ctx.t.get("nothing-changed"))).await,
             Ok(_) => page(&app, &ctx, None, Some(ctx.t.get("cycle-opened"))).await,
-            Err(probity_store::StoreError::Conflict(m)) => page(&app, &ctx, Some(m), None).await,
+            Err(probity_store::StoreError::Conflict(m)) => {
+                page(&app, &ctx, Some(m.to_string()), None).await
+            }
             Err(e) => return Err(WebError::internal(ctx.t, e)),
         },
     )

@@ -36,7 +36,7 @@ pub(crate) fn profile(t: Tr) -> Result<&'static Profile, WebError> {
 /// A refusal of the store (a rule of the workbench) is the user's to read; anything else is ours.
 pub(crate) fn refusal(t: Tr, e: StoreError) -> WebError {
     match e {
-        StoreError::Conflict(m) => WebError::BadRequest(t, m),
+        StoreError::Conflict(m) => WebError::BadRequest(t, m.to_string()),
         other => WebError::internal(t, other),
     }
 }
@@ -768,7 +768,7 @@ pub(crate) async fn answer(
     {
         Ok(()) => Ok(Redirect::to("/me#explanations").into_response()),
         // Someone else's request gets the same answer as one that does not exist.
-        Err(StoreError::Conflict(m)) if m.contains("not addressed to you") => {
+        Err(StoreError::Conflict(m)) if m.code() == "explanation-not-yours" => {
             Err(WebError::Forbidden(t))
         }
         Err(e) => Err(refusal(t, e)),

@@ -25,7 +25,9 @@ fn expected() -> Vec<FindingEvidence> {
 
 fn conflict<T: std::fmt::Debug>(r: Result<T, StoreError>, says: &str) {
     match r {
-        Err(StoreError::Conflict(m)) => assert!(m.contains(says), "{m:?} lacks {says:?}"),
+        Err(StoreError::Conflict(m)) => {
+            assert!(m.to_string().contains(says), "{m:?} lacks {says:?}")
+        }
         other => panic!("expected a refusal saying {says:?}, got {other:?}"),
     }
 }

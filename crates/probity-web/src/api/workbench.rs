@@ -490,7 +490,7 @@ pub(crate) async fn answer(
                 .await
             {
                 Ok(()) => Ok(StatusCode::NO_CONTENT),
-                Err(StoreError::Conflict(m)) if m.contains("not addressed to you") => {
+                Err(StoreError::Conflict(m)) if m.code() == "explanation-not-yours" => {
                     Err(WebError::Forbidden(t))
                 }
                 Err(e) => Err(refusal(t, e)),
