@@ -85,7 +85,7 @@ impl Checker<'_> {
         let mut events: Vec<Event> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for d in reports {
-            for e in self.events_of(d) {
+            for e in self.events_of(d, profile.home_country.as_str()) {
                 let new = e
                     .record_ids
                     .first()
@@ -170,7 +170,7 @@ impl Checker<'_> {
     }
 
     /// The dated change events the registries hold about the family of `d`.
-    fn events_of(&self, d: &Declaration) -> Vec<Event> {
+    fn events_of(&self, d: &Declaration, home_country: &str) -> Vec<Event> {
         let (ex, index) = self.parts();
         let family = Family::resolve(d, ex, index);
         let id_of = |m: usize| {
@@ -205,7 +205,7 @@ impl Checker<'_> {
                         let nationality = row.spouse_nationality.map(|c| c.to_string());
                         let foreign = match nationality.as_deref() {
                             None | Some("") => row.spouse_id.trim().is_empty(),
-                            Some(code) => code != "CN",
+                            Some(code) => code != home_country,
                         };
                         if foreign {
                             events.push(Event {

@@ -184,8 +184,8 @@ pub struct Deadlines {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sampling {
-    /// Share of filed reports drawn at random, between 0 and 1.
-    pub random_rate: Decimal,
+    /// Share of filed reports drawn at random, in (0, 1], exact.
+    pub random_rate: crate::sample::Rate,
     /// Reasons that put a subject in the key check.
     pub key_check_reasons: Vec<KeyCheckReason>,
 }
@@ -234,6 +234,12 @@ pub struct Profile {
     pub name_en: String,
     /// Currency of amounts that name none.
     pub currency: String,
+    /// The country the regime is at home in (ISO 3166-1): a trip, a residence or a holding is
+    /// "abroad" when elsewhere, and a family member's nationality is foreign when other.
+    pub home_country: crate::country::Country,
+    /// The IANA time zone dates and times are shown in (`Asia/Shanghai`): the regime's
+    /// deadlines are days there.
+    pub time_zone: String,
     /// Deadlines.
     pub deadlines: Deadlines,
     /// Sampling.
@@ -331,14 +337,6 @@ impl Profile {
                 }
             }
         }
-        let zero = Decimal::ZERO;
-        let one = Decimal::from_parts(1, 0);
-        if self.sampling.random_rate <= zero || self.sampling.random_rate > one {
-            return fail(format!(
-                "random_rate {} is not in (0, 1]",
-                self.sampling.random_rate
-            ));
-        }
         let measures: BTreeSet<&str> = self.measures.iter().map(|m| m.id.as_str()).collect();
         if measures.len() != self.measures.len() {
             return fail("a measure id is used twice".into());
@@ -361,13 +359,29 @@ impl Profile {
                 ));
             }
         }
+        // An IANA zone name: `UTC`, or an area and a place (`Asia/Shanghai`).
+        let zone_ok = self.time_zone == "UTC"
+            || self.time_zone.split_once('/').is_some_and(|(area, place)| {
+                !area.is_empty()
+                    && !place.is_empty()
+                    && self
+                        .time_zone
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+            });
+        if !zone_ok {
+            return fail(format!(
+                "time_zone {:?} is not a time zone name (Asia/Shanghai, UTC)",
+                self.time_zone
+            ));
+        }
         for needed in ["consistent", "explained", "omission", "concealment"] {
             if !self.determinations.iter().any(|d| d.id == needed) {
                 return fail(format!("determination {needed} is missing"));
             }
         }
         let w = &self.wealth;
-        if w.growth_income_ratio < zero {
+        if w.growth_income_ratio < Decimal::ZERO {
             return fail(format!(
                 "wealth.growth_income_ratio {} is negative",
                 w.growth_income_ratio
@@ -463,7 +477,10 @@ mod tests {
     fn the_cn_profile_loads_with_fourteen_matters() {
         let p = cn();
         assert_eq!(p.matters.len(), 14);
-        assert_eq!(p.sampling.random_rate, Decimal::parse("0.1").unwrap());
+        assert_eq!(
+            p.sampling.random_rate.share(),
+            Decimal::parse("0.1").unwrap()
+        );
         assert_eq!(p.annual_deadline(2025).unwrap().to_string(), "2026-01-31");
         assert_eq!(p.determination("concealment").unwrap().confirmations, 2);
     }
@@ -602,7 +619,10 @@ mod tests {
             .replace("\"cn.", "\"zj.")
             .replace("random_rate = \"0.10\"", "random_rate = \"0.20\"");
         let p = Profile::from_toml(&text).unwrap();
-        assert_eq!(p.sampling.random_rate, Decimal::parse("0.2").unwrap());
+        assert_eq!(
+            p.sampling.random_rate.share(),
+            Decimal::parse("0.2").unwrap()
+        );
         assert!(p.rules.iter().all(|r| r.id.starts_with("zj.")));
     }
 

@@ -15,6 +15,83 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::decimal::Decimal;
+
+/// The share of filed reports the random part draws: an exact decimal in (0, 1], so that
+/// `⌈rate × filed⌉` is computed exactly (0.07 × 100 is 7; in floating point it is
+/// 7.000000000000001, and its ceiling 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rate(Decimal);
+
+/// Why a rate was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a sample rate is a decimal above 0 and at most 1, not {0:?}")]
+pub struct RateError(String);
+
+impl Rate {
+    /// The rate of a decimal in (0, 1].
+    pub fn new(share: Decimal) -> Result<Rate, RateError> {
+        let one = Decimal::from_parts(1, 0);
+        if share.is_negative() || share.is_zero() || share > one {
+            return Err(RateError(share.to_string()));
+        }
+        Ok(Rate(share))
+    }
+
+    /// Parses `0.1`, `0.07`, `1`.
+    pub fn parse(text: &str) -> Result<Rate, RateError> {
+        Decimal::parse(text.trim())
+            .map_err(|_| RateError(text.to_owned()))
+            .and_then(Rate::new)
+    }
+
+    /// The rate as the decimal it is.
+    pub fn share(&self) -> Decimal {
+        self.0
+    }
+
+    /// `⌈rate × n⌉`, exactly: how many of `n` the rate draws (never more than `n`).
+    pub fn of(&self, n: usize) -> usize {
+        let (m, scale) = (self.0.mantissa(), self.0.scale());
+        // rate = m / 10^scale with 0 < m ≤ 10^scale, so the product fits: n < 2^64 and
+        // 10^scale ≤ 10^28 would not, but a rate has a handful of digits; saturate rather
+        // than wrap if one did not.
+        let Some(denominator) = 10i128.checked_pow(scale) else {
+            return n;
+        };
+        let Some(product) = (n as i128).checked_mul(m) else {
+            return n;
+        };
+        let ceiling = (product + denominator - 1) / denominator;
+        usize::try_from(ceiling).map_or(n, |c| c.min(n))
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for Rate {
+    type Err = RateError;
+    fn from_str(text: &str) -> Result<Rate, RateError> {
+        Rate::parse(text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Rate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rate, D::Error> {
+        Rate::new(Decimal::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Rate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
 /// One subject of the frame.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Member {
@@ -67,15 +144,14 @@ impl Frame {
         hex(&h.finalize())
     }
 
-    /// How many filed reports the random part draws at `rate` (0 < rate ≤ 1).
-    pub fn random_size(&self, rate: f64) -> usize {
-        let filed = self.members.iter().filter(|m| m.filed).count();
-        ((filed as f64) * rate).ceil().min(filed as f64) as usize
+    /// How many filed reports the random part draws at `rate`: `⌈rate × filed⌉`, exactly.
+    pub fn random_size(&self, rate: Rate) -> usize {
+        rate.of(self.members.iter().filter(|m| m.filed).count())
     }
 
     /// The draw: the random part (lowest scores among filed members), then every flagged
     /// member not already in it; `person_key`s, sorted.
-    pub fn draw(&self, seed: &str, rate: f64) -> Vec<String> {
+    pub fn draw(&self, seed: &str, rate: Rate) -> Vec<String> {
         let frame_hash = self.sha256();
         let mut scored: Vec<([u8; 32], &str)> = self
             .members
@@ -127,12 +203,50 @@ mod tests {
         )
     }
 
+    fn rate(text: &str) -> Rate {
+        Rate::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_random_part_is_the_exact_ceiling_of_rate_times_filed() {
+        let all_filed = |n: usize| {
+            Frame::new(
+                (0..n)
+                    .map(|i| Member {
+                        person_key: format!("k{i:04}"),
+                        filed: true,
+                        flags: String::new(),
+                    })
+                    .collect(),
+            )
+        };
+        // In floating point 0.07 × 100 is 7.000000000000001 and 0.1 × 30 is
+        // 3.0000000000000004: their ceilings would draw 8 and 4.
+        assert_eq!(all_filed(100).random_size(rate("0.07")), 7);
+        assert_eq!(all_filed(100).draw("s", rate("0.07")).len(), 7);
+        assert_eq!(all_filed(30).random_size(rate("0.1")), 3);
+        assert_eq!(all_filed(31).random_size(rate("0.1")), 4);
+        assert_eq!(all_filed(5).random_size(rate("1")), 5);
+        assert_eq!(all_filed(0).random_size(rate("0.5")), 0);
+        for bad in ["0", "-0.1", "1.01", "abc", ""] {
+            assert!(Rate::parse(bad).is_err(), "{bad}");
+        }
+        // Against exact integer arithmetic, over many rates and sizes.
+        for thousandths in 1..=1000u64 {
+            let r = rate(&format!("{}.{:03}", thousandths / 1000, thousandths % 1000));
+            for n in [0usize, 1, 7, 99, 100, 101, 1234, 100_000] {
+                let exact = (n as u64 * thousandths).div_ceil(1000) as usize;
+                assert_eq!(r.of(n), exact, "{r} × {n}");
+            }
+        }
+    }
+
     #[test]
     fn the_draw_is_a_function_of_frame_and_seed() {
         let f = frame(100, &[3, 9]);
-        let a = f.draw("seed-1", 0.1);
-        assert_eq!(a, f.draw("seed-1", 0.1));
-        assert_ne!(a, f.draw("seed-2", 0.1));
+        let a = f.draw("seed-1", rate("0.1"));
+        assert_eq!(a, f.draw("seed-1", rate("0.1")));
+        assert_ne!(a, f.draw("seed-2", rate("0.1")));
         // 90 filed → 9 drawn at random, plus the flagged ones (9 is flagged but not filed).
         assert!(a.len() == 10 || a.len() == 11, "{a:?}");
         assert!(a.contains(&"p0003".to_owned()) && a.contains(&"p0009".to_owned()));
@@ -163,7 +277,7 @@ mod tests {
         let mut counts = std::collections::HashMap::new();
         let seeds = 4000;
         for s in 0..seeds {
-            for k in f.draw(&format!("seed {s}"), 0.1) {
+            for k in f.draw(&format!("seed {s}"), rate("0.1")) {
                 *counts.entry(k).or_insert(0u32) += 1;
             }
         }

@@ -1099,7 +1099,11 @@ impl<'a> Validator<'a> {
                     "name at least one destination",
                 );
             }
-            if let Some(j) = t.destinations.iter().position(|c| c.as_str() == "CN") {
+            if let Some(j) = t
+                .destinations
+                .iter()
+                .position(|c| c.as_str() == self.profile.home_country.as_str())
+            {
                 self.push(
                     format!("{at}.destinations[{j}]"),
                     C::NotAbroad,
@@ -1148,7 +1152,7 @@ impl<'a> Validator<'a> {
         for (i, r) in d.residence_abroad.iter().enumerate() {
             let at = format!("$.residence_abroad[{i}]");
             self.covered(format!("{at}.person"), &r.person, Category::ResidenceAbroad);
-            if r.country.as_str() == "CN" {
+            if r.country.as_str() == self.profile.home_country.as_str() {
                 self.push(
                     format!("{at}.country"),
                     C::NotAbroad,
@@ -1377,7 +1381,7 @@ impl<'a> Validator<'a> {
             if o.amount.is_zero() {
                 self.not_positive(format!("{at}.amount"));
             }
-            if o.country.as_str() == "CN" {
+            if o.country.as_str() == self.profile.home_country.as_str() {
                 self.push(
                     format!("{at}.country"),
                     C::NotAbroad,
@@ -1396,7 +1400,7 @@ impl<'a> Validator<'a> {
             if o.amount.is_zero() {
                 self.not_positive(format!("{at}.amount"));
             }
-            if o.country.as_str() == "CN" {
+            if o.country.as_str() == self.profile.home_country.as_str() {
                 self.push(
                     format!("{at}.country"),
                     C::NotAbroad,

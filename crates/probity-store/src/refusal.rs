@@ -91,7 +91,6 @@ pub const REFUSALS: &[(&str, &str)] = &[
         "commitment-invalid",
         "the commitment is the lower-case hex SHA-256 of the seed (64 characters)",
     ),
-    ("rate-invalid", "the rate is in (0, 1]"),
     ("cycle-not-open", "cycle {year} is not open"),
     (
         "sample-drawn",

@@ -24,7 +24,7 @@ pub struct Sample {
     /// The cycle.
     pub cycle: i32,
     /// The random part's rate.
-    pub rate: f64,
+    pub rate: probity_model::sample::Rate,
     /// SHA-256 of the seed, committed before the draw.
     pub seed_commitment: String,
     /// The frozen frame's hash.
@@ -53,14 +53,11 @@ impl Store {
         stamp: &Stamp,
         profile: &probity_model::Profile,
         year: i32,
-        rate: f64,
+        rate: probity_model::sample::Rate,
         seed_commitment: &str,
     ) -> Result<Sample, StoreError> {
         if !is_hex64(seed_commitment) {
             return Err(Refusal::new("commitment-invalid").into());
-        }
-        if !(rate > 0.0 && rate <= 1.0) {
-            return Err(Refusal::new("rate-invalid").into());
         }
         let mut w = self.writer(stamp).await?;
         let keys = w.keys.clone();
@@ -169,7 +166,10 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(format!("a stored frame does not parse: {e}")))?;
         Ok(Some(Sample {
             cycle: year,
-            rate: r[1].as_text().and_then(|t| t.parse().ok()).unwrap_or(0.0),
+            rate: r[1]
+                .as_text()
+                .and_then(|t| probity_model::sample::Rate::parse(t).ok())
+                .ok_or_else(|| StoreError::Corrupt("a sample's rate is not a rate".into()))?,
             seed_commitment: r[2].as_text().unwrap_or_default().to_owned(),
             frame_sha256: r[3].as_text().unwrap_or_default().to_owned(),
             seed: r[5].as_text().map(str::to_owned),

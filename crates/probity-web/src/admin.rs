@@ -300,10 +300,7 @@ pub(crate) async fn sample_draw(
     DepartmentStaff { ctx, .. }: DepartmentStaff<Administrators>,
     Form(form): Form<DrawForm>,
 ) -> Result<Response, WebError> {
-    let rate: f64 = probity_model::Profile::builtin("cn")
-        .ok()
-        .and_then(|p| p.sampling.random_rate.to_string().parse().ok())
-        .unwrap_or(0.1);
+    let rate = crate::workbench::profile(ctx.t)?.sampling.random_rate;
     let commitment = form.commitment.trim().to_ascii_lowercase();
     Ok(
         match app
@@ -328,7 +325,7 @@ pub(crate) async fn sample_draw(
                 page_with(&app, &ctx, None, None, Some(status), None).await
             }
             Err(probity_store::StoreError::Conflict(m)) => {
-                page(&app, &ctx, Some(m.to_string()), None).await
+                page(&app, &ctx, Some(ctx.t.refusal(&m)), None).await
             }
             Err(e) => return Err(WebError::internal(ctx.t, e)),
         },
@@ -353,7 +350,7 @@ pub(crate) async fn sample_reveal(
     {
         Ok(_) => {}
         Err(probity_store::StoreError::Conflict(m)) => {
-            return Ok(page(&app, &ctx, Some(m.to_string()), None).await);
+            return Ok(page(&app, &ctx, Some(ctx.t.refusal(&m)), None).await);
         }
         Err(e) => return Err(WebError::internal(ctx.t, e)),
     }
@@ -570,7 +567,7 @@ pub(crate) async fn open_cycle(
             Ok(r) if r.already => page(&app, &ctx, None, Some(ctx.t.get("nothing-changed"))).await,
             Ok(_) => page(&app, &ctx, None, Some(ctx.t.get("cycle-opened"))).await,
             Err(probity_store::StoreError::Conflict(m)) => {
-                page(&app, &ctx, Some(m.to_string()), None).await
+                page(&app, &ctx, Some(ctx.t.refusal(&m)), None).await
             }
             Err(e) => return Err(WebError::internal(ctx.t, e)),
         },

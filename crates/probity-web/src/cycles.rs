@@ -89,7 +89,7 @@ pub(crate) async fn close_cycle(
     match app.store.close_cycle(&ctx.stamp(), form.year).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin?cycle={}&closed=1", form.year)).into_response()),
         Err(probity_store::StoreError::Conflict(m)) => {
-            Err(WebError::BadRequest(ctx.t, m.to_string()))
+            Err(WebError::BadRequest(ctx.t, ctx.t.refusal(&m)))
         }
         Err(e) => Err(WebError::internal(ctx.t, e)),
     }

@@ -185,6 +185,83 @@ impl Tr {
         self.with_text(&format!("issue-{}", issue.code.as_str()), &args)
     }
 
+    /// A refusal of the store in this language: the message `refusal-CODE`, its arguments
+    /// filled in; the English sentence if the locale lacks it (a test keeps that from happening).
+    pub fn refusal(&self, refusal: &probity_store::Refusal) -> String {
+        let key = format!("refusal-{}", refusal.code());
+        let args: Vec<(&str, String)> = refusal
+            .args()
+            .iter()
+            .map(|(name, value)| (*name, value.clone()))
+            .collect();
+        // A message with arguments is found only with them: `with_text` answers the key itself
+        // when the locale lacks it.
+        let said = self.with_text(&key, &args);
+        if said == key { refusal.english() } else { said }
+    }
+
+    /// A moment stored in UTC (RFC 3339, `2026-02-10T08:00:00Z`) as the reader reads it: in the
+    /// profile's time zone (`Asia/Shanghai` for `cn`), to the minute (`2026-02-10 16:00`). A
+    /// text that is no such moment is shown as it is.
+    pub fn time(&self, at: &str) -> String {
+        let Ok(moment) = chrono::DateTime::parse_from_rfc3339(at) else {
+            return at.to_owned();
+        };
+        match *ZONE {
+            Some(zone) => moment
+                .with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            None => moment.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+
+    /// An audit action (`session.open`) in words; the code itself if the locale lacks it (a
+    /// test keeps every action the store writes translated).
+    pub fn action(&self, code: &str) -> String {
+        self.find(&format!("action-{}", code.replace('.', "-")))
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// A finding's note as the reader reads it: in English the engine's own sentence (it names
+    /// the values it compared); otherwise the sentence of its kind, `note-KIND`, about its
+    /// category, in the reader's language (the values are beside it, on the rule's line).
+    pub fn finding_note(&self, kind: &str, category: &str, note: &str) -> String {
+        if self.lang == Lang::En && !note.is_empty() {
+            return note.to_owned();
+        }
+        let key = format!("note-{kind}");
+        let category = self.get(&format!("category-{category}"));
+        let said = self.with_text(&key, &[("category", category)]);
+        if said == key { note.to_owned() } else { said }
+    }
+
+    /// A field of a registry record (`rf-COLUMN`) or of a declared item (the form's label,
+    /// `f-NAME`) in words; the name itself where neither is known.
+    pub fn field_label(&self, name: &str) -> String {
+        let leaf = name.rsplit('.').next().unwrap_or(name);
+        self.find(&format!("rf-{leaf}"))
+            .or_else(|| self.find(&format!("f-{}", name.replace('.', "-"))))
+            .or_else(|| self.find(&format!("f-{leaf}")))
+            .unwrap_or_else(|| name.to_owned())
+    }
+
+    /// A coded value of a record or item (`long_term_residence`, `llc`) in words, as the form
+    /// names its choices; any other value as it is.
+    pub fn value_label(&self, value: &str) -> String {
+        if value.is_empty() || !value.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return value.to_owned();
+        }
+        self.find(&format!("o-{value}"))
+            .unwrap_or_else(|| value.to_owned())
+    }
+
+    /// A registry source (`real_estate`) in words.
+    pub fn source(&self, source: &str) -> String {
+        self.find(&format!("src-{source}"))
+            .unwrap_or_else(|| source.to_owned())
+    }
+
     /// One argument of an issue, in this language.
     pub fn arg(&self, arg: &Arg) -> String {
         match arg {
@@ -198,6 +275,11 @@ impl Tr {
         }
     }
 }
+
+/// The time zone of the profile the application works under, as `chrono_tz` knows it.
+static ZONE: std::sync::LazyLock<Option<chrono_tz::Tz>> = std::sync::LazyLock::new(|| {
+    crate::workbench::profile_zone().and_then(|name| name.parse().ok())
+});
 
 #[cfg(test)]
 mod tests {
@@ -277,6 +359,8 @@ mod tests {
             "statistics.ftl",
             "audit.ftl",
             "cycles.ftl",
+            "refusals.ftl",
+            "registry.ftl",
         ]
         .into_iter()
         .map(str::to_owned)
@@ -315,6 +399,118 @@ mod tests {
                 (k.trim().to_owned(), args)
             })
             .collect()
+    }
+
+    #[test]
+    fn every_registry_source_column_and_finding_kind_has_words_in_both_languages() {
+        use probity_model::finding::FindingKind;
+        use probity_model::registry::Source;
+        for lang in [Lang::Zh, Lang::En] {
+            let t = Tr { lang };
+            for source in Source::ALL {
+                let stem = source.file_stem();
+                assert_ne!(t.source(stem), stem, "{lang:?}: no words for source {stem}");
+                for column in source.columns() {
+                    assert!(
+                        t.find(&format!("rf-{column}")).is_some(),
+                        "{lang:?}: no words for column {column} of {stem}"
+                    );
+                }
+            }
+            for kind in FindingKind::ALL {
+                let code = serde_json::to_value(kind).unwrap_or_default();
+                let code = code.as_str().unwrap_or_default();
+                let key = format!("note-{code}");
+                let said = t.with_text(&key, &[("category", "x".to_owned())]);
+                assert_ne!(said, key, "{lang:?}: no note for kind {code}");
+            }
+        }
+        let zh = Tr { lang: Lang::Zh };
+        assert_eq!(
+            zh.finding_note("unreported", "stocks", "Shares of X are not in the report."),
+            "登记记录显示有股票事项，本人报告未填报。"
+        );
+        assert_eq!(
+            Tr { lang: Lang::En }.finding_note(
+                "unreported",
+                "stocks",
+                "Shares of X are not in the report."
+            ),
+            "Shares of X are not in the report."
+        );
+        assert_eq!(zh.field_label("record_id"), "记录编号");
+        assert_eq!(zh.value_label("long_term_residence"), "取得长期居留许可");
+        assert_eq!(zh.value_label("AU"), "AU");
+    }
+
+    #[test]
+    fn every_audit_action_the_store_writes_is_translated_in_both_languages() {
+        // The actions are the literals `area.what` of the store's sources that are not files.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../probity-store/src");
+        let mut actions = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for piece in text.split('"').skip(1).step_by(2) {
+                let Some((area, what)) = piece.split_once('.') else {
+                    continue;
+                };
+                let word = |s: &str| {
+                    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                };
+                let file = ["csv", "json", "toml", "sql", "db", "parquet", "keys"].contains(&what);
+                if word(area) && word(what) && !file {
+                    actions.insert(piece.to_owned());
+                }
+            }
+        }
+        assert!(actions.len() > 30, "{actions:?}");
+        for lang in [Lang::Zh, Lang::En] {
+            let t = Tr { lang };
+            for a in &actions {
+                assert_ne!(
+                    t.action(a),
+                    *a,
+                    "{lang:?}: no words for the audit action {a}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_store_refusal_is_translated_in_both_languages_with_its_arguments() {
+        let read = |lang: &str| {
+            let path = format!("{}/locales/{lang}/refusals.ftl", env!("CARGO_MANIFEST_DIR"));
+            messages(&std::fs::read_to_string(path).unwrap_or_default())
+        };
+        let (zh, en) = (read("zh-CN"), read("en-US"));
+        let mut listed = std::collections::BTreeSet::new();
+        for (code, english) in probity_store::refusal::REFUSALS {
+            let key = format!("refusal-{code}");
+            listed.insert(key.clone());
+            let mut args: Vec<String> = english
+                .split('{')
+                .skip(1)
+                .filter_map(|s| s.split_once('}').map(|(a, _)| a.to_owned()))
+                .collect();
+            args.sort();
+            assert_eq!(zh.get(&key), Some(&args), "zh-CN: {key}");
+            assert_eq!(en.get(&key), Some(&args), "en-US: {key}");
+        }
+        let keys: std::collections::BTreeSet<String> = zh.keys().cloned().collect();
+        assert_eq!(
+            keys, listed,
+            "a message for a refusal the store never raises"
+        );
+        // Shown in the reader's language, arguments filled in.
+        let r = probity_store::Refusal::new("confirm-own").arg("id", 7);
+        assert_eq!(
+            Tr { lang: Lang::Zh }.refusal(&r),
+            "认定 7 由您作出：须由另一名核查人员确认。"
+        );
+        assert_eq!(
+            Tr { lang: Lang::En }.refusal(&r),
+            "Determination 7 was decided by you: a second verifier must confirm it."
+        );
     }
 
     #[test]

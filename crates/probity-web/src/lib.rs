@@ -26,6 +26,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod charts;
+pub mod csv_export;
 pub(crate) mod cycles;
 pub mod filing;
 pub mod i18n;
@@ -1073,53 +1074,47 @@ async fn progress_page(
 async fn progress_csv(
     State(app): State<Shared>,
     Query(q): Query<ProgressQuery>,
+    Query(format): Query<csv_export::Format>,
     Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<Response, WebError> {
     let progress = load_progress(&app, &ctx, &scope, q.cycle)
         .await?
         .ok_or(WebError::NotFound(ctx.t))?;
-    let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| WebError::internal(ctx.t, e);
-    w.write_record([
-        "unit",
-        "name",
-        "position",
-        "standing",
-        "declaration_id",
-        "filed_on",
-        "report_kind",
-        "due",
-        "after_close",
-    ])
-    .map_err(fail)?;
-    for r in &progress.rows {
-        w.write_record([
-            r.unit.as_str(),
-            &r.name,
-            &r.position,
-            r.standing.as_str(),
-            r.declaration_id.as_deref().unwrap_or(""),
-            r.filed_on.as_deref().unwrap_or(""),
-            kind_name(&r.kind),
-            &r.due,
-            if r.after_close { "true" } else { "false" },
-        ])
-        .map_err(fail)?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| WebError::internal(ctx.t, e.error()))?;
-    Ok((
+    let mut records: Vec<Vec<String>> = vec![
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"progress-{}.csv\"", progress.year),
-            ),
-        ],
-        body,
+            "unit",
+            "name",
+            "position",
+            "standing",
+            "declaration_id",
+            "filed_on",
+            "report_kind",
+            "due",
+            "after_close",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for r in &progress.rows {
+        records.push(vec![
+            r.unit.clone(),
+            r.name.clone(),
+            r.position.clone(),
+            r.standing.as_str().to_owned(),
+            r.declaration_id.clone().unwrap_or_default(),
+            r.filed_on.clone().unwrap_or_default(),
+            kind_name(&r.kind).to_owned(),
+            r.due.clone(),
+            if r.after_close { "true" } else { "false" }.to_owned(),
+        ]);
+    }
+    csv_export::respond(
+        ctx.t,
+        format.format,
+        &|id: &str| id.to_owned(),
+        &format!("progress-{}.csv", progress.year),
+        records,
     )
-        .into_response())
 }
 
 /// A report kind as exports and the locale files name it (`annual`, `change`, `initial`).

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use probity_store::{Progress, Standing, User};
 use serde::Deserialize;
@@ -237,7 +236,7 @@ pub(crate) async fn issue(
     Staff { ctx, scope, .. }: Staff<Officers>,
     Form(form): Form<IssueForm>,
 ) -> Result<Response, WebError> {
-    if !["csv", "print"].contains(&form.format.as_str()) {
+    if !["csv", "csv-codes", "print"].contains(&form.format.as_str()) {
         return Err(WebError::BadRequest(
             ctx.t,
             ctx.t.get("reminder-bad-format"),
@@ -274,46 +273,44 @@ pub(crate) async fn issue(
         }
         .into_response());
     }
-    let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| WebError::internal(ctx.t, e);
-    w.write_record([
-        "unit",
-        "name",
-        "position",
-        "standing",
-        "year",
-        "deadline",
-        "days_late",
-        "reminder",
-    ])
-    .map_err(fail)?;
-    for r in units.iter().flat_map(|u| &u.rows) {
-        w.write_record([
-            r.unit.as_str(),
-            &r.name,
-            &r.position,
-            r.standing.as_str(),
-            &progress.year.to_string(),
-            &r.due,
-            &r.days_late.to_string(),
-            &r.what,
-        ])
-        .map_err(fail)?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| WebError::internal(ctx.t, e.error()))?;
-    Ok((
+    let mut records: Vec<Vec<String>> = vec![
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"reminders-{}.csv\"", progress.year),
-            ),
-        ],
-        body,
+            "unit",
+            "name",
+            "position",
+            "standing",
+            "year",
+            "deadline",
+            "days_late",
+            "reminder",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for r in units.iter().flat_map(|u| &u.rows) {
+        records.push(vec![
+            r.unit.clone(),
+            r.name.clone(),
+            r.position.clone(),
+            r.standing.as_str().to_owned(),
+            progress.year.to_string(),
+            r.due.clone(),
+            r.days_late.to_string(),
+            r.what.clone(),
+        ]);
+    }
+    let variant = if form.format == "csv-codes" {
+        crate::csv_export::Variant::Codes
+    } else {
+        crate::csv_export::Variant::Reader
+    };
+    crate::csv_export::respond(
+        ctx.t,
+        variant,
+        &|id: &str| id.to_owned(),
+        &format!("reminders-{}.csv", progress.year),
+        records,
     )
-        .into_response())
 }
 
 #[cfg(test)]

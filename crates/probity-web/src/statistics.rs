@@ -12,7 +12,6 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use probity_model::Profile;
 use probity_model::profile::DEFAULT_PROFILE;
@@ -377,30 +376,20 @@ pub(crate) async fn statistics_page(
 pub(crate) async fn statistics_csv(
     State(app): State<Arc<App>>,
     Query(q): Query<StatisticsQuery>,
+    Query(format): Query<crate::csv_export::Format>,
     Staff { ctx, scope, .. }: Staff<Officers>,
 ) -> Result<Response, WebError> {
     let t = ctx.t;
     let (_, loaded) = load(&app, &ctx, &scope, q.cycle).await?;
     let (stats, _) = loaded.ok_or(WebError::NotFound(t))?;
-    let mut w = probity_store::csv_out::Writer::from_writer(Vec::new());
-    for record in stats.csv_records() {
-        w.write_record(&record)
-            .map_err(|e| WebError::internal(t, e))?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| WebError::internal(t, e.error()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"statistics-{}.csv\"", stats.year),
-            ),
-        ],
-        body,
+    let profile = crate::workbench::profile(t)?;
+    crate::csv_export::respond(
+        t,
+        format.format,
+        &|id: &str| profile_label(t, profile, id),
+        &format!("statistics-{}.csv", stats.year),
+        stats.csv_records(),
     )
-        .into_response())
 }
 
 #[cfg(test)]

@@ -33,10 +33,15 @@ pub(crate) fn profile(t: Tr) -> Result<&'static Profile, WebError> {
     PROFILE.as_ref().map_err(|e| WebError::internal(t, e))
 }
 
+/// The profile's time zone name (`Asia/Shanghai`), if the profile loads.
+pub(crate) fn profile_zone() -> Option<&'static str> {
+    PROFILE.as_ref().ok().map(|p| p.time_zone.as_str())
+}
+
 /// A refusal of the store (a rule of the workbench) is the user's to read; anything else is ours.
 pub(crate) fn refusal(t: Tr, e: StoreError) -> WebError {
     match e {
-        StoreError::Conflict(m) => WebError::BadRequest(t, m.to_string()),
+        StoreError::Conflict(m) => WebError::BadRequest(t, t.refusal(&m)),
         other => WebError::internal(t, other),
     }
 }

@@ -224,7 +224,7 @@ async fn roles_and_scope_are_checked_on_every_page_and_endpoint() {
     let progress: serde_json::Value = serde_json::from_str(&body).unwrap();
     // Six annual reports due, and the initial reports of the two subjects who joined in 2025.
     assert_eq!(progress["subjects"].as_array().unwrap().len(), 8);
-    let (status, _, csv) = send(&app, get("/progress.csv?cycle=2025", &admin)).await;
+    let (status, _, csv) = send(&app, get("/progress.csv?cycle=2025&format=codes", &admin)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(csv.starts_with(
         "unit,name,position,standing,declaration_id,filed_on,report_kind,due,after_close\n"
@@ -887,7 +887,7 @@ async fn the_sample_is_drawn_from_the_web_page_too() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("not the one committed"), "{page}");
+    assert!(page.contains("不是所承诺的种子"), "{page}");
     let (status, _, page) = send(
         &app,
         form_post(
@@ -903,7 +903,12 @@ async fn the_sample_is_drawn_from_the_web_page_too() {
         page.contains(&format!("已抽取 {} 名", sample.drawn.len())),
         "{page}"
     );
-    assert_eq!(sample.drawn, sample.frame.draw(seed, 0.1));
+    assert_eq!(
+        sample.drawn,
+        sample
+            .frame
+            .draw(seed, probity_model::sample::Rate::parse("0.1").unwrap())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1756,6 +1761,35 @@ async fn the_workbench_flow_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(answer, "该房产系父母赠与，已补充报告。");
+    // Read in Chinese, the case page holds no English sentence: no three English words in a
+    // row outside the codes it shows as codes (rule ids, JSON paths, fields, record ids).
+    let shown: String = client
+        .execute(
+            "const m = document.querySelector('main').cloneNode(true); \
+             m.querySelectorAll('code, script').forEach(e => e.remove()); \
+             return m.innerText;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let english: Vec<String> = shown
+        .lines()
+        .flat_map(|line| {
+            let words: Vec<&str> = line.split(|c: char| !c.is_ascii_alphabetic()).collect();
+            words
+                .windows(3)
+                .filter(|w| w.iter().all(|x| x.len() > 1))
+                .map(|w| w.join(" "))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English on the Chinese case page: {english:?}\n{shown}"
+    );
     let file = app
         .store
         .case_file(
@@ -1814,7 +1848,9 @@ async fn the_workbench_flow_in_a_real_browser() {
     .text()
     .await
     .unwrap();
-    assert!(refusal.contains("second verifier"), "{refusal}");
+    // The store's refusal, in the reader's language: Chinese, with no English sentence left.
+    assert!(refusal.contains("须由另一名核查人员确认"), "{refusal}");
+    assert!(!refusal.contains("verifier"), "{refusal}");
     assert!(client.find(Locator::Id("promotion-bar")).await.is_err());
     shot(&client, "confirmation-refused").await;
 
@@ -1941,7 +1977,7 @@ async fn the_workbench_through_the_api() {
     .to_string();
     let (status, _, reply) = send(&app, send_json("POST", &path, &ann, &ann_csrf, bad)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(reply.contains("does not follow"), "{reply}");
+    assert!(reply.contains("不相符"), "{reply}");
     let (status, _, reply) = send(&app, send_json("POST", &path, &ann, &ann_csrf, body)).await;
     assert_eq!(status, StatusCode::CREATED, "{reply}");
     let determination = json(&reply)["id"].as_i64().unwrap();
@@ -1952,7 +1988,7 @@ async fn the_workbench_through_the_api() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(reply.contains("second verifier"), "{reply}");
+    assert!(reply.contains("须由另一名核查人员确认"), "{reply}");
     let bob = sign_in(&app, "bob", PASSWORD).await.unwrap();
     let bob_csrf = csrf_of(&app, &bob).await;
     let (status, _, _) = send(
@@ -2365,7 +2401,7 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
         form_post(
             "/reminders",
             &admin,
-            format!("csrf={csrf}&cycle=2025&unit=&format=csv"),
+            format!("csrf={csrf}&cycle=2025&unit=&format=csv-codes"),
         ),
     )
     .await;
@@ -2462,7 +2498,7 @@ async fn reminders_name_who_has_not_filed_and_issuing_them_is_audited() {
         form_post(
             "/reminders",
             &xiamen,
-            format!("csrf={csrf}&cycle=2025&unit=%E7%A6%8F%E5%B7%9E%E5%B8%82%E5%B7%A5%E5%95%86%E4%B8%9A%E8%81%94%E5%90%88%E4%BC%9A&format=csv"),
+            format!("csrf={csrf}&cycle=2025&unit=%E7%A6%8F%E5%B7%9E%E5%B8%82%E5%B7%A5%E5%95%86%E4%B8%9A%E8%81%94%E5%90%88%E4%BC%9A&format=csv-codes"),
         ),
     )
     .await;

@@ -6,9 +6,10 @@
 
 use std::path::Path;
 
-/// The verbs that run the web application (the server, the demo that serves it, the web load
-/// benchmark); no other module of the command may name `probity_web`.
-const SERVING: &[&str] = &["serve.rs", "demo.rs", "bench_web.rs"];
+/// The modules that run the web application (the server and its configuration, the demo that
+/// serves it, the web load benchmark); no other module of the command may name `probity_web`
+/// outside a comment.
+const SERVING: &[&str] = &["serve.rs", "config.rs", "demo.rs", "bench_web.rs"];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -30,7 +31,13 @@ fn only_the_verbs_that_serve_http_use_the_web_crate() {
     let offending: Vec<String> = files
         .iter()
         .filter(|p| !SERVING.contains(&p.file_name().unwrap().to_str().unwrap()))
-        .filter(|p| std::fs::read_to_string(p).unwrap().contains("probity_web"))
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .any(|l| l.contains("probity_web"))
+        })
         .map(|p| p.display().to_string())
         .collect();
     assert!(

@@ -18,9 +18,12 @@ pub fn check(ctx: &mut Ctx<'_>) {
     criminal_cases(ctx);
 }
 
-fn region_of(nationality: &str) -> Option<SpouseRegion> {
+/// Where a child's spouse is from, against the profile's home country: `None` at home.
+fn region_of(nationality: &str, home_country: &str) -> Option<SpouseRegion> {
+    if nationality.is_empty() || nationality == home_country {
+        return None;
+    }
     match nationality {
-        "" | "CN" => None,
         "HK" => Some(SpouseRegion::Hk),
         "MO" => Some(SpouseRegion::Macao),
         "TW" => Some(SpouseRegion::Taiwan),
@@ -52,7 +55,7 @@ fn child_marriages(ctx: &mut Ctx<'_>) {
         let region = if nationality.is_empty() && row.spouse_id.trim().is_empty() {
             Some(SpouseRegion::Stateless)
         } else {
-            region_of(&nationality)
+            region_of(&nationality, ctx.profile.home_country.as_str())
         };
         let Some(_region) = region else { continue };
         let handle = &ctx.family.members[m].person.handle;

@@ -193,7 +193,13 @@ async fn obligations_case(db: &Fresh) {
         ]
     );
     let sample = store
-        .commit_sample(&s, &cn, 2025, 1.0, &"a".repeat(64))
+        .commit_sample(
+            &s,
+            &cn,
+            2025,
+            probity_model::sample::Rate::parse("1").unwrap(),
+            &"a".repeat(64),
+        )
         .await
         .unwrap();
     assert!(sample.frame.members.iter().all(|m| m.person_key != key));

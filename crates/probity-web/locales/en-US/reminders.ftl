@@ -5,6 +5,7 @@ reminders-total = { $count } still to file.
 reminders-caption = { $unit }: { $count } still to file
 reminders-issue-explained = Issuing a list records it in the audit log (cycle, unit and how many, no names).
 reminders-issue-csv = Issue and download CSV
+reminders-issue-csv-codes = Issue and download CSV with codes (for programs)
 reminders-issue-print = Issue and print notices
 reminder-what = Reminder
 remind-not-started = Has not started the annual report for { $year }: file it by { $deadline }.

@@ -5,6 +5,7 @@ reminders-total = 共 { $count } 人尚未报告。
 reminders-caption = { $unit }：尚未报告 { $count } 人
 reminders-issue-explained = 下发催报名单时会在审计日志中记录（年度、单位和人数，不含姓名）。
 reminders-issue-csv = 下发并下载 CSV
+reminders-issue-csv-codes = 下发并下载代码版 CSV（供程序读取）
 reminders-issue-print = 下发并打印通知
 reminder-what = 提醒事项
 remind-not-started = 尚未开始填报 { $year } 年度报告，请于 { $deadline } 前报告。

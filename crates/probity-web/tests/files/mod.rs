@@ -383,3 +383,59 @@ async fn the_api_refuses_repeated_keys_and_drafts_for_years_not_due() {
     .await;
     assert_eq!(got, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn csv_exports_are_in_the_readers_language_with_a_bom_or_in_codes_on_request() {
+    let (_dir, app) = app().await;
+    let admin = sign_in(&app, "admin", PASSWORD).await.unwrap();
+    let bom = probity_web::csv_export::BOM;
+    // Chinese (the default): a byte-order mark, headers and coded values in words.
+    let (status, _, zh) = send(&app, get("/progress.csv?cycle=2025", &admin)).await;
+    assert_eq!(status, StatusCode::OK, "{zh}");
+    let header = zh.strip_prefix(bom).expect("a byte-order mark for Excel");
+    assert!(
+        header.starts_with(
+            "单位,姓名,职务,状态,报告编号,报告日期,报告类型,截止日期,周期结束后报告\n"
+        ),
+        "{zh}"
+    );
+    assert!(
+        zh.contains(",年度报告,") && zh.contains(",首次报告,"),
+        "{zh}"
+    );
+    assert!(
+        !zh.contains(",annual,") && !zh.contains(",initial,"),
+        "{zh}"
+    );
+    // English, by the reader's choice.
+    let (_, _, en) = send(
+        &app,
+        get("/progress.csv?cycle=2025", &format!("{admin}; lang=en")),
+    )
+    .await;
+    assert!(
+        en.starts_with(&format!("{bom}Unit,Name,Position,Standing,Report,")),
+        "{en}"
+    );
+    assert!(en.contains(",Annual report,"), "{en}");
+    // For programs: the stable codes, no mark, the same rows.
+    let (_, _, codes) = send(&app, get("/progress.csv?cycle=2025&format=codes", &admin)).await;
+    assert!(
+        codes.starts_with(
+            "unit,name,position,standing,declaration_id,filed_on,report_kind,due,after_close\n"
+        ),
+        "{codes}"
+    );
+    assert!(codes.contains(",annual,"), "{codes}");
+    assert_eq!(codes.lines().count(), zh.lines().count());
+    // Statistics likewise: the total row's level and the category columns in words.
+    let (_, _, stats) = send(&app, get("/statistics.csv?cycle=2025", &admin)).await;
+    assert!(
+        stats.starts_with(&format!("{bom}年度,层级,单位,报告对象人数,")),
+        "{stats}"
+    );
+    assert!(stats.contains("\n2025,合计,"), "{stats}");
+    let (_, _, stats) = send(&app, get("/statistics.csv?cycle=2025&format=codes", &admin)).await;
+    assert!(stats.starts_with("cycle,level,unit,subjects,"), "{stats}");
+    assert!(stats.contains("\n2025,total,"), "{stats}");
+}

@@ -241,7 +241,7 @@ async fn statistics_by_role_and_unit_scope_without_personal_data() {
     assert_ne!(wealth, "category-wealth");
     assert!(svgs[1].contains(&wealth), "{wealth}");
 
-    let (status, _, csv) = send(&app, get("/statistics.csv?cycle=2025", &admin)).await;
+    let (status, _, csv) = send(&app, get("/statistics.csv?cycle=2025&format=codes", &admin)).await;
     assert_eq!(status, StatusCode::OK);
     let (header, rows) = csv_rows(&csv);
     assert_eq!(&header[..4], ["cycle", "level", "unit", "subjects"]);
@@ -294,7 +294,11 @@ async fn statistics_by_role_and_unit_scope_without_personal_data() {
         1
     );
     assert!(page.contains(xiamen) && !page.contains("福州市工商业联合会"));
-    let (_, _, csv) = send(&app, get("/statistics.csv?cycle=2025", &verifier)).await;
+    let (_, _, csv) = send(
+        &app,
+        get("/statistics.csv?cycle=2025&format=codes", &verifier),
+    )
+    .await;
     let (header, rows) = csv_rows(&csv);
     assert_eq!(rows.len(), 2);
     assert_eq!(cell(&header, &rows[0], "unit"), xiamen);

@@ -17,7 +17,7 @@ pub struct DrawArgs {
     cycle: i32,
     /// The random part's rate (default: the profile's, 0.10 under `cn`).
     #[arg(long)]
-    rate: Option<f64>,
+    rate: Option<probity_model::sample::Rate>,
     /// Lower-case hex SHA-256 of the seed's UTF-8 bytes, published before the seed is.
     #[arg(long)]
     seed_commitment: String,
@@ -53,11 +53,7 @@ pub fn draw(args: DrawArgs, database: &Database, quiet: bool) -> Result<ExitCode
     let out = Output::new(quiet, args.format);
     let rate = match args.rate {
         Some(r) => r,
-        None => probity_model::Profile::builtin("cn")?
-            .sampling
-            .random_rate
-            .to_string()
-            .parse()?,
+        None => probity_model::Profile::builtin("cn")?.sampling.random_rate,
     };
     let sample = db::runtime()?.block_on(async {
         let store = db::open(database).await?;
@@ -92,7 +88,7 @@ pub fn draw(args: DrawArgs, database: &Database, quiet: bool) -> Result<ExitCode
     ));
     out.summary(
         &json!({"cycle": args.cycle, "frame": sample.frame.members.len(), "filed": filed,
-        "flagged": flagged, "frame_sha256": sample.frame_sha256, "rate": rate,
+        "flagged": flagged, "frame_sha256": sample.frame_sha256, "rate": rate.to_string(),
         "random": sample.frame.random_size(rate)}),
     );
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,36 @@
+# The store's refusals (probity_store::refusal::REFUSALS), one message per code, with the same
+# arguments.
+refusal-no-account = There is no such account.
+refusal-username-taken = The username is taken.
+refusal-username-repeated = A username is repeated.
+refusal-no-unit = There is no unit { $unit } on the roster.
+refusal-backup-exists = { $path } exists: a backup never overwrites a file.
+refusal-backup-other-key = { $path } was written with another key file than { $keys }.
+refusal-restore-not-empty = The database is not empty ({ $table } holds { $rows } rows): restore into a fresh one.
+refusal-schema-mismatch = The database schema is at migration { $newest }; this server expects { $expected }.
+refusal-key-changed = The active key changed during the rotation (now { $key }).
+refusal-not-a-determination = { $outcome } is not a determination of profile { $profile }.
+refusal-question-empty = The question is empty.
+refusal-due-date-invalid = The due date { $date } is not a date (YYYY-MM-DD).
+refusal-answer-empty = The answer is empty.
+refusal-no-explanation = There is no request for explanation { $id }.
+refusal-explanation-not-yours = Request for explanation { $id } is not addressed to you.
+refusal-explanation-answered = Request for explanation { $id } is answered already.
+refusal-reasoning-missing = A determination needs its reasoning.
+refusal-measure-mismatch = The measure { $measure } does not follow from a determination of { $outcome }.
+refusal-no-finding = There is no finding { $id }.
+refusal-replace-own = Determination { $id } in force on this finding was decided or confirmed by you: only other verifiers may replace it.
+refusal-no-determination = There is no determination { $id }.
+refusal-confirmed-already = Determination { $id } is confirmed already.
+refusal-needs-no-confirmation = Determination { $id } needs no confirmation.
+refusal-superseded = Determination { $id } was superseded by a later determination.
+refusal-confirm-own = Determination { $id } was decided by you: a second verifier must confirm it.
+refusal-confirm-replaces-own = Determination { $id } would replace determination { $replaced }, which you decided or confirmed: another verifier must confirm it.
+refusal-no-case = There is no case { $id }.
+refusal-commitment-invalid = The commitment is the lower-case hex SHA-256 of the seed (64 characters).
+refusal-cycle-not-open = Cycle { $year } is not open.
+refusal-sample-drawn = Cycle { $year } has its sample committed already: a draw is never redone.
+refusal-no-sample = Cycle { $year } has no sample committed: commit a draw first.
+refusal-seed-mismatch = This seed is not the one committed to (its SHA-256 differs).
+refusal-sample-vanished = The sample vanished.
+refusal-no-roster = No roster is imported yet: import the roster before opening a cycle.

@@ -1,0 +1,36 @@
+# The store's refusals (probity_store::refusal::REFUSALS), one message per code, with the same
+# arguments.
+refusal-no-account = 没有该账户。
+refusal-username-taken = 该用户名已被使用。
+refusal-username-repeated = 用户名重复。
+refusal-no-unit = 名单中没有单位 { $unit }。
+refusal-backup-exists = { $path } 已存在：备份从不覆盖文件。
+refusal-backup-other-key = { $path } 是用另一个密钥文件（而非 { $keys }）写入的。
+refusal-restore-not-empty = 数据库不是空的（{ $table } 有 { $rows } 行）：请恢复到新数据库。
+refusal-schema-mismatch = 数据库结构处于迁移 { $newest }，本服务器需要 { $expected }。
+refusal-key-changed = 轮换期间当前密钥已改变（现为 { $key }）。
+refusal-not-a-determination = { $outcome } 不是规则集 { $profile } 的认定结果。
+refusal-question-empty = 问题为空。
+refusal-due-date-invalid = 截止日期 { $date } 不是有效日期（YYYY-MM-DD）。
+refusal-answer-empty = 说明为空。
+refusal-no-explanation = 没有说明要求 { $id }。
+refusal-explanation-not-yours = 说明要求 { $id } 不是发给您的。
+refusal-explanation-answered = 说明要求 { $id } 已答复。
+refusal-reasoning-missing = 认定须写明理由。
+refusal-measure-mismatch = 处理措施 { $measure } 与认定结果 { $outcome } 不相符。
+refusal-no-finding = 没有核查发现 { $id }。
+refusal-replace-own = 该发现现行的认定 { $id } 由您作出或确认：只能由其他核查人员替代。
+refusal-no-determination = 没有认定 { $id }。
+refusal-confirmed-already = 认定 { $id } 已确认。
+refusal-needs-no-confirmation = 认定 { $id } 无需确认。
+refusal-superseded = 认定 { $id } 已被后来的认定取代。
+refusal-confirm-own = 认定 { $id } 由您作出：须由另一名核查人员确认。
+refusal-confirm-replaces-own = 认定 { $id } 将取代由您作出或确认的认定 { $replaced }：须由另一名核查人员确认。
+refusal-no-case = 没有案件 { $id }。
+refusal-commitment-invalid = 承诺值须为种子的小写十六进制 SHA-256（64 个字符）。
+refusal-cycle-not-open = { $year } 年度报告周期未开启。
+refusal-sample-drawn = { $year } 年度已提交抽查承诺：抽取从不重做。
+refusal-no-sample = { $year } 年度尚未提交抽查承诺：请先提交抽取。
+refusal-seed-mismatch = 该种子不是所承诺的种子（SHA-256 不同）。
+refusal-sample-vanished = 抽查记录已不存在。
+refusal-no-roster = 尚未导入名单：请先导入名单再开启报告周期。
