@@ -11,7 +11,8 @@
 # CONNECTIONS (200), DURATION (seconds of the pages run, 15), SUBMIT_DURATION (seconds of the
 # submissions run, 10), PORT (18080), DIR (target/bench/web), PROBITY (the binary,
 # target/release/probity), SERVE_WITH (the binary that serves, default PROBITY: another build,
-# to compare). Only 127.0.0.1 is ever addressed.
+# to compare), DB (a PostgreSQL URL of an empty database to run on instead of SQLite in DIR).
+# Only 127.0.0.1 is ever addressed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${PROBITY:-target/release/probity}
@@ -28,8 +29,14 @@ LUA=bench/web
 command -v wrk >/dev/null || { echo "run.sh: needs wrk (apt-get install wrk)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "run.sh: build first: cargo build --release -p probity" >&2; exit 1; }
 
-"$BIN" bench web --dir "$DIR" --people "$PEOPLE" --sessions "$SESSIONS"
-export PROBITY_DB="sqlite://$DIR/probity.db" PROBITY_KEY_FILE="$DIR/probity.keys"
+if [ -n "${DB:-}" ]; then
+  "$BIN" --db "$DB" bench web --dir "$DIR" --people "$PEOPLE" --sessions "$SESSIONS"
+  export PROBITY_DB="$DB"
+else
+  "$BIN" bench web --dir "$DIR" --people "$PEOPLE" --sessions "$SESSIONS"
+  export PROBITY_DB="sqlite://$DIR/probity.db"
+fi
+export PROBITY_KEY_FILE="$DIR/probity.keys"
 
 "${SERVE_WITH:-$BIN}" --quiet serve --bind "127.0.0.1:$PORT" &
 SERVER=$!

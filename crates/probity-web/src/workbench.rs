@@ -548,7 +548,7 @@ async fn case_view(
                 (
                     d.id.clone(),
                     named(t, &d.name, &d.name_en),
-                    names.measures(&d.measures).join("、"),
+                    names.measures(&d.measures).join(t.lang.list_separator()),
                 )
             })
             .collect(),

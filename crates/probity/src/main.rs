@@ -217,7 +217,7 @@ fn main() -> ExitCode {
         Verb::Link(args) => cmd::link::run(args, quiet),
         Verb::Bench(BenchVerb::Check(args)) => cmd::bench::check(args, quiet),
         Verb::Bench(BenchVerb::Store(args)) => cmd::bench_store::run(args, quiet),
-        Verb::Bench(BenchVerb::Web(args)) => cmd::bench_web::run(args, quiet),
+        Verb::Bench(BenchVerb::Web(args)) => cmd::bench_web::run(args, db, quiet),
         Verb::Declaration(DeclarationVerb::Import(args)) => {
             cmd::import::declarations(args, db, quiet)
         }

@@ -1392,6 +1392,22 @@ fn the_web_benchmark_is_prepared_and_the_rest_of_the_roster_gets_accounts() {
         Some("username,name,unit,initial_password")
     );
     assert_eq!(text.lines().count() - 1, on_roster - 20, "{text}");
+    // Usernames people can remember: the name in pinyin (a number where it is taken), never a
+    // code or an identity number.
+    let usernames: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let distinct: std::collections::HashSet<&&str> = usernames.iter().collect();
+    assert_eq!(distinct.len(), usernames.len(), "{text}");
+    for u in &usernames {
+        let letters = u.trim_end_matches(|c: char| c.is_ascii_digit());
+        assert!(
+            letters.len() >= 3 && letters.chars().all(|c| c.is_ascii_lowercase()),
+            "{u}: {text}"
+        );
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -2043,5 +2059,98 @@ fn the_server_publishes_checkpoints_and_verify_names_the_first_the_log_no_longer
             published.display()
         )) && said.contains("before the checkpoint"),
         "{said}"
+    );
+}
+
+/// The PostgreSQL server of the tests (`PROBITY_TEST_POSTGRES`, or the local default); `None`
+/// when none answers, outside CI.
+fn postgres_admin() -> Option<String> {
+    let admin = std::env::var("PROBITY_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let reachable = rt.block_on(async {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&admin).await.is_ok()
+    });
+    if !reachable {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "under CI the PostgreSQL tests must run, but {admin} refused"
+        );
+        return None;
+    }
+    Some(admin)
+}
+
+/// Runs SQL on the PostgreSQL server as its administrator.
+fn postgres_sql(admin: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(admin).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn the_web_benchmark_prepares_postgresql_when_asked() {
+    let Some(admin) = postgres_admin() else {
+        return;
+    };
+    let name = format!("probity_bench_web_{}", std::process::id());
+    postgres_sql(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
+    postgres_sql(&admin, &format!("CREATE DATABASE {name}"));
+    let url = match admin.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("{admin} names no database"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bench = dir.path().join("bench");
+    let args = [
+        "--quiet",
+        "--db",
+        &url,
+        "bench",
+        "web",
+        "--dir",
+        bench.to_str().unwrap(),
+        "--people",
+        "60",
+        "--sessions",
+        "20",
+        "--format",
+        "json",
+    ];
+    let summary: Value = serde_json::from_str(&ok(probity(&args))).unwrap();
+    assert_eq!(summary["db"], url.as_str(), "{summary}");
+    assert_eq!(summary["sessions"], 20);
+    assert!(
+        !bench.join("probity.db").exists(),
+        "no SQLite file beside it"
+    );
+    // The server reads it: the chain verifies on PostgreSQL with the key file made beside.
+    let verified = Command::new(env!("CARGO_BIN_EXE_probity"))
+        .args(["--quiet", "audit", "verify"])
+        .env("PROBITY_DB", &url)
+        .env("PROBITY_KEY_FILE", bench.join("probity.keys"))
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    // Prepared once: a database in use is never prepared again.
+    let again = probity(&args);
+    assert!(!again.status.success());
+    postgres_sql(
+        &admin,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
     );
 }

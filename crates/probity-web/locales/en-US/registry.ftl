@@ -69,3 +69,7 @@ rf-company_name = Company
 rf-form = Legal form
 rf-role = Role
 rf-subscribed = Subscribed capital
+# Fields a finding compares that are neither a registry column nor a form field.
+rf-filed_on = Filed on
+rf-total = Total
+rf-disposal = Disposal

@@ -69,3 +69,7 @@ rf-company_name = 企业名称
 rf-form = 企业类型
 rf-role = 出资或任职情况
 rf-subscribed = 认缴出资额
+# Fields a finding compares that are neither a registry column nor a form field.
+rf-filed_on = 报告日期
+rf-total = 合计
+rf-disposal = 处置情况

@@ -37,8 +37,10 @@ pub struct Args {
     format: SummaryFormat,
 }
 
-/// Prepares the benchmark's database and files.
-pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
+/// Prepares the benchmark's database and files: a new SQLite file in `--dir`, or, when the
+/// global `--db` names PostgreSQL, that database, which must be empty (its key file is made in
+/// `--dir`).
+pub fn run(args: Args, database: &db::Database, quiet: bool) -> Result<ExitCode> {
     let out = Output::new(quiet, args.format);
     let synth = args.dir.join(format!("synth-{}", args.people));
     let declarations = synth.join("declarations.jsonl");
@@ -97,10 +99,21 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         }
     }
     let keys = Keyring::create(&args.dir.join("probity.keys"))?;
-    let url = format!("sqlite://{}", args.dir.join("probity.db").display());
+    let url = if database.db.starts_with("postgres") {
+        database.db.clone()
+    } else {
+        format!("sqlite://{}", args.dir.join("probity.db").display())
+    };
+    let shown = db::redact(&url);
     let rt = db::runtime()?;
     let (accounts_s, sessions_s, lines) = rt.block_on(async {
-        let store = Store::open(&url, keys).await?;
+        let store = Store::open(&url, keys)
+            .await
+            .with_context(|| format!("cannot open {shown} (bench web needs an empty database)"))?;
+        anyhow::ensure!(
+            store.units().await?.is_empty(),
+            "{shown} is not empty: bench web prepares an empty database (drop and create it)"
+        );
         let stamp = db::stamp();
         store.import_roster(&stamp, "roster.csv", &roster).await?;
         let deadline = Profile::builtin("cn")?
@@ -173,13 +186,13 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     })?;
     out.say(format!(
         "{}: {} subjects, cycle {year} open; {} declarant accounts in {accounts_s:.2} s, their sessions in {sessions_s:.2} s; peak RSS {:.0} MiB",
-        url,
+        shown,
         args.people,
         lines.len(),
         peak_rss_mib().unwrap_or(0.0)
     ));
     out.summary(&json!({
-        "db": url,
+        "db": shown,
         "people": args.people,
         "sessions": lines.len(),
         "accounts_s": accounts_s,
